@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SERVICE_NAME = 'api';
+
+/** The version in this app's package.json, which ships beside dist/ in every image. */
+export const SERVICE_VERSION: string = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;

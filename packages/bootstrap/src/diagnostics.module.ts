@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Module, Post, Query } from '@nestjs/common';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function boundedDelay(value: string | undefined): number {
+  const ms = Number(value ?? 0);
+  return Number.isInteger(ms) && ms >= 0 && ms <= 60_000 ? ms : 0;
+}
+
+/**
+ * Routes that exist only when TEST_ROUTES_ENABLED=true, so tests can hold a
+ * request in flight (e.g. across a SIGTERM) in a real service process.
+ * Refused by the config schema's documentation for production; never mounted
+ * unless asked for.
+ */
+@Controller('__test')
+class DiagnosticsController {
+  @Get('slow')
+  async slow(@Query('ms') ms?: string) {
+    const delay = boundedDelay(ms);
+    await sleep(delay);
+    return { sleptMs: delay };
+  }
+
+  @Post('echo')
+  @HttpCode(200)
+  async echo(@Body() body: unknown, @Query('ms') ms?: string) {
+    await sleep(boundedDelay(ms));
+    return { received: body };
+  }
+}
+
+@Module({ controllers: [DiagnosticsController] })
+export class DiagnosticsModule {}

@@ -1,0 +1,131 @@
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigModule } from '@meridian/config/nest';
+import { Lifecycle, LifecycleModule, ShutdownHooks, ShutdownSequence, StartupTasks } from '@meridian/health';
+import {
+  createLogger,
+  observeFastifyRequests,
+  PinoNestLogger,
+  ServiceMetrics,
+  shutdownTelemetry,
+  TelemetryModule,
+  type Logger,
+} from '@meridian/telemetry';
+import { DiagnosticsModule } from './diagnostics.module';
+import { ProblemDetailsFilter } from './problem-filter';
+
+/** The configuration every HTTP service has (see the shared parts in @meridian/config). */
+export interface HttpServiceConfig {
+  PORT: number;
+  HOST: string;
+  HTTP_BODY_LIMIT_BYTES: number;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+  TEST_ROUTES_ENABLED: boolean;
+  SHUTDOWN_DELAY_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+  LOG_LEVEL: string;
+  OTEL_SERVICE_NAME: string;
+}
+
+export interface HttpServiceOptions<C extends HttpServiceConfig> {
+  /** Service name, as in logs and metrics. */
+  service: string;
+  version: string;
+  config: C;
+  /** The service's own root module; it imports HealthModule.forRoot with its readiness checks. */
+  module: Type<unknown> | DynamicModule;
+}
+
+export interface RunningService {
+  app: NestFastifyApplication;
+  logger: Logger;
+  url: string;
+}
+
+/**
+ * Starts a service the same way everywhere: JSON logs, metrics, problem+json
+ * errors, probes, startup tasks and the graceful shutdown sequence. Call it
+ * from main.ts after `loadConfigOrExit` and with telemetry already started.
+ */
+export async function startHttpService<C extends HttpServiceConfig>(
+  options: HttpServiceOptions<C>,
+): Promise<RunningService> {
+  const { config, service, version } = options;
+  const logger = createLogger({ service, version, level: config.LOG_LEVEL });
+  guardProcess(logger);
+  const metrics = new ServiceMetrics({ service });
+
+  @Module({
+    imports: [
+      ConfigModule.forRoot(config),
+      LifecycleModule,
+      TelemetryModule.forRoot({ logger, metrics }),
+      options.module,
+      ...(config.TEST_ROUTES_ENABLED ? [DiagnosticsModule] : []),
+    ],
+  })
+  class ServiceModule {}
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    // On close: idle keep-alive connections are closed at once; busy ones
+    // finish their request and are closed after it; requests that arrive on
+    // them meanwhile get 503 with `Connection: close`.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Headers and body must arrive within this time; a stalled client cannot
+    // hold a connection (and a shutdown) open forever.
+    requestTimeout: Math.max(config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DELAY_MS, 1_000),
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, {
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  observeFastifyRequests(fastify, logger, metrics);
+  const lifecycle = app.get(Lifecycle);
+  const shutdown = new ShutdownSequence({
+    lifecycle,
+    hooks: app.get(ShutdownHooks),
+    logger,
+    delayMs: config.SHUTDOWN_DELAY_MS,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closeServer: () => app.close(),
+    flushTelemetry: async () => {
+      await shutdownTelemetry();
+      logger.flush();
+    },
+  }).install();
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ port, host: config.HOST }, `${service} listening`);
+
+  const started = await app.get(StartupTasks).runAll({
+    shouldStop: () => lifecycle.draining,
+    onRetry: (task, attempt, error) =>
+      logger.warn({ task, attempt, err: error }, `startup task ${task} failed; retrying`),
+  });
+  if (started) {
+    lifecycle.markStarted();
+    logger.info({}, `${service} started`);
+  }
+  void shutdown;
+  return { app, logger, url };
+}
+
+/** A stray rejection is logged, not fatal; an uncaught exception leaves state unknown, so the process exits. */
+function guardProcess(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    logger.flush();
+    process.exit(1);
+  });
+}

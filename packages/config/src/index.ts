@@ -1,0 +1,5 @@
+export * from './document';
+export * from './fields';
+export * from './load';
+export * from './parts';
+export * from './services';

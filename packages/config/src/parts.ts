@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { boolean, durationMs, integer, oneOf, optionalUrl, port, secret, text, url } from './fields';
+
+/**
+ * Shared parts that service schemas are composed from. A part is a plain
+ * object of fields; a service spreads the parts it needs into one schema, so a
+ * variable means the same thing in every service that reads it.
+ */
+
+export const httpServerPart = (defaultPort: number) => ({
+  PORT: port(defaultPort).describe('TCP port the HTTP server listens on.'),
+  HOST: text({ default: '0.0.0.0' }).describe('Interface the HTTP server binds to.'),
+  HTTP_BODY_LIMIT_BYTES: integer({ min: 1_024, max: 16 * 1_048_576, default: 1_048_576 }).describe(
+    'Largest request body accepted; larger bodies get 413.',
+  ),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: durationMs(65_000).describe(
+    'Idle keep-alive timeout; keep it above the load balancer idle timeout.',
+  ),
+  TEST_ROUTES_ENABLED: boolean(false).describe(
+    'Mounts diagnostic routes used by the test suite (never enable in production).',
+  ),
+});
+
+export const shutdownPart = {
+  SHUTDOWN_DELAY_MS: durationMs(5_000).describe(
+    'After SIGTERM, time to keep serving (readiness 503) while load balancers stop routing here.',
+  ),
+  SHUTDOWN_TIMEOUT_MS: durationMs(25_000).describe(
+    'Hard limit for the whole shutdown; past it the process exits non-zero. Keep below terminationGracePeriodSeconds.',
+  ),
+};
+
+export const telemetryPart = (serviceName: string) => ({
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info').describe(
+    'Minimum level of the JSON log lines written to stdout.',
+  ),
+  OTEL_SERVICE_NAME: text({ default: serviceName }).describe('service.name resource attribute of traces.'),
+  DEPLOYMENT_ENVIRONMENT: text({ default: 'local' }).describe(
+    'deployment.environment.name resource attribute (local, staging, production).',
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']).describe(
+    'OTLP/HTTP collector base URL; traces are exported only when this (or the traces endpoint) is set.',
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http', 'https']).describe(
+    'OTLP/HTTP traces endpoint, overriding OTEL_EXPORTER_OTLP_ENDPOINT for traces.',
+  ),
+});
+
+export const databasePart = {
+  DATABASE_URL: secret(
+    url(['postgres', 'postgresql']).describe('PostgreSQL connection URL (secret; or DATABASE_URL_FILE).'),
+  ),
+  DATABASE_POOL_MAX: integer({ min: 1, max: 500, default: 10 }).describe('Connections in the pool.'),
+};
+
+export const redisPart = {
+  REDIS_URL: secret(url(['redis', 'rediss']).describe('Redis connection URL (secret; or REDIS_URL_FILE).')),
+  REDIS_KEY_PREFIX: text({
+    default: 'meridian',
+    pattern: /^[A-Za-z0-9:_-]+$/,
+    hint: 'may hold only letters, digits, ":", "_" and "-"',
+  }).describe('Prefix of every Redis key and queue this service creates.'),
+};
+
+/** The ledger accepts this token; api and settlement present it. */
+export const ledgerAuthPart = {
+  LEDGER_SERVICE_TOKEN: secret(
+    z
+      .string({ error: 'is required' })
+      .min(32, { error: 'must be at least 32 characters' })
+      .describe('Shared service token for calls to the ledger (secret; or LEDGER_SERVICE_TOKEN_FILE).'),
+  ),
+};
+
+export const ledgerClientPart = {
+  LEDGER_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3001' }).describe(
+    'Base URL of the ledger.',
+  ),
+  ...ledgerAuthPart,
+};

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, describeVariables, loadConfig, serviceConfigSchemas, type Environment } from '../src';
+
+const validLedgerEnv: Environment = {
+  DATABASE_URL: 'postgres://ledger:hunter2-very-secret@db.internal:5432/ledger',
+  LEDGER_SERVICE_TOKEN: 'x'.repeat(40),
+};
+
+function problemsOf(
+  env: Environment,
+  service: keyof typeof serviceConfigSchemas = 'ledger',
+): readonly string[] {
+  try {
+    loadConfig(service, serviceConfigSchemas[service], env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and types every value', () => {
+    const config = loadConfig('ledger', serviceConfigSchemas.ledger, validLedgerEnv);
+    expect(config.PORT).toBe(3001);
+    expect(config.SHUTDOWN_DELAY_MS).toBe(5_000);
+    expect(config.TEST_ROUTES_ENABLED).toBe(false);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.OTEL_SERVICE_NAME).toBe('ledger');
+  });
+
+  it('lists every bad or missing variable at once, one line each', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: '-5' });
+    expect(problems).toEqual([
+      'DATABASE_URL: is required',
+      'LEDGER_SERVICE_TOKEN: is required',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      'PORT: must be an integer between 0 and 65535',
+      'SHUTDOWN_TIMEOUT_MS: must be at least 0',
+    ]);
+  });
+
+  it('never echoes a secret value, even a malformed one', () => {
+    const problems = problemsOf({ ...validLedgerEnv, DATABASE_URL: 'mysql://root:s3cr3t-pa55@db/x' });
+    expect(problems).toEqual(['DATABASE_URL: must be a URL starting with postgres:// or postgresql://']);
+    expect(problems.join('\n')).not.toContain('s3cr3t');
+  });
+
+  it('rejects a shutdown delay that leaves no time to drain', () => {
+    const problems = problemsOf({
+      ...validLedgerEnv,
+      SHUTDOWN_DELAY_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    expect(problems).toEqual([
+      'SHUTDOWN_DELAY_MS: must be smaller than SHUTDOWN_TIMEOUT_MS, or draining has no time left',
+    ]);
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig('ledger', serviceConfigSchemas.ledger, { ...validLedgerEnv, PORT: '' });
+    expect(config.PORT).toBe(3001);
+  });
+
+  describe('<NAME>_FILE secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-config-'));
+
+    it('reads a secret from a file, without the trailing newline', () => {
+      const file = join(dir, 'token');
+      writeFileSync(file, `${'t'.repeat(48)}\n`);
+      const config = loadConfig('ledger', serviceConfigSchemas.ledger, {
+        DATABASE_URL: validLedgerEnv.DATABASE_URL,
+        LEDGER_SERVICE_TOKEN_FILE: file,
+      });
+      expect(config.LEDGER_SERVICE_TOKEN).toBe('t'.repeat(48));
+    });
+
+    it('reports an unreadable file by path, not by content', () => {
+      const problems = problemsOf({
+        ...validLedgerEnv,
+        DATABASE_URL: undefined,
+        DATABASE_URL_FILE: join(dir, 'nope'),
+      });
+      expect(problems).toEqual([`DATABASE_URL: cannot read DATABASE_URL_FILE ${join(dir, 'nope')} (ENOENT)`]);
+    });
+
+    it('refuses both the variable and its file', () => {
+      const file = join(dir, 'url');
+      writeFileSync(file, validLedgerEnv.DATABASE_URL!);
+      const problems = problemsOf({ ...validLedgerEnv, DATABASE_URL_FILE: file });
+      expect(problems).toEqual(['DATABASE_URL: set either DATABASE_URL or DATABASE_URL_FILE, not both']);
+    });
+
+    it('applies the field rules to a value read from a file', () => {
+      const file = join(dir, 'short');
+      writeFileSync(file, 'short');
+      const problems = problemsOf({
+        DATABASE_URL: validLedgerEnv.DATABASE_URL,
+        LEDGER_SERVICE_TOKEN_FILE: file,
+      });
+      expect(problems).toEqual(['LEDGER_SERVICE_TOKEN: must be at least 32 characters']);
+    });
+  });
+});
+
+describe('describeVariables', () => {
+  it('marks secrets and required variables and gives defaults', () => {
+    const docs = describeVariables(serviceConfigSchemas.ledger);
+    const byName = new Map(docs.map((doc) => [doc.name, doc]));
+    expect(byName.get('DATABASE_URL')).toMatchObject({ required: true, secret: true });
+    expect(byName.get('PORT')).toMatchObject({ required: false, secret: false, default: '3001' });
+    expect(byName.get('OTEL_EXPORTER_OTLP_ENDPOINT')).toMatchObject({ required: false, default: undefined });
+    for (const doc of docs) expect(doc.description).not.toBe('');
+  });
+});

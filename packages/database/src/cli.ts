@@ -1,0 +1,44 @@
+import { loadConfigOrExit, migrationConfigSchema } from '@meridian/config';
+import { createLogger } from '@meridian/telemetry';
+import { applyMigrations, createMigration, type PrismaProject } from './migrations';
+
+const USAGE = 'usage: migrate [deploy | create <name>]';
+
+/**
+ * The entry point behind each service's `db:migrate` and
+ * `db:migration:create` scripts, and the migration Job of the Helm chart:
+ *
+ *   deploy          apply every pending migration (the default); a no-op when up to date
+ *   create <name>   write the pending schema.prisma change as a new migration
+ *
+ * Exit codes: 0 done, 1 failed, 64 bad usage, 78 bad configuration.
+ */
+export async function runMigrationCli(service: string, project: PrismaProject, argv = process.argv.slice(2)) {
+  const config = loadConfigOrExit(`${service}-migrate`, migrationConfigSchema);
+  const logger = createLogger({ service: `${service}-migrate`, version: '0', level: config.LOG_LEVEL });
+  const [command = 'deploy', name] = argv;
+  try {
+    if (command === 'deploy' && name === undefined) {
+      const applied = await applyMigrations(project, config.DATABASE_URL, (line) =>
+        logger.debug({ engine: line }),
+      );
+      logger.info(
+        { applied },
+        applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date',
+      );
+    } else if (command === 'create' && name !== undefined) {
+      const folder = await createMigration(project, config.DATABASE_URL, name);
+      logger.info(
+        { folder },
+        folder ? `created ${folder}` : 'schema.prisma matches the migrations; nothing to create',
+      );
+    } else {
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = 64;
+      return;
+    }
+  } catch (error) {
+    logger.error({ err: error }, 'migration failed');
+    process.exitCode = 1;
+  }
+}

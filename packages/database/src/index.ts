@@ -1,0 +1,3 @@
+export * from './cli';
+export * from './migrations';
+export * from './pool';

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { Client } from 'pg';
+
+/**
+ * The pg driver adapter, made fit for the schema engine's migration work:
+ *
+ * - Introspection queries return PostgreSQL's internal one-byte `"char"` type
+ *   (OID 18, e.g. pg_class.relkind), which @prisma/adapter-pg 7.10 rejects as
+ *   an unsupported column type; those columns are read as text instead.
+ * - The adapter's own shadow database is dropped while its pool still holds a
+ *   connection, so the drop fails; ours closes the pool first and drops with
+ *   FORCE, leaving nothing behind.
+ *
+ * Only migration tooling uses this; services use PrismaPg directly.
+ */
+
+const PG_INTERNAL_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
+
+interface Queryable {
+  performIO(...args: unknown[]): Promise<{ fields: { dataTypeID: number }[] }>;
+  startTransaction?(...args: unknown[]): Promise<Queryable>;
+  dispose?(): Promise<void>;
+}
+
+function readInternalCharAsText<T>(queryable: T): T {
+  const target = queryable as unknown as Queryable;
+  const performIO = target.performIO.bind(target);
+  target.performIO = async (...args) => {
+    const result = await performIO(...args);
+    for (const field of result.fields)
+      if (field.dataTypeID === PG_INTERNAL_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    return result;
+  };
+  if (target.startTransaction) {
+    const startTransaction = target.startTransaction.bind(target);
+    target.startTransaction = async (...args) => readInternalCharAsText(await startTransaction(...args));
+  }
+  return queryable;
+}
+
+function withDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+async function execute(connectionString: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export function migrationAdapter(connectionString: string) {
+  const main = new PrismaPg({ connectionString });
+  return bindMigrationAwareSqlAdapterFactory({
+    provider: main.provider,
+    adapterName: main.adapterName,
+    connect: async () => readInternalCharAsText(await main.connect()),
+    connectToShadowDb: async () => {
+      const shadow = `prisma_shadow_${randomUUID().replaceAll('-', '')}`;
+      await execute(connectionString, `CREATE DATABASE "${shadow}"`);
+      const adapter = readInternalCharAsText(
+        await new PrismaPg({ connectionString: withDatabase(connectionString, shadow) }).connect(),
+      );
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = async () => {
+        await dispose();
+        await execute(connectionString, `DROP DATABASE IF EXISTS "${shadow}" WITH (FORCE)`);
+      };
+      return adapter;
+    },
+  });
+}

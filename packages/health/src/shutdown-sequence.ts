@@ -1,0 +1,116 @@
+import type { Lifecycle } from './lifecycle';
+import type { ShutdownHooks } from './shutdown-hooks';
+
+export interface ShutdownLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface ShutdownSequenceOptions {
+  lifecycle: Lifecycle;
+  hooks: ShutdownHooks;
+  logger: ShutdownLogger;
+  delayMs: number;
+  timeoutMs: number;
+  /** Stops the HTTP server: no new connections, in-flight requests finish. For Nest: `() => app.close()`. */
+  closeServer: () => Promise<void>;
+  /** Flushes telemetry; runs after every resource is closed. */
+  flushTelemetry: () => Promise<void>;
+  /** Injected for tests; defaults to process.exit. */
+  exit?: (code: number) => void;
+  signals?: readonly NodeJS.Signals[];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The shutdown sequence every Meridian process follows on SIGTERM or SIGINT:
+ *
+ * 1. readiness turns 503 at once (the lifecycle goes to `draining`);
+ * 2. the process keeps serving for `delayMs`, while load balancers and
+ *    Kubernetes endpoints stop sending traffic here;
+ * 3. drain hooks stop background work and wait for it;
+ * 4. the HTTP server stops accepting connections and waits for in-flight
+ *    requests, closing keep-alive connections as they go idle;
+ * 5. resources close in reverse order of creation;
+ * 6. telemetry is flushed, and the process exits 0.
+ *
+ * A second signal, or `timeoutMs` passing since the first, forces exit 1.
+ */
+export class ShutdownSequence {
+  #started = false;
+  #done: Promise<void> | undefined;
+  readonly #exit: (code: number) => void;
+
+  constructor(private readonly options: ShutdownSequenceOptions) {
+    this.#exit = options.exit ?? ((code) => process.exit(code));
+  }
+
+  /** Installs the signal handlers. Call once the service is listening. */
+  install(): this {
+    for (const signal of this.options.signals ?? ['SIGTERM', 'SIGINT']) {
+      process.on(signal, () => this.#onSignal(signal));
+    }
+    return this;
+  }
+
+  /** Resolves once the sequence has completed (for callers that start it directly). */
+  get done(): Promise<void> | undefined {
+    return this.#done;
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    if (this.#started) {
+      this.options.logger.error({ signal }, 'second signal during shutdown: forcing exit');
+      this.#exit(1);
+      return;
+    }
+    this.#done = this.run(signal);
+  }
+
+  /** Runs the sequence; exported for workers that decide to stop on their own. */
+  async run(reason: string): Promise<void> {
+    if (this.#started) return this.#done;
+    this.#started = true;
+    const { lifecycle, hooks, logger, delayMs, timeoutMs } = this.options;
+    const startedAt = Date.now();
+    const watchdog = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out: forcing exit');
+      this.#exit(1);
+    }, timeoutMs);
+    watchdog.unref();
+
+    lifecycle.markDraining();
+    logger.info(
+      { reason, delayMs, timeoutMs },
+      'shutdown: readiness is now 503; still serving during the delay',
+    );
+    await sleep(delayMs);
+
+    const onError = (name: string, error: unknown) =>
+      logger.error({ hook: name, err: error }, `shutdown: ${name} failed to stop cleanly`);
+
+    logger.info({ hooks: hooks.names.drain }, 'shutdown: draining background work');
+    await hooks.drain(onError);
+
+    logger.info({}, 'shutdown: closing the server; in-flight requests finish');
+    try {
+      await this.options.closeServer();
+    } catch (error) {
+      onError('server', error);
+    }
+
+    logger.info({ hooks: hooks.names.close }, 'shutdown: closing resources');
+    await hooks.close(onError);
+
+    logger.info({ elapsedMs: Date.now() - startedAt }, 'shutdown: complete');
+    try {
+      await this.options.flushTelemetry();
+    } catch {
+      // The exporter is unreachable; nothing left to report it to.
+    }
+    clearTimeout(watchdog);
+    this.#exit(0);
+  }
+}

@@ -1,0 +1,48 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisClientSettings {
+  url: string;
+  /** Names the connection in `CLIENT LIST` and in logs. */
+  connectionName: string;
+  onError: (error: Error) => void;
+  /**
+   * `command`: fail fast when disconnected (request paths; readiness checks).
+   * `blocking`: wait and reconnect forever (BullMQ workers, which require
+   * `maxRetriesPerRequest: null`).
+   */
+  role: 'command' | 'blocking';
+}
+
+/**
+ * An ioredis client. Errors are reported, never thrown at the event emitter
+ * (an unhandled 'error' event would crash the process), and reconnection uses
+ * capped exponential backoff so a Redis restart is survived.
+ */
+export function createRedisClient(settings: RedisClientSettings, extra: RedisOptions = {}): Redis {
+  const blocking = settings.role === 'blocking';
+  const client = new Redis(settings.url, {
+    connectionName: settings.connectionName,
+    lazyConnect: false,
+    enableReadyCheck: true,
+    maxRetriesPerRequest: blocking ? null : 1,
+    enableOfflineQueue: blocking,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    ...extra,
+  });
+  client.on('error', settings.onError);
+  return client;
+}
+
+/** Closes a client, waiting for replies to commands already sent; falls back to disconnect if Redis is gone. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 2_000).unref()),
+    ]);
+  } catch {
+    client.disconnect();
+  }
+}

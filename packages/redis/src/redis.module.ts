@@ -1,0 +1,48 @@
+import { Global, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { APP_CONFIG } from '@meridian/config/nest';
+import { ShutdownHooks } from '@meridian/health';
+import { APP_LOGGER, type Logger } from '@meridian/telemetry';
+import type { Redis } from 'ioredis';
+import { closeRedisClient, createRedisClient } from './redis-client';
+
+/** Injection token of the service's command Redis client. */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+export const InjectRedis = (): ParameterDecorator => Inject(REDIS_CLIENT);
+
+interface RedisConfig {
+  REDIS_URL: string;
+  OTEL_SERVICE_NAME: string;
+}
+
+/**
+ * One command client per process (fail-fast when Redis is down, so a request
+ * gets an error instead of waiting), closed after the HTTP server drains.
+ */
+@Global()
+@Module({})
+export class RedisModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        {
+          provide: REDIS_CLIENT,
+          inject: [APP_CONFIG, APP_LOGGER, ShutdownHooks],
+          useFactory: (config: RedisConfig, logger: Logger, hooks: ShutdownHooks): Redis => {
+            const log = logger.child({ component: 'redis' });
+            const client = createRedisClient({
+              url: config.REDIS_URL,
+              connectionName: `${config.OTEL_SERVICE_NAME}:command`,
+              role: 'command',
+              onError: (error) => log.warn({ err: error }, 'redis connection error'),
+            });
+            hooks.onClose('redis', () => closeRedisClient(client));
+            return client;
+          },
+        },
+      ],
+      exports: [REDIS_CLIENT],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './fastify-observer';
+export * from './logger';
+export * from './metrics';
+export * from './nest-logger';
+export * from './sdk';
+export * from './telemetry.module';

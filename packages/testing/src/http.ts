@@ -1,0 +1,118 @@
+import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A plain HTTP request with node:http, so tests control connections (keep-alive agents, timing). */
+export function httpRequest(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: Agent;
+    timeoutMs?: number;
+  } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+/** Resolves true if a new TCP connection to the port is refused. */
+export function connectionRefused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * A POST whose body is still being sent: the headers and the first part of
+ * the body go out now, the rest when `finish()` is called. The response is
+ * parsed from the raw socket.
+ */
+export class PartialRequest {
+  readonly response: Promise<HttpResult>;
+  #socket: Socket;
+  #rest: string;
+
+  private constructor(socket: Socket, rest: string, response: Promise<HttpResult>) {
+    this.#socket = socket;
+    this.#rest = rest;
+    this.response = response;
+  }
+
+  static async open(port: number, path: string, body: string, sentNow: number): Promise<PartialRequest> {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    let raw = '';
+    const response = new Promise<HttpResult>((resolve, reject) => {
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (raw += chunk));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(parseRawResponse(raw)));
+    });
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, sentNow)}`,
+    );
+    return new PartialRequest(socket, body.slice(sentNow), response);
+  }
+
+  finish(): void {
+    this.#socket.write(this.#rest);
+  }
+}
+
+function parseRawResponse(raw: string): HttpResult {
+  const [head = '', ...rest] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  let body = rest.join('\r\n\r\n');
+  if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
+  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body };
+}
+
+function dechunk(body: string): string {
+  let out = '';
+  let rest = body;
+  for (;;) {
+    const i = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, i), 16);
+    if (!size) return out;
+    out += rest.slice(i + 2, i + 2 + size);
+    rest = rest.slice(i + 2 + size + 2);
+  }
+}
+
+export { Agent };

@@ -1,0 +1,228 @@
+import { Agent, connectionRefused, httpRequest, PartialRequest } from './http';
+import { ServiceProcess } from './service-process';
+import type { TcpProxy } from './tcp-proxy';
+
+export interface ServiceFixture {
+  /** A complete, valid environment for the service. */
+  env: Record<string, string>;
+  /** The proxy in front of the dependency that readiness checks (PostgreSQL or Redis). */
+  dependency: TcpProxy;
+  dependencyName: string;
+  teardown(): Promise<void>;
+}
+
+export interface ServiceConventionsOptions {
+  app: string;
+  /** Creates the dependencies (throwaway database, Redis prefix, proxies) once for the suite. */
+  setup(): Promise<ServiceFixture>;
+  /** Variables the service cannot start without. */
+  required: string[];
+  /** A secret variable and an invalid value for it that must never be printed. */
+  invalidSecret: { name: string; value: string };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+/**
+ * The conventions every Meridian service keeps (see README, "Conventions"),
+ * checked against the real service process with real dependencies. Each app's
+ * test suite calls this once; what differs between apps is only the setup.
+ */
+export function describeServiceConventions(options: ServiceConventionsOptions): void {
+  const { app } = options;
+  let fixture: ServiceFixture;
+  const running: ServiceProcess[] = [];
+
+  const start = async (extra: Record<string, string> = {}) => {
+    const service = await ServiceProcess.start(app, {
+      ...fixture.env,
+      TEST_ROUTES_ENABLED: 'true',
+      SHUTDOWN_DELAY_MS: '100',
+      ...extra,
+    });
+    running.push(service);
+    return service;
+  };
+
+  beforeAll(async () => {
+    fixture = await options.setup();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((service) => service.stop(2_000)));
+  });
+
+  afterAll(async () => {
+    await fixture?.teardown();
+  });
+
+  describe(`${app}: configuration`, () => {
+    it('exits non-zero within 2 s naming every missing variable', async () => {
+      const service = await ServiceProcess.start(app, {});
+      const result = await service.exited;
+      expect(result.code).not.toBe(0);
+      expect(result.elapsedMs).toBeLessThan(2_000);
+      for (const name of options.required)
+        expect(service.stderrLines.join('\n')).toMatch(new RegExp(`^\\s*${name}: `, 'm'));
+    });
+
+    it('names each invalid variable on its own line and never prints a secret', async () => {
+      const service = await ServiceProcess.start(app, {
+        ...fixture.env,
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        [options.invalidSecret.name]: options.invalidSecret.value,
+      });
+      const result = await service.exited;
+      expect(result.code).not.toBe(0);
+      expect(result.elapsedMs).toBeLessThan(2_000);
+      const problems = service.stderrLines
+        .filter((line) => /^\s+[A-Z_]+: /.test(line))
+        .map((l) => l.trim().split(':')[0]);
+      expect(problems.sort()).toEqual([options.invalidSecret.name, 'LOG_LEVEL', 'PORT'].sort());
+      expect(service.output()).not.toContain(options.invalidSecret.value);
+    });
+  });
+
+  describe(`${app}: probes`, () => {
+    it('answers startup, ready and live with 200 after boot', async () => {
+      const service = await start();
+      await service.waitFor('/health/startup');
+      expect((await httpRequest(`${service.url}/health/ready`)).status).toBe(200);
+      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+    });
+
+    it('is not ready while its dependency is unreachable, stays live, and recovers', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      await fixture.dependency.stop();
+      try {
+        await service.waitFor('/health/ready', 503, 10_000);
+        const ready = await httpRequest(`${service.url}/health/ready`);
+        expect(ready.headers['content-type']).toContain('application/problem+json');
+        expect(ready.body).toContain(fixture.dependencyName);
+        expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+      } finally {
+        await fixture.dependency.resume();
+      }
+      await service.waitFor('/health/ready', 200, 15_000);
+    });
+  });
+
+  describe(`${app}: telemetry`, () => {
+    it('writes JSON log lines carrying the trace id of the request span', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      const response = await httpRequest(`${service.url}/__test/slow?ms=1`, {
+        headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
+      });
+      expect(response.status).toBe(200);
+      const line = await service.waitForLog((l) => l.route === '/__test/slow');
+      expect(line).toMatchObject({ trace_id: TRACE_ID, status: 200, level: 'info', service: app });
+      expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+      expect(service.logs().length).toBeGreaterThan(0); // every stdout line parses as JSON
+    });
+
+    it('exposes the request histogram and process metrics at /metrics', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      await httpRequest(`${service.url}/__test/slow?ms=1`);
+      await httpRequest(`${service.url}/no-such-route`);
+      const metrics = await httpRequest(`${service.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(
+        /http_server_request_duration_seconds_bucket\{[^}]*method="GET",route="\/__test\/slow",status_code="200"[^}]*\} 1/,
+      );
+      expect(metrics.body).toMatch(
+        /http_server_request_duration_seconds_count\{[^}]*route="unmatched",status_code="404"/,
+      );
+      expect(metrics.body).toContain('process_resident_memory_bytes');
+    });
+  });
+
+  describe(`${app}: graceful shutdown`, () => {
+    it('turns unready at once, finishes in-flight requests, then refuses connections and exits 0', async () => {
+      const delayMs = 1_000;
+      const timeoutMs = 15_000;
+      const service = await start({
+        SHUTDOWN_DELAY_MS: String(delayMs),
+        SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
+      });
+      await service.waitUntilReady();
+
+      // An idle keep-alive connection, a slow request, and a body still being sent.
+      const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+      expect((await httpRequest(`${service.url}/health/live`, { agent: keepAlive })).status).toBe(200);
+      const slow = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`);
+      const body = JSON.stringify({ note: 'sent in two parts across the shutdown' });
+      const partial = await PartialRequest.open(service.port, '/__test/echo', body, 10);
+      await sleep(100);
+
+      const signalledAt = Date.now();
+      service.signal('SIGTERM');
+      let readyStatus = 0;
+      while (Date.now() - signalledAt < 500 && readyStatus !== 503) {
+        readyStatus = (await httpRequest(`${service.url}/health/ready`)).status;
+      }
+      expect(readyStatus).toBe(503);
+      expect(Date.now() - signalledAt).toBeLessThan(500);
+      // Still serving during the delay, so load balancers can catch up.
+      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+
+      await sleep(delayMs + 300 - (Date.now() - signalledAt));
+      partial.finish();
+      const [slowResult, partialResult] = await Promise.all([slow, partial.response]);
+      expect(slowResult.status).toBe(200);
+      expect(JSON.parse(slowResult.body)).toEqual({ sleptMs: delayMs + 1_500 });
+      expect(partialResult.status).toBe(200);
+      expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
+
+      const exit = await service.exited;
+      const refused = await connectionRefused(service.port);
+      keepAlive.destroy();
+      expect(exit.code).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(timeoutMs / 2);
+      expect(refused).toBe(true);
+      expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
+    });
+
+    it('refuses new connections once the delay is over while a request is still in flight', async () => {
+      const service = await start({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' });
+      await service.waitUntilReady();
+      const slow = httpRequest(`${service.url}/__test/slow?ms=2500`);
+      await sleep(100);
+      service.signal('SIGTERM');
+      await sleep(800);
+      expect(await connectionRefused(service.port)).toBe(true);
+      expect((await slow).status).toBe(200);
+      expect((await service.exited).code).toBe(0);
+    });
+
+    it('exits non-zero at once on a second signal', async () => {
+      const service = await start({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '20000' });
+      await service.waitUntilReady();
+      service.signal('SIGTERM');
+      await service.waitForLog((l) => String(l.message).startsWith('shutdown: readiness'));
+      const secondAt = Date.now();
+      service.signal('SIGTERM');
+      const exit = await service.exited;
+      expect(exit.code).not.toBe(0);
+      expect(Date.now() - secondAt).toBeLessThan(1_000);
+    });
+
+    it('exits non-zero when SHUTDOWN_TIMEOUT_MS passes', async () => {
+      const service = await start({ SHUTDOWN_DELAY_MS: '100', SHUTDOWN_TIMEOUT_MS: '1500' });
+      await service.waitUntilReady();
+      const slow = httpRequest(`${service.url}/__test/slow?ms=10000`).catch(() => undefined);
+      await sleep(100);
+      const signalledAt = Date.now();
+      service.signal('SIGTERM');
+      const exit = await service.exited;
+      expect(exit.code).not.toBe(0);
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_400);
+      expect(Date.now() - signalledAt).toBeLessThan(4_000);
+      await slow;
+    });
+  });
+}

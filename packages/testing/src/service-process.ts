@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { appEntry } from './paths';
+
+export type LogLine = Record<string, unknown> & { level?: string; message?: string };
+
+export interface ExitResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Milliseconds from spawn to exit. */
+  elapsedMs: number;
+}
+
+/** A free TCP port on 127.0.0.1 (for services that must know their port up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One of our services as a real child process: `node apps/<app>/dist/main.js`
+ * with exactly the environment given (plus PATH), its stdout parsed as JSON
+ * log lines.
+ */
+export class ServiceProcess {
+  readonly stdoutLines: string[] = [];
+  readonly stderrLines: string[] = [];
+  readonly exited: Promise<ExitResult>;
+  readonly startedAt = Date.now();
+  #child: ChildProcess;
+
+  private constructor(
+    readonly app: string,
+    readonly port: number,
+    child: ChildProcess,
+  ) {
+    this.#child = child;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal, elapsedMs: Date.now() - this.startedAt }));
+    });
+    collectLines(child.stdout!, this.stdoutLines);
+    collectLines(child.stderr!, this.stderrLines);
+  }
+
+  /** Starts the service; PORT is chosen free unless `env.PORT` is given. */
+  static async start(app: string, env: Record<string, string>, entry = 'main.js'): Promise<ServiceProcess> {
+    const port = env.PORT ? Number(env.PORT) : await freePort();
+    const child = spawn(process.execPath, [appEntry(app, entry)], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServiceProcess(app, port, child);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** Every stdout line, parsed; a line that is not JSON fails the test that reads it. */
+  logs(): LogLine[] {
+    return this.stdoutLines.map((line) => {
+      try {
+        return JSON.parse(line) as LogLine;
+      } catch {
+        throw new Error(`${this.app} wrote a non-JSON line to stdout: ${line}`);
+      }
+    });
+  }
+
+  output(): string {
+    return [...this.stdoutLines, ...this.stderrLines].join('\n');
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal);
+  }
+
+  /** Polls until `path` answers `status` (default 200), or fails after `timeoutMs`. */
+  async waitFor(path: string, status = 200, timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (this.#child.exitCode !== null) throw new Error(`${this.app} exited early:\n${this.output()}`);
+      try {
+        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2_000) });
+        await response.arrayBuffer();
+        if (response.status === status) return Date.now() - this.startedAt;
+        last = `status ${response.status}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await sleep(50);
+    }
+    throw new Error(
+      `${this.app} ${path} did not answer ${status} within ${timeoutMs} ms (last: ${last})\n${this.output()}`,
+    );
+  }
+
+  waitUntilReady(timeoutMs?: number): Promise<number> {
+    return this.waitFor('/health/ready', 200, timeoutMs);
+  }
+
+  /** Resolves with the first log line that matches. */
+  async waitForLog(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.logs().find(match);
+      if (found) return found;
+      await sleep(25);
+    }
+    throw new Error(`${this.app}: no matching log line within ${timeoutMs} ms\n${this.output()}`);
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after `graceMs`) if it still runs. */
+  async stop(graceMs = 10_000): Promise<ExitResult> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGTERM');
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
+      const result = await this.exited;
+      clearTimeout(timer);
+      return result;
+    }
+    return this.exited;
+  }
+}
+
+function collectLines(stream: NodeJS.ReadableStream, into: string[]): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') into.push(line);
+  });
+  stream.on('end', () => {
+    if (pending.trim() !== '') into.push(pending);
+  });
+}

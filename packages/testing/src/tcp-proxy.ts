@@ -1,0 +1,84 @@
+import { createServer, type Server, type Socket, connect } from 'node:net';
+
+/**
+ * A real TCP proxy between a service and one of its dependencies, for fault
+ * injection: take the dependency "down" (listener closed, connections cut),
+ * bring it back on the same port, or add latency to every chunk.
+ */
+export class TcpProxy {
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  latencyMs = 0;
+
+  private constructor(
+    readonly targetHost: string,
+    readonly targetPort: number,
+    public port: number,
+  ) {}
+
+  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetHost, targetPort, 0);
+    await proxy.resume();
+    return proxy;
+  }
+
+  get host(): string {
+    return '127.0.0.1';
+  }
+
+  /** Starts accepting again (on the same port as before). */
+  async resume(): Promise<void> {
+    if (this.#server) return;
+    const server = createServer((client) => this.#pipe(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (typeof address === 'object' && address) this.port = address.port;
+    this.#server = server;
+  }
+
+  /** The dependency is unreachable: new connections are refused and open ones are cut. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    this.cutConnections();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Cuts every open connection (both sides) but keeps accepting new ones. */
+  cutConnections(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+  }
+
+  #pipe(client: Socket): void {
+    const upstream = connect(this.targetPort, this.targetHost);
+    for (const socket of [client, upstream]) {
+      this.#sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        this.#sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    this.#forward(client, upstream);
+    this.#forward(upstream, client);
+  }
+
+  #forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk) => {
+      if (this.latencyMs <= 0) {
+        to.write(chunk);
+        return;
+      }
+      from.pause();
+      setTimeout(() => {
+        if (!to.destroyed) to.write(chunk);
+        from.resume();
+      }, this.latencyMs);
+    });
+  }
+}
