@@ -2,4 +2,5 @@ export * from './document';
 export * from './fields';
 export * from './load';
 export * from './parts';
+export * from './readme-tables';
 export * from './services';

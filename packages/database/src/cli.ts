@@ -16,6 +16,12 @@ const USAGE = 'usage: migrate [deploy | create <name>]';
 export async function runMigrationCli(service: string, project: PrismaProject, argv = process.argv.slice(2)) {
   const config = loadConfigOrExit(`${service}-migrate`, migrationConfigSchema);
   const logger = createLogger({ service: `${service}-migrate`, version: '0', level: config.LOG_LEVEL });
+  // Importing the engine's .wasm is flagged experimental by Node 24; that is
+  // expected here, so it is not printed. Other warnings become log lines.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'ExperimentalWarning') logger.warn({ err: warning }, warning.message);
+  });
   const [command = 'deploy', name] = argv;
   try {
     if (command === 'deploy' && name === undefined) {
@@ -41,4 +47,8 @@ export async function runMigrationCli(service: string, project: PrismaProject, a
     logger.error({ err: error }, 'migration failed');
     process.exitCode = 1;
   }
+  // The WebAssembly engine leaves a timer behind that would hold a finished
+  // one-shot command for seconds; the work is done and logged, so leave now.
+  logger.flush();
+  process.exit();
 }

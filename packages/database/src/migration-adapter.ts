@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
 /**
  * The pg driver adapter, made fit for the schema engine's migration work:
@@ -57,9 +57,11 @@ async function execute(connectionString: string, sql: string): Promise<void> {
   }
 }
 
+/** The adapter factory, and `close()` to end its pool so the process can exit at once. */
 export function migrationAdapter(connectionString: string) {
-  const main = new PrismaPg({ connectionString });
-  return bindMigrationAwareSqlAdapterFactory({
+  const pool = new Pool({ connectionString, max: 2 });
+  const main = new PrismaPg(pool);
+  const factory = bindMigrationAwareSqlAdapterFactory({
     provider: main.provider,
     adapterName: main.adapterName,
     connect: async () => readInternalCharAsText(await main.connect()),
@@ -77,4 +79,5 @@ export function migrationAdapter(connectionString: string) {
       return adapter;
     },
   });
+  return { factory, close: () => pool.end() };
 }

@@ -71,11 +71,19 @@ async function withEngine<T>(
   const { SchemaEngine } = await import('@prisma/schema-engine-wasm');
   const path = schemaPath(project);
   const adapter = migrationAdapter(databaseUrl);
-  const engine = await SchemaEngine.new({ datamodels: [[path, readFileSync(path, 'utf8')]] }, log, adapter);
   try {
-    return await work(engine);
+    const engine = await SchemaEngine.new(
+      { datamodels: [[path, readFileSync(path, 'utf8')]] },
+      log,
+      adapter.factory,
+    );
+    try {
+      return await work(engine);
+    } finally {
+      engine.free();
+    }
   } finally {
-    engine.free();
+    await adapter.close();
   }
 }
 

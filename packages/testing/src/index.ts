@@ -1,5 +1,6 @@
 export * from './databases';
 export * from './http';
+export * from './otlp-receiver';
 export * from './paths';
 export * from './redis';
 export * from './run-script';

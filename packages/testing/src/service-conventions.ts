@@ -1,4 +1,5 @@
 import { Agent, connectionRefused, httpRequest, PartialRequest } from './http';
+import { OtlpReceiver } from './otlp-receiver';
 import { ServiceProcess } from './service-process';
 import type { TcpProxy } from './tcp-proxy';
 
@@ -122,6 +123,26 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(line).toMatchObject({ trace_id: TRACE_ID, status: 200, level: 'info', service: app });
       expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(service.logs().length).toBeGreaterThan(0); // every stdout line parses as JSON
+    });
+
+    it('exports spans over OTLP/HTTP when an endpoint is set, flushing them during shutdown', async () => {
+      const collector = await OtlpReceiver.start();
+      try {
+        const service = await start({
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        });
+        await service.waitUntilReady();
+        await httpRequest(`${service.url}/__test/slow?ms=1`, {
+          headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
+        });
+        expect((await service.stop()).code).toBe(0);
+        const exported = collector.received('/v1/traces');
+        expect(exported).toContain(TRACE_ID);
+        expect(exported).toContain(`"stringValue":"${app}"`);
+      } finally {
+        await collector.close();
+      }
     });
 
     it('exposes the request histogram and process metrics at /metrics', async () => {

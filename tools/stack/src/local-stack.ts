@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The local stack's settings. Every value has a default that works on a
+ * machine with PostgreSQL and Redis on localhost (trust auth), and every one
+ * can be overridden from the environment.
+ */
+export interface LocalStackSettings {
+  /** A PostgreSQL role that may create databases; the stack creates its own. */
+  postgresAdminUrl: string;
+  /** Databases are named `<prefix>_<service>`. */
+  databasePrefix: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  ports: { api: number; ledger: number; settlement: number };
+  serviceToken: string;
+  logLevel: string;
+}
+
+export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
+  return {
+    postgresAdminUrl: env.MERIDIAN_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databasePrefix: env.MERIDIAN_DATABASE_PREFIX ?? 'meridian',
+    redisUrl: env.MERIDIAN_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisKeyPrefix: env.MERIDIAN_REDIS_KEY_PREFIX ?? 'meridian-local',
+    ports: {
+      api: Number(env.MERIDIAN_API_PORT ?? 3000),
+      ledger: Number(env.MERIDIAN_LEDGER_PORT ?? 3001),
+      settlement: Number(env.MERIDIAN_SETTLEMENT_PORT ?? 3002),
+    },
+    // Local only: a fresh random token per run unless one is given.
+    serviceToken: env.MERIDIAN_SERVICE_TOKEN ?? `local-${randomBytes(24).toString('hex')}`,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
+
+export function databaseUrl(settings: LocalStackSettings, service: string): string {
+  const url = new URL(settings.postgresAdminUrl);
+  url.pathname = `/${settings.databasePrefix}_${service}`;
+  return url.toString();
+}
+
+/** The environment each service gets locally: the same variables as in every other environment. */
+export function serviceEnvironments(settings: LocalStackSettings): Record<string, Record<string, string>> {
+  const common = {
+    LOG_LEVEL: settings.logLevel,
+    DEPLOYMENT_ENVIRONMENT: 'local',
+    HOST: '127.0.0.1',
+    // No load balancer to wait for locally: stop as soon as in-flight work is done.
+    SHUTDOWN_DELAY_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    LEDGER_SERVICE_TOKEN: settings.serviceToken,
+  };
+  const ledgerUrl = `http://127.0.0.1:${settings.ports.ledger}`;
+  return {
+    ledger: { ...common, PORT: String(settings.ports.ledger), DATABASE_URL: databaseUrl(settings, 'ledger') },
+    api: {
+      ...common,
+      PORT: String(settings.ports.api),
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
+      LEDGER_URL: ledgerUrl,
+    },
+    settlement: {
+      ...common,
+      PORT: String(settings.ports.settlement),
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
+      LEDGER_URL: ledgerUrl,
+    },
+  };
+}
+
+/** Services in start order: the ledger first, since the others call it. */
+export const START_ORDER = ['ledger', 'api', 'settlement'] as const;
+
+/** Services that own a database, and so get one created and migrated. */
+export const DATABASE_SERVICES = ['ledger'] as const;

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { logFormatter } from './pretty-logs';
+import {
+  DATABASE_SERVICES,
+  databaseUrl,
+  localStackSettings,
+  type LocalStackSettings,
+  serviceEnvironments,
+  START_ORDER,
+} from './local-stack';
+
+/**
+ * `./meridian up`: creates and migrates the local databases, starts the
+ * ledger, api and settlement processes with readable logs, and stops them
+ * cleanly on Ctrl-C (a second Ctrl-C forces them).
+ */
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const entry = (service: string, file = 'main.js') => resolve(REPO_ROOT, 'apps', service, 'dist', file);
+const colour = process.stdout.isTTY === true;
+const say = (message: string) => process.stdout.write(`${'stack'.padEnd(10)} ${message}\n`);
+
+async function ensureDatabase(settings: LocalStackSettings, service: string): Promise<void> {
+  const name = new URL(databaseUrl(settings, service)).pathname.slice(1);
+  const client = new Client({ connectionString: settings.postgresAdminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      say(`created database ${name}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function run(service: string, file: string, env: Record<string, string>): ChildProcess {
+  // Own process group: a terminal's Ctrl-C reaches only this runner, which
+  // forwards exactly one signal, so services see one SIGINT, not two.
+  const child = spawn(process.execPath, [entry(service, file)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const format = logFormatter(service, colour);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${format(line)}\n`));
+  }
+  return child;
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number>((done) => {
+    if (child.exitCode !== null) done(child.exitCode);
+    else child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1)));
+  });
+
+async function waitReady(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+        signal: AbortSignal.timeout(1_000),
+      });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const settings = localStackSettings();
+  const environments = serviceEnvironments(settings);
+  const children = new Map<string, ChildProcess>();
+  let stopping = 0;
+
+  const stop = (signal: NodeJS.Signals) => {
+    stopping++;
+    say(
+      stopping === 1
+        ? `${signal}: stopping services (again to force)`
+        : `${signal}: forcing services to stop`,
+    );
+    for (const child of children.values()) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  for (const service of DATABASE_SERVICES) {
+    await ensureDatabase(settings, service);
+    const migration = run(service, 'migrate.js', environments[service]!);
+    if ((await exitOf(migration)) !== 0) throw new Error(`migrating ${service} failed`);
+  }
+
+  for (const service of START_ORDER) {
+    if (stopping) break;
+    children.set(service, run(service, 'main.js', environments[service]!));
+  }
+  const ready = await Promise.all(
+    [...children].map(([service, child]) =>
+      waitReady(settings.ports[service as keyof LocalStackSettings['ports']], child),
+    ),
+  );
+  if (!stopping) {
+    if (ready.every(Boolean)) {
+      say(
+        `ready: api http://127.0.0.1:${settings.ports.api}  ledger http://127.0.0.1:${settings.ports.ledger}  ` +
+          `settlement http://127.0.0.1:${settings.ports.settlement}  (Ctrl-C stops)`,
+      );
+    } else {
+      say('a service did not become ready; stopping');
+      stop('SIGTERM');
+    }
+  }
+
+  const codes = await Promise.all([...children.values()].map(exitOf));
+  const failed = [...children.keys()].filter((_, i) => codes[i] !== 0);
+  say(failed.length === 0 ? 'all services stopped cleanly' : `stopped with errors: ${failed.join(', ')}`);
+  process.exitCode = failed.length === 0 && ready.every(Boolean) ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  say(`failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});

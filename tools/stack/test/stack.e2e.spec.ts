@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { freePort, httpRequest, query, TEST_DATABASE_URL, TEST_REDIS_URL } from '@meridian/testing';
+
+const STACK = resolve(__dirname, '..', 'dist', 'stack.js');
+
+describe('./meridian up (the local stack)', () => {
+  const prefix = `meridian_stack_${randomBytes(4).toString('hex')}`;
+
+  afterAll(async () => {
+    await query(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${prefix}_ledger" WITH (FORCE)`);
+  });
+
+  it('migrates, starts all three services ready, and stops them cleanly on Ctrl-C', async () => {
+    const ports = { api: await freePort(), ledger: await freePort(), settlement: await freePort() };
+    const stack = spawn(process.execPath, [STACK], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        MERIDIAN_POSTGRES_URL: TEST_DATABASE_URL,
+        MERIDIAN_DATABASE_PREFIX: prefix,
+        MERIDIAN_REDIS_URL: TEST_REDIS_URL,
+        MERIDIAN_REDIS_KEY_PREFIX: prefix,
+        MERIDIAN_API_PORT: String(ports.api),
+        MERIDIAN_LEDGER_PORT: String(ports.ledger),
+        MERIDIAN_SETTLEMENT_PORT: String(ports.settlement),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    stack.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    stack.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => stack.once('exit', (code) => done(code)));
+
+    const deadline = Date.now() + 45_000;
+    while (!output.includes('stack      ready:') && Date.now() < deadline && stack.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(output).toContain('stack      ready:');
+    for (const port of Object.values(ports)) {
+      expect((await httpRequest(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    }
+    // Logs are readable lines tagged with the service, not raw JSON.
+    expect(output).toMatch(/^ledger\s+\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: ledger started/m);
+
+    stack.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('all services stopped cleanly');
+    for (const service of ['api', 'ledger', 'settlement']) {
+      expect(output).toMatch(new RegExp(`^${service}\\s+.*shutdown: complete`, 'm'));
+    }
+  });
+});
