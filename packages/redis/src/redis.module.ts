@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { APP_CONFIG } from '@meridian/config/nest';
-import { ShutdownHooks } from '@meridian/health';
+import { ShutdownHooks, StartupTasks } from '@meridian/health';
 import { APP_LOGGER, type Logger } from '@meridian/telemetry';
 import type { Redis } from 'ioredis';
 import { closeRedisClient, createRedisClient } from './redis-client';
@@ -28,14 +28,24 @@ export class RedisModule {
       providers: [
         {
           provide: REDIS_CLIENT,
-          inject: [APP_CONFIG, APP_LOGGER, ShutdownHooks],
-          useFactory: (config: RedisConfig, logger: Logger, hooks: ShutdownHooks): Redis => {
+          inject: [APP_CONFIG, APP_LOGGER, ShutdownHooks, StartupTasks],
+          useFactory: (
+            config: RedisConfig,
+            logger: Logger,
+            hooks: ShutdownHooks,
+            startup: StartupTasks,
+          ): Redis => {
             const log = logger.child({ component: 'redis' });
             const client = createRedisClient({
               url: config.REDIS_URL,
               connectionName: `${config.OTEL_SERVICE_NAME}:command`,
               role: 'command',
               onError: (error) => log.warn({ err: error }, 'redis connection error'),
+            });
+            // Commands fail fast while disconnected, so the service counts as
+            // started only once Redis has answered.
+            startup.add('redis', async () => {
+              await client.ping();
             });
             hooks.onClose('redis', () => closeRedisClient(client));
             return client;

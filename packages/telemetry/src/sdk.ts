@@ -38,13 +38,11 @@ let provider: TracerProvider | undefined;
  * nothing leaves the process and a local run stays quiet. The exporter is
  * loaded only when used.
  */
-function spanProcessorsFrom(env: NodeJS.ProcessEnv): SpanProcessor[] {
+async function spanProcessorsFrom(env: NodeJS.ProcessEnv): Promise<SpanProcessor[]> {
   const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
   const endpointSet = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   if (exporter === 'none' || (!endpointSet && exporter !== 'otlp')) return [new NoopSpanProcessor()];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when exporting
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })];
 }
 
@@ -58,7 +56,7 @@ function spanProcessorsFrom(env: NodeJS.ProcessEnv): SpanProcessor[] {
  * service needs traces only, and the difference is ~150 ms of cold start and
  * ~18 MB of memory per process (docs/adr/0004-telemetry.md).
  */
-export function startTelemetry(options: TelemetryOptions): void {
+export async function startTelemetry(options: TelemetryOptions): Promise<void> {
   if (provider) return;
   const env = options.env ?? process.env;
   const resource = detectResources({ detectors: [envDetector] }).merge(
@@ -71,7 +69,7 @@ export function startTelemetry(options: TelemetryOptions): void {
   provider = new TracerProvider({
     resource,
     sampler: samplerFromEnv(env),
-    spanProcessors: spanProcessorsFrom(env),
+    spanProcessors: await spanProcessorsFrom(env),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(

@@ -47,7 +47,7 @@ function run(service: string, file: string, env: Record<string, string>): ChildP
     detached: true,
   });
   const format = logFormatter(service, colour);
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${format(line)}\n`));
   }
   return child;

@@ -1,0 +1,67 @@
+import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { problemType, ProblemException, toProblem, validationProblem } from '../src';
+
+describe('toProblem', () => {
+  it('passes our own problems through unchanged', () => {
+    const problem = validationProblem([{ field: 'amount', message: 'must be a positive integer' }]);
+    expect(toProblem(problem)).toEqual({
+      type: problemType('validation-failed'),
+      title: 'The request is not valid',
+      status: 400,
+      detail: 'amount: must be a positive integer',
+      errors: [{ field: 'amount', message: 'must be a positive integer' }],
+    });
+  });
+
+  it('maps framework exceptions to the generic type for their status', () => {
+    expect(toProblem(new NotFoundException('Cannot GET /x'))).toEqual({
+      type: problemType('not-found'),
+      title: 'Nothing exists at this address',
+      status: 404,
+      detail: 'Cannot GET /x',
+    });
+    expect(toProblem(new BadRequestException(['a is wrong', 'b is wrong'])).detail).toBe(
+      'a is wrong; b is wrong',
+    );
+  });
+
+  it('keeps the per-dependency report of a failed health check', () => {
+    const problem = toProblem(
+      new ServiceUnavailableException({ status: 'error', error: { redis: { status: 'down' } } }),
+    );
+    expect(problem).toMatchObject({
+      type: problemType('service-unavailable'),
+      status: 503,
+      checks: { redis: { status: 'down' } },
+    });
+  });
+
+  it("maps Fastify's body errors, bare or wrapped by Nest, to problems a client can act on", () => {
+    const invalidJson = Object.assign(new Error('bad'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+    expect(toProblem(invalidJson).type).toBe(problemType('malformed-json'));
+    expect(toProblem(new BadRequestException('bad', { cause: invalidJson })).type).toBe(
+      problemType('malformed-json'),
+    );
+    const tooLarge = Object.assign(new Error('big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+    expect(toProblem(tooLarge)).toMatchObject({ type: problemType('payload-too-large'), status: 413 });
+  });
+
+  it('never reveals the message of an unexpected error', () => {
+    const problem = toProblem(new Error('connection to 10.0.0.5 failed: password authentication failed'));
+    expect(problem).toMatchObject({ type: problemType('internal-error'), status: 500 });
+    expect(JSON.stringify(problem)).not.toContain('10.0.0.5');
+  });
+
+  it('builds problems with a stable type from a slug', () => {
+    const problem = ProblemException.of(409, 'conflict', 'In flight', 'retry later').problem;
+    expect(problem).toEqual({
+      type: 'https://meridian.dev/problems/conflict',
+      title: 'In flight',
+      status: 409,
+      detail: 'retry later',
+    });
+  });
+});
