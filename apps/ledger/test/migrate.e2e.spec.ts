@@ -72,6 +72,12 @@ describe('db:migrate', () => {
     );
   });
 
+  it('has a migration for everything in schema.prisma', async () => {
+    const result = await runAppScript('ledger', 'migrate.js', { DATABASE_URL: database.url }, ['check']);
+    expect(result.stdout).toContain('schema.prisma and the migrations agree');
+    expect(result.code).toBe(0);
+  });
+
   it('fails with exit code 78 and names the variable when DATABASE_URL is missing', async () => {
     const result = await runAppScript('ledger', 'migrate.js', {});
     expect(result.code).toBe(78);

@@ -1,8 +1,14 @@
 import { loadConfigOrExit, migrationConfigSchema } from '@meridian/config';
 import { createLogger } from '@meridian/telemetry';
-import { applyMigrations, createMigration, type PrismaProject } from './migrations';
+import {
+  applyMigrations,
+  createMigration,
+  lastEnginePanic,
+  pendingSchemaChange,
+  type PrismaProject,
+} from './migrations';
 
-const USAGE = 'usage: migrate [deploy | create <name>]';
+const USAGE = 'usage: migrate [deploy | create <name> | check]';
 
 /**
  * The entry point behind each service's `db:migrate` and
@@ -10,6 +16,7 @@ const USAGE = 'usage: migrate [deploy | create <name>]';
  *
  *   deploy          apply every pending migration (the default); a no-op when up to date
  *   create <name>   write the pending schema.prisma change as a new migration
+ *   check           exit 1 if schema.prisma has changes no migration holds yet
  *
  * Exit codes: 0 done, 1 failed, 64 bad usage, 78 bad configuration.
  */
@@ -38,13 +45,23 @@ export async function runMigrationCli(service: string, project: PrismaProject, a
         { folder },
         folder ? `created ${folder}` : 'schema.prisma matches the migrations; nothing to create',
       );
+    } else if (command === 'check' && name === undefined) {
+      const pending = await pendingSchemaChange(project, config.DATABASE_URL);
+      if (pending === '') logger.info({}, 'schema.prisma and the migrations agree');
+      else {
+        logger.error(
+          { sql: pending },
+          'schema.prisma has changes that no migration holds; run `migrate create <name>`',
+        );
+        process.exitCode = 1;
+      }
     } else {
       process.stderr.write(`${USAGE}\n`);
       process.exitCode = 64;
       return;
     }
   } catch (error) {
-    logger.error({ err: error }, 'migration failed');
+    logger.error({ err: error, panic: lastEnginePanic() }, 'migration failed');
     process.exitCode = 1;
   }
   // The WebAssembly engine leaves a timer behind that would hold a finished

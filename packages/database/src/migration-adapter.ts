@@ -7,8 +7,9 @@ import { Client, Pool } from 'pg';
  * The pg driver adapter, made fit for the schema engine's migration work:
  *
  * - Introspection queries return PostgreSQL's internal one-byte `"char"` type
- *   (OID 18, e.g. pg_class.relkind), which @prisma/adapter-pg 7.10 rejects as
- *   an unsupported column type; those columns are read as text instead.
+ *   (OID 18, e.g. pg_constraint.contype), which @prisma/adapter-pg 7.10
+ *   rejects as an unsupported column type; those columns are read as text and
+ *   declared as Character, the type the engine expects.
  * - The adapter's own shadow database is dropped while its pool still holds a
  *   connection, so the drop fails; ours closes the pool first and drops with
  *   FORCE, leaving nothing behind.
@@ -18,25 +19,45 @@ import { Client, Pool } from 'pg';
 
 const PG_INTERNAL_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
+/** ColumnTypeEnum.Character of @prisma/driver-adapter-utils. */
+const CHARACTER_COLUMN = 6;
 
 interface Queryable {
   performIO(...args: unknown[]): Promise<{ fields: { dataTypeID: number }[] }>;
+  queryRaw(...args: unknown[]): Promise<{ columnTypes: number[] }>;
   startTransaction?(...args: unknown[]): Promise<Queryable>;
   dispose?(): Promise<void>;
 }
 
-function readInternalCharAsText<T>(queryable: T): T {
+/**
+ * Lets `"char"` columns through: the adapter reads them as text (which it
+ * supports), and the result then declares them as Character, which is what
+ * the engine's introspection expects.
+ */
+function readInternalChar<T>(queryable: T): T {
   const target = queryable as unknown as Queryable;
   const performIO = target.performIO.bind(target);
+  const queryRaw = target.queryRaw.bind(target);
+  let charColumns: number[] = [];
   target.performIO = async (...args) => {
     const result = await performIO(...args);
-    for (const field of result.fields)
-      if (field.dataTypeID === PG_INTERNAL_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    charColumns = [];
+    result.fields.forEach((field, index) => {
+      if (field.dataTypeID === PG_INTERNAL_CHAR_OID) {
+        field.dataTypeID = PG_TEXT_OID;
+        charColumns.push(index);
+      }
+    });
+    return result;
+  };
+  target.queryRaw = async (...args) => {
+    const result = await queryRaw(...args);
+    for (const index of charColumns) result.columnTypes[index] = CHARACTER_COLUMN;
     return result;
   };
   if (target.startTransaction) {
     const startTransaction = target.startTransaction.bind(target);
-    target.startTransaction = async (...args) => readInternalCharAsText(await startTransaction(...args));
+    target.startTransaction = async (...args) => readInternalChar(await startTransaction(...args));
   }
   return queryable;
 }
@@ -64,11 +85,11 @@ export function migrationAdapter(connectionString: string) {
   const factory = bindMigrationAwareSqlAdapterFactory({
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: async () => readInternalCharAsText(await main.connect()),
+    connect: async () => readInternalChar(await main.connect()),
     connectToShadowDb: async () => {
       const shadow = `prisma_shadow_${randomUUID().replaceAll('-', '')}`;
       await execute(connectionString, `CREATE DATABASE "${shadow}"`);
-      const adapter = readInternalCharAsText(
+      const adapter = readInternalChar(
         await new PrismaPg({ connectionString: withDatabase(connectionString, shadow) }).connect(),
       );
       const dispose = adapter.dispose.bind(adapter);

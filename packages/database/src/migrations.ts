@@ -60,6 +60,23 @@ export function readMigrations(project: PrismaProject): MigrationList {
 
 export type EngineLog = (line: string) => void;
 
+/** The last panic message of the engine; a Rust panic surfaces as an opaque error otherwise. */
+let lastPanic: string | undefined;
+
+/** The engine reports panics to a global registry that the Prisma CLI normally installs. */
+function installPanicRegistry(): void {
+  const holder = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
+  holder.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message: (message: string) => {
+      lastPanic = message;
+    },
+  };
+}
+
+export function lastEnginePanic(): string | undefined {
+  return lastPanic;
+}
+
 async function withEngine<T>(
   project: PrismaProject,
   databaseUrl: string,
@@ -69,6 +86,7 @@ async function withEngine<T>(
   // The engine package is an ES module that imports its .wasm file; a dynamic
   // import keeps it out of the services' startup path.
   const { SchemaEngine } = await import('@prisma/schema-engine-wasm');
+  installPanicRegistry();
   const path = schemaPath(project);
   const adapter = migrationAdapter(databaseUrl);
   try {

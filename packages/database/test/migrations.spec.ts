@@ -23,12 +23,16 @@ const SCHEMA_V2 = SCHEMA_V1.replace('  name String\n', '  name String\n  size In
 
 describe('offline Prisma migrations', () => {
   let database: TestDatabase;
+  let shadowsBefore: unknown[];
+  const shadowDatabases = () =>
+    query(database.url, "SELECT datname FROM pg_database WHERE datname LIKE 'prisma_shadow_%' ORDER BY 1");
   const prismaDir = mkdtempSync(join(tmpdir(), 'meridian-migrations-'));
   const project = { prismaDir };
 
   beforeAll(async () => {
     database = await createTestDatabase('database_pkg');
     writeFileSync(join(prismaDir, 'schema.prisma'), SCHEMA_V1);
+    shadowsBefore = await shadowDatabases();
   });
 
   afterAll(async () => {
