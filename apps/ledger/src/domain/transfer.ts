@@ -1,0 +1,92 @@
+import type { MinorUnits } from './money';
+
+/**
+ * What a transfer does:
+ * - `posted`: moves money at once;
+ * - `pending`: reserves it (first phase of a two-phase transfer);
+ * - `post_pending`: completes a pending transfer, for its amount or less;
+ * - `void_pending`: cancels a pending transfer.
+ */
+export type TransferKind = 'posted' | 'pending' | 'post_pending' | 'void_pending';
+
+export type Metadata = Record<string, string>;
+
+/** A validated request to move or reserve money. */
+export interface CreateTransferCommand {
+  kind: 'posted' | 'pending';
+  tenantId: string;
+  id: string;
+  debitAccountId: string;
+  creditTenantId: string;
+  creditAccountId: string;
+  amount: MinorUnits;
+  currency: string;
+  code: number;
+  metadata: Metadata;
+  linked: boolean;
+  /** Only for `pending`: seconds until it expires; null: never. */
+  timeoutSeconds: number | null;
+}
+
+/** A validated request to post (complete) or void (cancel) a pending transfer. */
+export interface ResolvePendingCommand {
+  kind: 'post_pending' | 'void_pending';
+  tenantId: string;
+  id: string;
+  pendingId: string;
+  /** Only for `post_pending`: the amount to post; null: the whole pending amount. */
+  amount: MinorUnits | null;
+  code: number | null;
+  metadata: Metadata;
+  linked: boolean;
+}
+
+/** A validated request to create one transfer. */
+export type TransferCommand = CreateTransferCommand | ResolvePendingCommand;
+
+export const isCreateCommand = (command: TransferCommand): command is CreateTransferCommand =>
+  command.kind === 'posted' || command.kind === 'pending';
+
+/** Internal command of the expiry sweeper: a pending transfer's timeout has passed. */
+export interface ExpireCommand {
+  kind: 'expire';
+  tenantId: string;
+  pendingId: string;
+}
+
+/** A transfer as stored: immutable. */
+export interface Transfer {
+  tenantId: string;
+  id: string;
+  kind: TransferKind;
+  debitAccountId: string;
+  creditTenantId: string;
+  creditAccountId: string;
+  amount: MinorUnits;
+  currency: string;
+  code: number;
+  metadata: Metadata;
+  linked: boolean;
+  pendingId: string | null;
+  timeoutSeconds: number | null;
+  createdAt: Date;
+}
+
+export type PendingState = 'pending' | 'posted' | 'voided' | 'expired';
+
+/** The mutable state of a pending transfer. */
+export interface PendingTransferState {
+  tenantId: string;
+  transferId: string;
+  state: PendingState;
+  expiresAt: Date | null;
+  resolvedById: string | null;
+  resolvedAt: Date | null;
+}
+
+export const transferKey = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
+
+export function sameMetadata(a: Metadata, b: Metadata): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
