@@ -53,7 +53,13 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
   };
   const ledgerUrl = `http://127.0.0.1:${settings.ports.ledger}`;
   return {
-    ledger: { ...common, PORT: String(settings.ports.ledger), DATABASE_URL: databaseUrl(settings, 'ledger') },
+    ledger: {
+      ...common,
+      PORT: String(settings.ports.ledger),
+      DATABASE_URL: databaseUrl(settings, 'ledger'),
+      REDIS_URL: settings.redisUrl,
+      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
+    },
     api: {
       ...common,
       PORT: String(settings.ports.api),

@@ -58,7 +58,12 @@ async function main(): Promise<void> {
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_SERVICE_TOKEN: token,
       }),
-      await measure('ledger', { DATABASE_URL: database.url, LEDGER_SERVICE_TOKEN: token }),
+      await measure('ledger', {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.prefix,
+        LEDGER_SERVICE_TOKEN: token,
+      }),
       await measure('settlement', {
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.prefix,

@@ -120,7 +120,11 @@ export function post(state: PostingState, submissions: Command[][]): PostingOutc
         for (const step of undo.reverse()) step();
         const failed = chain[failedAt]!;
         for (let i = start; i <= end; i++) {
-          out.push(i - start === failedAt ? failed : { id: idOf(commands[i]!), result: TransferResult.linkedEventFailed });
+          out.push(
+            i - start === failedAt
+              ? failed
+              : { id: idOf(commands[i]!), result: TransferResult.linkedEventFailed },
+          );
         }
         const command = commands[start + failedAt]!;
         if (command.kind !== 'expire' && isRecordedFailure(failed.result)) {
@@ -169,17 +173,14 @@ class Engine {
     const failure = this.state.failures.get(key);
     if (failure) return { id: command.id, result: TransferResult.idAlreadyFailed };
     const existing = this.state.transfers.get(key);
-    if (existing) return { id: command.id, result: compareWithExisting(existing, command), transfer: existing };
+    if (existing)
+      return { id: command.id, result: compareWithExisting(existing, command), transfer: existing };
     return isCreateCommand(command)
       ? this.createTransfer(command, undo, staged)
       : this.resolvePending(command, undo, staged);
   }
 
-  private createTransfer(
-    command: CreateTransferCommand,
-    undo: Undo,
-    staged: Staged,
-  ): ItemResult {
+  private createTransfer(command: CreateTransferCommand, undo: Undo, staged: Staged): ItemResult {
     const { id, amount } = command;
     const debit = this.state.accounts.get(accountKey(command.tenantId, command.debitAccountId));
     if (!debit) return { id, result: TransferResult.debitAccountNotFound };
@@ -189,7 +190,10 @@ class Engine {
       return { id, result: TransferResult.currencyMismatch };
     }
     // Limits count pending amounts: a reservation is as binding as a posting.
-    if (debit.debitsMustNotExceedCredits && debit.debitsPending + debit.debitsPosted + amount > debit.creditsPosted) {
+    if (
+      debit.debitsMustNotExceedCredits &&
+      debit.debitsPending + debit.debitsPosted + amount > debit.creditsPosted
+    ) {
       return { id, result: TransferResult.exceedsCredits };
     }
     if (
@@ -233,9 +237,18 @@ class Engine {
     this.addTransfer(transfer, undo, staged);
     if (command.kind === 'pending') {
       const expiresAt =
-        command.timeoutSeconds === null ? null : new Date(this.state.now.getTime() + command.timeoutSeconds * 1000);
+        command.timeoutSeconds === null
+          ? null
+          : new Date(this.state.now.getTime() + command.timeoutSeconds * 1000);
       this.setPendingState(
-        { tenantId: command.tenantId, transferId: id, state: 'pending', expiresAt, resolvedById: null, resolvedAt: null },
+        {
+          tenantId: command.tenantId,
+          transferId: id,
+          state: 'pending',
+          expiresAt,
+          resolvedById: null,
+          resolvedAt: null,
+        },
         undo,
         staged,
         true,
@@ -245,11 +258,7 @@ class Engine {
     return { id, result: TransferResult.created, transfer };
   }
 
-  private resolvePending(
-    command: ResolvePendingCommand,
-    undo: Undo,
-    staged: Staged,
-  ): ItemResult {
+  private resolvePending(command: ResolvePendingCommand, undo: Undo, staged: Staged): ItemResult {
     const { id } = command;
     const pendingKey = transferKey(command.tenantId, command.pendingId);
     const pending = this.state.transfers.get(pendingKey);
@@ -315,7 +324,8 @@ class Engine {
     const key = transferKey(command.tenantId, command.pendingId);
     const pending = this.state.transfers.get(key);
     const pendingState = this.state.pendingStates.get(key);
-    if (!pending || !pendingState || pendingState.state !== 'pending' || pendingState.expiresAt === null) return;
+    if (!pending || !pendingState || pendingState.state !== 'pending' || pendingState.expiresAt === null)
+      return;
     if (pendingState.expiresAt.getTime() > this.state.now.getTime()) return;
     const debit = this.state.accounts.get(accountKey(pending.tenantId, pending.debitAccountId))!;
     const credit = this.state.accounts.get(accountKey(pending.creditTenantId, pending.creditAccountId))!;
@@ -323,7 +333,12 @@ class Engine {
     this.remember(credit, undo);
     debit.debitsPending -= pending.amount;
     credit.creditsPending -= pending.amount;
-    this.setPendingState({ ...pendingState, state: 'expired', resolvedAt: this.state.now }, undo, staged, false);
+    this.setPendingState(
+      { ...pendingState, state: 'expired', resolvedAt: this.state.now },
+      undo,
+      staged,
+      false,
+    );
     this.emit('transfer.expired', pending, staged);
   }
 
@@ -352,7 +367,13 @@ class Engine {
   }
 
   private emit(type: LedgerEventType, transfer: Transfer, staged: Staged): void {
-    staged.events.push({ eventId: randomUUID(), type, tenantId: transfer.tenantId, transfer, occurredAt: this.state.now });
+    staged.events.push({
+      eventId: randomUUID(),
+      type,
+      tenantId: transfer.tenantId,
+      transfer,
+      occurredAt: this.state.now,
+    });
   }
 }
 
@@ -363,11 +384,17 @@ function compareWithExisting(existing: Transfer, command: TransferCommand): Tran
   }
   if (!isCreateCommand(command)) {
     if (existing.pendingId !== command.pendingId) return TransferResult.existsWithDifferentPendingId;
-    if (command.amount !== null && command.amount !== existing.amount) return TransferResult.existsWithDifferentAmount;
-    if (command.code !== null && command.code !== existing.code) return TransferResult.existsWithDifferentCode;
+    if (command.amount !== null && command.amount !== existing.amount)
+      return TransferResult.existsWithDifferentAmount;
+    if (command.code !== null && command.code !== existing.code)
+      return TransferResult.existsWithDifferentCode;
   } else {
-    if (existing.debitAccountId !== command.debitAccountId) return TransferResult.existsWithDifferentDebitAccountId;
-    if (existing.creditTenantId !== command.creditTenantId || existing.creditAccountId !== command.creditAccountId) {
+    if (existing.debitAccountId !== command.debitAccountId)
+      return TransferResult.existsWithDifferentDebitAccountId;
+    if (
+      existing.creditTenantId !== command.creditTenantId ||
+      existing.creditAccountId !== command.creditAccountId
+    ) {
       return TransferResult.existsWithDifferentCreditAccountId;
     }
     if (existing.amount !== command.amount) return TransferResult.existsWithDifferentAmount;

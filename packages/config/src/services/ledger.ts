@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { databasePart, httpServerPart, ledgerAuthPart, shutdownPart, telemetryPart } from '../parts';
+import { durationMs, integer } from '../fields';
+import { databasePart, httpServerPart, ledgerAuthPart, redisPart, shutdownPart, telemetryPart } from '../parts';
 import { withShutdownRules } from '../rules';
 
 export const ledgerConfigSchema = withShutdownRules(
@@ -8,7 +9,26 @@ export const ledgerConfigSchema = withShutdownRules(
     ...shutdownPart,
     ...telemetryPart('ledger'),
     ...databasePart,
+    ...redisPart,
     ...ledgerAuthPart,
+    LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(
+      'Most transfer commands in one posting transaction (micro-batching).',
+    ),
+    LEDGER_BATCH_WINDOW_MS: durationMs(2, 1_000).describe(
+      'How long a request may wait to join a batch while another batch is running.',
+    ),
+    LEDGER_BATCH_CONCURRENCY: integer({ min: 1, max: 64, default: 4 }).describe(
+      'Posting transactions running at once; further requests queue and merge.',
+    ),
+    LEDGER_EXPIRY_INTERVAL_MS: durationMs(1_000, 60_000).describe(
+      'How often pending transfers past their timeout are expired.',
+    ),
+    LEDGER_OUTBOX_POLL_MS: durationMs(100, 60_000).describe(
+      'How often the outbox relay looks for events to publish when idle.',
+    ),
+    LEDGER_OUTBOX_RETENTION_HOURS: integer({ min: 1, max: 8_760, default: 72 }).describe(
+      'How long published outbox rows are kept before deletion.',
+    ),
   }),
 );
 

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
+import type { LedgerConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
+import { ServiceMetrics } from '@meridian/telemetry';
+import { Histogram } from 'prom-client';
+import type { Command, ItemResult } from '../domain/posting';
+import { PostingService } from './posting.service';
+import { TransferBatcher } from './transfer-batcher';
+
+/**
+ * The entry point for every transfer command: requests submit here and are
+ * coalesced into posting batches (see TransferBatcher).
+ */
+@Injectable()
+export class TransferPosting {
+  private readonly batcher: TransferBatcher;
+
+  constructor(@InjectConfig() config: LedgerConfig, posting: PostingService, metrics: ServiceMetrics) {
+    const batchSize = new Histogram({
+      name: 'ledger_posting_batch_items',
+      help: 'Commands per posting transaction (after micro-batching).',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      registers: [metrics.registry],
+    });
+    this.batcher = new TransferBatcher(
+      {
+        maxItems: config.LEDGER_BATCH_MAX_ITEMS,
+        windowMs: config.LEDGER_BATCH_WINDOW_MS,
+        maxInFlight: config.LEDGER_BATCH_CONCURRENCY,
+      },
+      (submissions) => posting.post(submissions),
+      ({ items }) => batchSize.observe(items),
+    );
+  }
+
+  submit(commands: Command[]): Promise<ItemResult[]> {
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    return this.batcher.submit({ commands, traceparent: carrier.traceparent ?? null });
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import type { TransferCommand } from '../../domain/transfer';
+import { type FieldError, validationProblem } from '@meridian/bootstrap';
+import { amount, code, currency, expected, identifier, metadata, parseOrThrow } from '../../http/validation';
+
+/** Most transfers in one request; larger batches should be split by the client. */
+export const MAX_TRANSFERS_PER_REQUEST = 1_000;
+/** Longest timeout of a pending transfer: 30 days. */
+export const MAX_TIMEOUT_SECONDS = 2_592_000;
+
+const flags = z
+  .strictObject({
+    pending: z.boolean({ error: expected('true or false') }).optional(),
+    postPending: z.boolean({ error: expected('true or false') }).optional(),
+    voidPending: z.boolean({ error: expected('true or false') }).optional(),
+    linked: z.boolean({ error: expected('true or false') }).optional(),
+  })
+  .optional();
+
+/**
+ * One transfer of a batch. Its fields depend on what it does:
+ * - move or reserve money (`flags.pending`): debitAccountId, creditAccountId
+ *   (and creditTenantId to pay another tenant), amount, currency, and for a
+ *   pending transfer an optional timeoutSeconds;
+ * - post or void a pending transfer (`flags.postPending` / `flags.voidPending`):
+ *   pendingId, and for a post an optional amount (default: all of it).
+ */
+export const transferItem = z
+  .strictObject({
+    id: identifier,
+    debitAccountId: identifier.optional(),
+    creditAccountId: identifier.optional(),
+    creditTenantId: identifier.optional(),
+    amount: amount.optional(),
+    currency: currency.optional(),
+    code: code.optional(),
+    metadata: metadata.optional(),
+    flags,
+    pendingId: identifier.optional(),
+    timeoutSeconds: z
+      .number({ error: 'must be a whole number of seconds' })
+      .int({ error: 'must be a whole number of seconds' })
+      .min(1, { error: 'must be at least 1' })
+      .max(MAX_TIMEOUT_SECONDS, { error: `must be at most ${MAX_TIMEOUT_SECONDS} (30 days)` })
+      .optional(),
+  })
+  .superRefine((item, ctx) => {
+    const f = item.flags ?? {};
+    const kinds = [f.pending, f.postPending, f.voidPending].filter(Boolean).length;
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (kinds > 1)
+      problem('flags', 'pending, postPending and voidPending exclude each other; set at most one');
+    if (f.postPending || f.voidPending) {
+      if (item.pendingId === undefined)
+        problem('pendingId', 'is required to post or void a pending transfer');
+      for (const field of [
+        'debitAccountId',
+        'creditAccountId',
+        'creditTenantId',
+        'currency',
+        'timeoutSeconds',
+      ] as const) {
+        if (item[field] !== undefined)
+          problem(field, 'must be omitted; it is taken from the pending transfer');
+      }
+      if (f.voidPending && item.amount !== undefined)
+        problem('amount', 'must be omitted; a void releases the whole amount');
+    } else {
+      for (const field of ['debitAccountId', 'creditAccountId', 'amount', 'currency'] as const) {
+        if (item[field] === undefined) problem(field, 'is required');
+      }
+      if (item.pendingId !== undefined)
+        problem('pendingId', 'is only for postPending or voidPending transfers');
+      if (item.timeoutSeconds !== undefined && !f.pending)
+        problem('timeoutSeconds', 'is only for pending transfers');
+    }
+  });
+
+export const createTransfersRequest = z.strictObject({
+  transfers: z
+    .array(transferItem, { error: 'must be an array of transfers' })
+    .min(1, { error: 'must hold at least one transfer' })
+    .max(MAX_TRANSFERS_PER_REQUEST, {
+      error: `must hold at most ${MAX_TRANSFERS_PER_REQUEST} transfers; split the batch`,
+    }),
+});
+
+export type TransferItem = z.output<typeof transferItem>;
+
+/** Parses a create-transfers body for a tenant, or throws a 400 problem naming every bad field. */
+export function parseTransfers(tenantId: string, body: unknown): TransferCommand[] {
+  const { transfers } = parseOrThrow(createTransfersRequest, body);
+  const errors: FieldError[] = [];
+  transfers.forEach((item, index) => {
+    const sameTenant = (item.creditTenantId ?? tenantId) === tenantId;
+    if (item.debitAccountId !== undefined && sameTenant && item.debitAccountId === item.creditAccountId) {
+      errors.push({
+        field: `transfers[${index}].creditAccountId`,
+        message: 'must differ from debitAccountId',
+      });
+    }
+  });
+  if (errors.length > 0) throw validationProblem(errors);
+  return transfers.map((item) => toCommand(tenantId, item));
+}
+
+/** A validated item as a command of the posting engine, in the tenant of the request. */
+export function toCommand(tenantId: string, item: TransferItem): TransferCommand {
+  const f = item.flags ?? {};
+  if (f.postPending || f.voidPending) {
+    return {
+      kind: f.postPending ? 'post_pending' : 'void_pending',
+      tenantId,
+      id: item.id,
+      pendingId: item.pendingId!,
+      amount: item.amount ?? null,
+      code: item.code ?? null,
+      metadata: item.metadata ?? {},
+      linked: f.linked ?? false,
+    };
+  }
+  return {
+    kind: f.pending ? 'pending' : 'posted',
+    tenantId,
+    id: item.id,
+    debitAccountId: item.debitAccountId!,
+    creditTenantId: item.creditTenantId ?? tenantId,
+    creditAccountId: item.creditAccountId!,
+    amount: item.amount!,
+    currency: item.currency!,
+    code: item.code ?? 0,
+    metadata: item.metadata ?? {},
+    linked: f.linked ?? false,
+    timeoutSeconds: f.pending ? (item.timeoutSeconds ?? null) : null,
+  };
+}

@@ -1,0 +1,77 @@
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { LedgerConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
+import { ShutdownHooks } from '@meridian/health';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { PostingService } from '../../application/posting.service';
+import { PrismaService } from '../persistence/prisma.service';
+
+const BATCH = 500;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Expires pending transfers whose timeout has passed: their reservations are
+ * released and `transfer.expired` is published. Expiry goes through the
+ * posting engine like any other command, so it takes the same locks in the
+ * same order as transfers do and cannot race a post or void of the same
+ * pending transfer: whichever commits first wins, and the other sees it.
+ */
+@Injectable()
+export class PendingExpirySweeper implements OnApplicationBootstrap {
+  private readonly logger: Logger;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    @InjectConfig() private readonly config: LedgerConfig,
+    @InjectLogger() logger: Logger,
+    private readonly prisma: PrismaService,
+    private readonly posting: PostingService,
+    private readonly hooks: ShutdownHooks,
+  ) {
+    this.logger = logger.child({ component: 'pending-expiry' });
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+    this.hooks.onDrain('pending-expiry', async () => {
+      this.running = false;
+      await this.loop;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const expired = await this.sweep();
+        if (expired < BATCH) await sleep(this.config.LEDGER_EXPIRY_INTERVAL_MS);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'expiring pending transfers failed; retrying');
+        await sleep(this.config.LEDGER_EXPIRY_INTERVAL_MS);
+      }
+    }
+  }
+
+  /** Expires one batch of due pending transfers; returns how many were due. */
+  async sweep(): Promise<number> {
+    const due = await this.prisma.$queryRaw<{ tenant_id: string; transfer_id: string }[]>`
+      SELECT tenant_id, transfer_id FROM pending_transfers
+       WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= now()
+       ORDER BY expires_at
+       LIMIT ${BATCH}`;
+    if (due.length === 0) return 0;
+    await this.posting.post([
+      {
+        commands: due.map((row) => ({
+          kind: 'expire' as const,
+          tenantId: row.tenant_id,
+          pendingId: row.transfer_id,
+        })),
+        traceparent: null,
+      },
+    ]);
+    this.logger.info({ count: due.length }, 'expired pending transfers');
+    return due.length;
+  }
+}

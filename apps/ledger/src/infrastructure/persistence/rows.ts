@@ -1,0 +1,91 @@
+import type { AccountState } from '../../domain/account';
+import type {
+  Metadata,
+  PendingState,
+  PendingTransferState,
+  Transfer,
+  TransferKind,
+} from '../../domain/transfer';
+
+/** Rows as $queryRaw returns them (snake_case columns, BIGINT as bigint). */
+export interface AccountRow {
+  tenant_id: string;
+  id: string;
+  currency: string;
+  code: number;
+  metadata: Metadata;
+  debits_must_not_exceed_credits: boolean;
+  credits_must_not_exceed_debits: boolean;
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+  seq: bigint;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TransferRow {
+  tenant_id: string;
+  id: string;
+  debit_account_id: string;
+  credit_tenant_id: string;
+  credit_account_id: string;
+  amount: bigint;
+  currency: string;
+  code: number;
+  metadata: Metadata;
+  kind: TransferKind;
+  linked: boolean;
+  pending_id: string | null;
+  timeout_seconds: number | null;
+  seq: bigint;
+  created_at: Date;
+}
+
+export interface PendingRow {
+  tenant_id: string;
+  transfer_id: string;
+  state: PendingState;
+  expires_at: Date | null;
+  resolved_by_id: string | null;
+  resolved_at: Date | null;
+}
+
+export const toAccountState = (row: AccountRow): AccountState => ({
+  tenantId: row.tenant_id,
+  id: row.id,
+  currency: row.currency,
+  debitsMustNotExceedCredits: row.debits_must_not_exceed_credits,
+  creditsMustNotExceedDebits: row.credits_must_not_exceed_debits,
+  debitsPending: row.debits_pending,
+  debitsPosted: row.debits_posted,
+  creditsPending: row.credits_pending,
+  creditsPosted: row.credits_posted,
+});
+
+export const toTransfer = (row: TransferRow): Transfer => ({
+  tenantId: row.tenant_id,
+  id: row.id,
+  kind: row.kind,
+  debitAccountId: row.debit_account_id,
+  creditTenantId: row.credit_tenant_id,
+  creditAccountId: row.credit_account_id,
+  amount: row.amount,
+  currency: row.currency,
+  code: row.code,
+  metadata: row.metadata,
+  linked: row.linked,
+  pendingId: row.pending_id,
+  timeoutSeconds: row.timeout_seconds,
+  createdAt: row.created_at,
+});
+
+export const toPendingState = (row: PendingRow): PendingTransferState => ({
+  tenantId: row.tenant_id,
+  transferId: row.transfer_id,
+  state: row.state,
+  expiresAt: row.expires_at,
+  resolvedById: row.resolved_by_id,
+  resolvedAt: row.resolved_at,
+});
