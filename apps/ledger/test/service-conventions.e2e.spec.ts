@@ -1,4 +1,10 @@
-import { createRedisNamespace, createTestDatabase, describeServiceConventions, migrate, TcpProxy } from '@meridian/testing';
+import {
+  createRedisNamespace,
+  createTestDatabase,
+  describeServiceConventions,
+  migrate,
+  TcpProxy,
+} from '@meridian/testing';
 
 const SERVICE_TOKEN = 'ledger-test-token-0123456789abcdef0123';
 

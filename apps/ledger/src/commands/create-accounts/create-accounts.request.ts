@@ -29,7 +29,7 @@ const accountItem = z
 
 const createAccountsRequest = z.strictObject({
   accounts: z
-    .array(accountItem, { error: 'must be an array of accounts' })
+    .array(accountItem, { error: expected('an array of accounts') })
     .min(1, { error: 'must hold at least one account' })
     .max(MAX_ACCOUNTS_PER_REQUEST, {
       error: `must hold at most ${MAX_ACCOUNTS_PER_REQUEST} accounts; split the batch`,

@@ -79,7 +79,7 @@ export const transferItem = z
 
 export const createTransfersRequest = z.strictObject({
   transfers: z
-    .array(transferItem, { error: 'must be an array of transfers' })
+    .array(transferItem, { error: expected('an array of transfers') })
     .min(1, { error: 'must hold at least one transfer' })
     .max(MAX_TRANSFERS_PER_REQUEST, {
       error: `must hold at most ${MAX_TRANSFERS_PER_REQUEST} transfers; split the batch`,
