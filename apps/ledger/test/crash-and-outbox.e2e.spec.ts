@@ -1,0 +1,165 @@
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-events';
+import { Queue } from 'bullmq';
+import { concurrently, LedgerFixture, randomInt } from './support/ledger-fixture';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('ledger crash safety and outbox', () => {
+  let ledger: LedgerFixture;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    ledger = await LedgerFixture.start('ledger_crash');
+    queue = new Queue(LEDGER_EVENTS_QUEUE, {
+      connection: { url: ledger.redis.url },
+      prefix: ledger.redis.prefix,
+    });
+    await ledger.client.createAccounts('crash', [
+      { id: 'a', currency: 'EUR' },
+      { id: 'b', currency: 'EUR' },
+      { id: 'c', currency: 'EUR' },
+    ]);
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await ledger?.stop();
+  });
+
+  const invariantsHold = async () => {
+    const [totals] = await ledger.sql<{ debits: string; credits: string; dp: string; cp: string }>(
+      `SELECT sum(debits_posted)::text AS debits, sum(credits_posted)::text AS credits,
+              sum(debits_pending)::text AS dp, sum(credits_pending)::text AS cp FROM accounts`,
+    );
+    expect(totals!.debits).toBe(totals!.credits);
+    expect(totals!.dp).toBe(totals!.cp);
+  };
+
+  const transferFor = (id: string) => {
+    const n = Number(id.split('-').at(-1));
+    const accounts = ['a', 'b', 'c'];
+    return {
+      id,
+      debitAccountId: accounts[n % 3],
+      creditAccountId: accounts[(n + 1) % 3],
+      amount: String((n % 97) + 1),
+      currency: 'EUR',
+    };
+  };
+
+  it('after SIGKILL mid-load, every acknowledged transfer exists exactly once and retries converge', async () => {
+    const acknowledged = new Set<string>();
+    const unacknowledged = new Set<string>();
+    let stop = false;
+    const load = concurrently(16, async (w) => {
+      for (let i = 0; !stop; i++) {
+        const id = `k${w}-${i}`;
+        try {
+          const reply = await ledger.client.transfers('crash', [transferFor(id)]);
+          if (reply.status === 200 && reply.body.results[0].result === 'created') acknowledged.add(id);
+          else unacknowledged.add(id);
+        } catch {
+          unacknowledged.add(id);
+          stop = true;
+        }
+      }
+    });
+    await sleep(randomInt(800, 1_500));
+    await ledger.crash();
+    stop = true;
+    await load;
+    expect(acknowledged.size).toBeGreaterThan(50);
+
+    await ledger.startService();
+    const stored = new Set(
+      (await ledger.sql<{ id: string }>(`SELECT id FROM transfers WHERE tenant_id = 'crash'`)).map(
+        (r) => r.id,
+      ),
+    );
+    for (const id of acknowledged) expect(stored.has(id)).toBe(true);
+    await invariantsHold();
+
+    // A client retries what it never heard back about: each ends up existing once.
+    const retried = await Promise.all(
+      [...unacknowledged].map((id) => ledger.client.transfer('crash', transferFor(id))),
+    );
+    expect(new Set(retried)).toEqual(new Set(retried.filter((r) => r === 'created' || r === 'exists')));
+    const [counts] = await ledger.sql<{ total: number; distinct: number }>(
+      `SELECT count(*)::int AS total, count(DISTINCT id)::int AS distinct FROM transfers WHERE tenant_id = 'crash'`,
+    );
+    expect(counts!.total).toBe(acknowledged.size + unacknowledged.size);
+    expect(counts!.distinct).toBe(counts!.total);
+    await invariantsHold();
+  });
+
+  const waitForRelay = async () => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [row] = await ledger.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`,
+      );
+      if (row!.n === 0) return;
+      if (Date.now() > deadline) throw new Error(`${row!.n} outbox events still unpublished`);
+      await sleep(100);
+    }
+  };
+
+  const jobIds = async () => {
+    const jobs = await queue.getJobs(
+      ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'],
+      0,
+      -1,
+    );
+    return jobs.map((job) => job.id!);
+  };
+
+  it('publishes exactly one job per committed transfer, across relay crashes', async () => {
+    // More load with two more crashes while the relay is busy.
+    for (let round = 0; round < 2; round++) {
+      let stop = false;
+      const load = concurrently(8, async (w) => {
+        for (let i = 0; !stop; i++) {
+          await ledger.client
+            .transfers('crash', [transferFor(`o${round}-${w}-${i}`)])
+            .catch(() => (stop = true));
+        }
+      });
+      await sleep(randomInt(300, 900));
+      await ledger.crash();
+      stop = true;
+      await load;
+      await ledger.startService();
+    }
+    await waitForRelay();
+
+    const events = await ledger.sql<{ event_id: string; transfer_id: string }>(
+      `SELECT event_id::text, payload->'transfer'->>'id' AS transfer_id FROM outbox_events WHERE type = 'transfer.posted'`,
+    );
+    const [transfers] = await ledger.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM transfers WHERE kind = 'posted'`,
+    );
+    expect(events).toHaveLength(transfers!.n);
+    expect(new Set(events.map((e) => e.transfer_id)).size).toBe(transfers!.n);
+
+    const ids = await jobIds();
+    expect(ids).toHaveLength(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(events.map((e) => e.event_id)));
+  });
+
+  it('re-publishing events (a crash between adding jobs and marking them) adds no job twice', async () => {
+    const before = (await jobIds()).length;
+    await ledger.sql(
+      `UPDATE outbox_events SET published_at = NULL WHERE id IN (SELECT id FROM outbox_events ORDER BY id LIMIT 200)`,
+    );
+    await waitForRelay();
+    expect((await jobIds()).length).toBe(before);
+    const [job] = await queue.getJobs(['waiting'], 0, 0);
+    expect(job!.name).toBe('transfer.posted');
+    expect(job!.data).toMatchObject({
+      eventId: job!.id,
+      type: 'transfer.posted',
+      tenantId: 'crash',
+      transfer: { currency: 'EUR' },
+    });
+  });
+});
