@@ -5,3 +5,4 @@ export * from './readiness';
 export * from './shutdown-hooks';
 export * from './shutdown-sequence';
 export * from './startup-tasks';
+export * from './background-loop';

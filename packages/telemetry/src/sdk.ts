@@ -5,6 +5,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   NoopSpanProcessor,
   type SpanProcessor,
@@ -38,10 +39,14 @@ let provider: TracerProvider | undefined;
  * nothing leaves the process and a local run stays quiet. The exporter is
  * loaded only when used.
  */
-async function spanProcessorsFrom(env: NodeJS.ProcessEnv): Promise<SpanProcessor[]> {
+function exportsTraces(env: NodeJS.ProcessEnv): boolean {
   const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
   const endpointSet = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  if (exporter === 'none' || (!endpointSet && exporter !== 'otlp')) return [new NoopSpanProcessor()];
+  return exporter !== 'none' && (endpointSet || exporter === 'otlp');
+}
+
+async function spanProcessorsFrom(env: NodeJS.ProcessEnv): Promise<SpanProcessor[]> {
+  if (!exportsTraces(env)) return [new NoopSpanProcessor()];
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })];
 }
@@ -68,7 +73,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
   );
   provider = new TracerProvider({
     resource,
-    sampler: samplerFromEnv(env),
+    // Nothing to export: spans are not recorded at all (their ids still
+    // propagate and reach the logs), which costs next to nothing per request.
+    sampler: exportsTraces(env) ? samplerFromEnv(env) : new AlwaysOffSampler(),
     spanProcessors: await spanProcessorsFrom(env),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -85,6 +92,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
       new UndiciInstrumentation(),
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
+        // One span per route handler; a span per lifecycle hook costs more than it tells.
+        instrumentHooks: false,
         ignorePaths: (route) => UNTRACED_PATHS.test(route.url),
       }),
       new PgInstrumentation({ requireParentSpan: true }),

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { durationMs, integer } from '../fields';
-import { databasePart, httpServerPart, ledgerAuthPart, redisPart, shutdownPart, telemetryPart } from '../parts';
+import {
+  databasePart,
+  httpServerPart,
+  ledgerAuthPart,
+  redisPart,
+  shutdownPart,
+  telemetryPart,
+} from '../parts';
 import { withShutdownRules } from '../rules';
 
 export const ledgerConfigSchema = withShutdownRules(
@@ -17,7 +24,7 @@ export const ledgerConfigSchema = withShutdownRules(
     LEDGER_BATCH_WINDOW_MS: durationMs(2, 1_000).describe(
       'How long a request may wait to join a batch while another batch is running.',
     ),
-    LEDGER_BATCH_CONCURRENCY: integer({ min: 1, max: 64, default: 4 }).describe(
+    LEDGER_BATCH_CONCURRENCY: integer({ min: 1, max: 64, default: 2 }).describe(
       'Posting transactions running at once; further requests queue and merge.',
     ),
     LEDGER_EXPIRY_INTERVAL_MS: durationMs(1_000, 60_000).describe(

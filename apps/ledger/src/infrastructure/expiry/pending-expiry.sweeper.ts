@@ -1,13 +1,12 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { LedgerConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
-import { ShutdownHooks } from '@meridian/health';
+import { ShutdownHooks, startBackgroundLoop } from '@meridian/health';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { PostingService } from '../../application/posting.service';
 import { PrismaService } from '../persistence/prisma.service';
 
 const BATCH = 500;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Expires pending transfers whose timeout has passed: their reservations are
@@ -19,8 +18,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 @Injectable()
 export class PendingExpirySweeper implements OnApplicationBootstrap {
   private readonly logger: Logger;
-  private running = false;
-  private loop: Promise<void> | undefined;
 
   constructor(
     @InjectConfig() private readonly config: LedgerConfig,
@@ -33,24 +30,13 @@ export class PendingExpirySweeper implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
-    this.hooks.onDrain('pending-expiry', async () => {
-      this.running = false;
-      await this.loop;
+    startBackgroundLoop({
+      name: 'pending-expiry',
+      hooks: this.hooks,
+      intervalMs: this.config.LEDGER_EXPIRY_INTERVAL_MS,
+      pass: async () => (await this.sweep()) === BATCH,
+      onError: (error) => this.logger.warn({ err: error }, 'expiring pending transfers failed; retrying'),
     });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const expired = await this.sweep();
-        if (expired < BATCH) await sleep(this.config.LEDGER_EXPIRY_INTERVAL_MS);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'expiring pending transfers failed; retrying');
-        await sleep(this.config.LEDGER_EXPIRY_INTERVAL_MS);
-      }
-    }
   }
 
   /** Expires one batch of due pending transfers; returns how many were due. */

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { LedgerConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
-import { ShutdownHooks } from '@meridian/health';
+import { ShutdownHooks, startBackgroundLoop } from '@meridian/health';
 import { LEDGER_EVENTS_QUEUE, type LedgerEventJob } from '@meridian/ledger-events';
 import { closeRedisClient, createRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger, ServiceMetrics } from '@meridian/telemetry';
@@ -10,7 +10,6 @@ import { Counter, Gauge } from 'prom-client';
 import { PrismaService } from '../persistence/prisma.service';
 
 const BATCH = 500;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface OutboxRow {
   id: bigint;
@@ -33,8 +32,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger: Logger;
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private lastCleanup = 0;
   private readonly published: Counter;
   private readonly lag: Gauge;
 
@@ -76,34 +74,25 @@ export class OutboxRelay implements OnApplicationBootstrap {
       },
     });
     queue.on('error', (error) => this.logger.warn({ err: error }, 'outbox queue error'));
-    this.running = true;
-    this.loop = this.run(queue);
-    this.hooks.onDrain('outbox-relay', async () => {
-      this.running = false;
-      await this.loop;
-      await queue.close();
-      await closeRedisClient(connection);
-    });
-  }
-
-  private async run(queue: Queue): Promise<void> {
-    let failures = 0;
-    let lastCleanup = 0;
-    while (this.running) {
-      try {
-        const count = await this.publishBatch(queue);
-        failures = 0;
-        if (Date.now() - lastCleanup > 60_000) {
-          lastCleanup = Date.now();
+    startBackgroundLoop({
+      name: 'outbox-relay',
+      hooks: this.hooks,
+      intervalMs: this.config.LEDGER_OUTBOX_POLL_MS,
+      pass: async () => {
+        const published = await this.publishBatch(queue);
+        if (Date.now() - this.lastCleanup > 60_000) {
+          this.lastCleanup = Date.now();
           await this.deletePublished();
         }
-        if (count < BATCH) await sleep(this.config.LEDGER_OUTBOX_POLL_MS);
-      } catch (error) {
-        failures++;
-        this.logger.warn({ err: error, failures }, 'outbox relay pass failed; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5_000));
-      }
-    }
+        return published === BATCH;
+      },
+      onError: (error, failures) =>
+        this.logger.warn({ err: error, failures }, 'outbox relay pass failed; retrying'),
+      onStopped: async () => {
+        await queue.close();
+        await closeRedisClient(connection);
+      },
+    });
   }
 
   /** One pass: claim, publish, mark, in one transaction. Returns how many events were published. */

@@ -19,8 +19,8 @@ type Tx = Prisma.TransactionClient;
 
 /**
  * The posting engine's persistence, in raw SQL through Prisma ($queryRaw with
- * bound parameters): each step is one set-based statement over arrays
- * (`unnest`), whatever the batch size, which Prisma's model API cannot express
+ * bound parameters): each step is one set-based statement over the batch's
+ * rows, whatever the batch size, which Prisma's model API cannot express
  * (bulk insert from arrays, per-row balance updates in one UPDATE, row locks in
  * a fixed order). See docs/adr/0006-ledger-posting.md.
  */
@@ -31,25 +31,37 @@ export class PrismaLedgerStore extends LedgerStore {
   }
 
   inTransaction<T>(work: (tx: PostingTransaction) => Promise<T>): Promise<T> {
+    // READ COMMITTED (PostgreSQL's default, so no extra statement): the row
+    // locks, not the isolation level, are what make a batch safe.
     return this.prisma.$transaction((tx) => work(new PrismaPostingTransaction(tx)), {
-      isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
       maxWait: 5_000,
       timeout: 15_000,
     });
   }
 }
 
-const split = <T>(items: T[], ...picks: ((item: T) => unknown)[]): unknown[][] =>
-  picks.map((pick) => items.map(pick));
+/**
+ * Rows travel to PostgreSQL as one JSON document per statement
+ * (`jsonb_to_recordset($1::jsonb) AS r(col type, ...)`): one parameter however
+ * large the batch, serialized natively, instead of an array parameter per
+ * column that the driver would escape element by element.
+ */
+const rows = (items: object[]): string => JSON.stringify(items);
+
+const keyRows = (keys: { tenantId: string; id: string }[]): string =>
+  rows(keys.map((k) => ({ t: k.tenantId, i: k.id })));
 
 class PrismaPostingTransaction implements PostingTransaction {
   constructor(private readonly tx: Tx) {}
 
+  /**
+   * Two round trips for a plain batch: lock the accounts (reading the
+   * transaction's clock with them), then look up which ids already exist or
+   * failed. Pending transfers add two more: their (immutable) rows before the
+   * account locks, and their locked states after.
+   */
   async load(keys: PostingKeys): Promise<PostingState> {
-    const [{ now }] = await this.tx.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
-
-    // Pending transfers are immutable rows: read without locks, to learn which accounts they touch.
-    const pendingTransfers = await this.transfers(keys.pendingIds);
+    const pendingTransfers = await this.transfersByKey(keys.pendingIds);
     const accountKeys = new Map<string, { tenantId: string; accountId: string }>();
     for (const key of keys.accounts) accountKeys.set(accountKey(key.tenantId, key.accountId), key);
     for (const t of pendingTransfers) {
@@ -65,47 +77,40 @@ class PrismaPostingTransaction implements PostingTransaction {
 
     // Lock order is (tenant_id, id) for every writer, so two batches can wait
     // for each other but never deadlock.
-    const [accountTenants, accountIds] = split(
-      [...accountKeys.values()],
-      (k) => k.tenantId,
-      (k) => k.accountId,
+    const accountKeyRows = keyRows(
+      [...accountKeys.values()].map((k) => ({ tenantId: k.tenantId, id: k.accountId })),
     );
-    const accounts =
-      accountKeys.size === 0
-        ? []
-        : await this.tx.$queryRaw<AccountRow[]>`
-            SELECT * FROM accounts
-             WHERE (tenant_id, id) IN (SELECT * FROM unnest(${accountTenants}::text[], ${accountIds}::text[]))
-             ORDER BY tenant_id, id
-             FOR UPDATE`;
+    const accounts = await this.tx.$queryRaw<(AccountRow & { now: Date })[]>`
+      SELECT accounts.*, now() AS now FROM accounts
+       WHERE (tenant_id, id) IN (SELECT t, i FROM jsonb_to_recordset(${accountKeyRows}::jsonb) AS k(t text, i text))
+       ORDER BY tenant_id, id
+       FOR UPDATE`;
+    const now = accounts[0]?.now ?? (await this.tx.$queryRaw<[{ now: Date }]>`SELECT now() AS now`)[0].now;
 
-    const [pendingTenants, pendingIds] = split(
-      keys.pendingIds,
-      (k) => k.tenantId,
-      (k) => k.id,
-    );
+    const pendingKeyRows = keyRows(keys.pendingIds);
     const pendingStates =
       keys.pendingIds.length === 0
         ? []
         : await this.tx.$queryRaw<PendingRow[]>`
             SELECT * FROM pending_transfers
-             WHERE (tenant_id, transfer_id) IN (SELECT * FROM unnest(${pendingTenants}::text[], ${pendingIds}::text[]))
+             WHERE (tenant_id, transfer_id) IN
+                   (SELECT t, i FROM jsonb_to_recordset(${pendingKeyRows}::jsonb) AS k(t text, i text))
              ORDER BY tenant_id, transfer_id
              FOR UPDATE`;
 
-    // Read after the locks: a concurrent batch with the same id has committed by now.
-    const existing = await this.transfers(keys.transferIds);
-    const [failedTenants, failedIds] = split(
-      keys.transferIds,
-      (k) => k.tenantId,
-      (k) => k.id,
-    );
-    const failures =
-      keys.transferIds.length === 0
-        ? []
-        : await this.tx.$queryRaw<{ tenant_id: string; id: string; result: TransferResult }[]>`
-            SELECT tenant_id, id, result FROM failed_transfers
-             WHERE (tenant_id, id) IN (SELECT * FROM unnest(${failedTenants}::text[], ${failedIds}::text[]))`;
+    // Read after the locks: a concurrent batch with the same id has committed
+    // by now. Usually nothing is found, so only keys are read; rows follow if needed.
+    const wanted = keyRows(keys.transferIds);
+    const seen = await this.tx.$queryRaw<{ tenant_id: string; id: string; result: TransferResult | null }[]>`
+      WITH wanted AS (SELECT t AS tenant_id, i AS id FROM jsonb_to_recordset(${wanted}::jsonb) AS k(t text, i text))
+      SELECT t.tenant_id, t.id, NULL AS result FROM transfers t JOIN wanted USING (tenant_id, id)
+      UNION ALL
+      SELECT f.tenant_id, f.id, f.result FROM failed_transfers f JOIN wanted USING (tenant_id, id)`;
+    const failures = seen.filter((row) => row.result !== null);
+    const existingKeys = seen
+      .filter((row) => row.result === null)
+      .map((row) => ({ tenantId: row.tenant_id, id: row.id }));
+    const existing = await this.transfersByKey(existingKeys);
 
     return {
       now,
@@ -114,163 +119,156 @@ class PrismaPostingTransaction implements PostingTransaction {
       pendingStates: new Map(
         pendingStates.map((row) => [transferKey(row.tenant_id, row.transfer_id), toPendingState(row)]),
       ),
-      failures: new Map(failures.map((row) => [transferKey(row.tenant_id, row.id), row.result])),
+      failures: new Map(failures.map((row) => [transferKey(row.tenant_id, row.id), row.result!])),
     };
   }
 
-  private async transfers(keys: { tenantId: string; id: string }[]): Promise<Transfer[]> {
+  private async transfersByKey(keys: { tenantId: string; id: string }[]): Promise<Transfer[]> {
     if (keys.length === 0) return [];
-    const [tenants, ids] = split(
-      keys,
-      (k) => k.tenantId,
-      (k) => k.id,
-    );
-    const rows = await this.tx.$queryRaw<TransferRow[]>`
+    const wanted = keyRows(keys);
+    const found = await this.tx.$queryRaw<TransferRow[]>`
       SELECT * FROM transfers
-       WHERE (tenant_id, id) IN (SELECT * FROM unnest(${tenants}::text[], ${ids}::text[]))`;
-    return rows.map(toTransfer);
+       WHERE (tenant_id, id) IN (SELECT t, i FROM jsonb_to_recordset(${wanted}::jsonb) AS k(t text, i text))`;
+    return found.map(toTransfer);
   }
 
+  /**
+   * Everything a batch changes, in one statement: one data-modifying CTE per
+   * kind of row, each set-based over arrays. Rows are inserted with plain
+   * INSERTs: a concurrent batch that created the same id makes the statement
+   * fail with a unique violation, and the batch is retried (then answering `exists`).
+   */
   async write(
     effects: PostingEffects,
     traceparentOf: (tenantId: string, transferId: string) => string | null,
   ): Promise<void> {
-    await this.insertTransfers(effects.transfers);
-    await this.updateBalances(effects.accounts);
-    await this.insertPendingStates(effects.pendingInserts);
-    await this.updatePendingStates(effects.pendingUpdates);
-    await this.insertFailures(effects.failures);
-    await this.insertEvents(effects, traceparentOf);
-  }
-
-  private async insertTransfers(transfers: Transfer[]): Promise<void> {
-    if (transfers.length === 0) return;
-    const [
-      tenants,
-      ids,
-      debits,
-      creditTenants,
-      credits,
-      amounts,
-      currencies,
-      codes,
-      metadata,
-      kinds,
-      linked,
-      pendingIds,
-      timeouts,
-    ] = split(
-      transfers,
-      (t) => t.tenantId,
-      (t) => t.id,
-      (t) => t.debitAccountId,
-      (t) => t.creditTenantId,
-      (t) => t.creditAccountId,
-      (t) => t.amount.toString(),
-      (t) => t.currency,
-      (t) => t.code,
-      (t) => JSON.stringify(t.metadata),
-      (t) => t.kind,
-      (t) => t.linked,
-      (t) => t.pendingId,
-      (t) => t.timeoutSeconds,
+    const steps = [
+      insertTransfers(effects.transfers),
+      updateBalances(effects.accounts),
+      insertPendingStates(effects.pendingInserts),
+      updatePendingStates(effects.pendingUpdates),
+      insertFailures(effects.failures),
+      insertEvents(effects, traceparentOf),
+    ].filter((step): step is Prisma.Sql => step !== null);
+    if (steps.length === 0) return;
+    const ctes = Prisma.join(
+      steps.map((step, i) => Prisma.sql`${Prisma.raw(`step_${i}`)} AS (${step})`),
+      ', ',
     );
-    // A plain INSERT: a concurrent batch that created the same id makes this
-    // fail with a unique violation, and the batch is retried (and then answers `exists`).
-    await this.tx.$executeRaw`
-      INSERT INTO transfers (tenant_id, id, debit_account_id, credit_tenant_id, credit_account_id, amount, currency,
-                             code, metadata, kind, linked, pending_id, timeout_seconds)
-      SELECT * FROM unnest(${tenants}::text[], ${ids}::text[], ${debits}::text[], ${creditTenants}::text[],
-                           ${credits}::text[], ${amounts}::bigint[], ${currencies}::text[], ${codes}::int[],
-                           ${metadata}::jsonb[], ${kinds}::text[], ${linked}::bool[], ${pendingIds}::text[],
-                           ${timeouts}::int[])`;
-  }
-
-  private async updateBalances(accounts: AccountState[]): Promise<void> {
-    if (accounts.length === 0) return;
-    const [tenants, ids, debitsPending, debitsPosted, creditsPending, creditsPosted] = split(
-      accounts,
-      (a) => a.tenantId,
-      (a) => a.id,
-      (a) => a.debitsPending.toString(),
-      (a) => a.debitsPosted.toString(),
-      (a) => a.creditsPending.toString(),
-      (a) => a.creditsPosted.toString(),
-    );
-    await this.tx.$executeRaw`
-      UPDATE accounts AS a
-         SET debits_pending = u.debits_pending, debits_posted = u.debits_posted,
-             credits_pending = u.credits_pending, credits_posted = u.credits_posted, updated_at = now()
-        FROM unnest(${tenants}::text[], ${ids}::text[], ${debitsPending}::bigint[], ${debitsPosted}::bigint[],
-                    ${creditsPending}::bigint[], ${creditsPosted}::bigint[])
-             AS u(tenant_id, id, debits_pending, debits_posted, credits_pending, credits_posted)
-       WHERE a.tenant_id = u.tenant_id AND a.id = u.id`;
-  }
-
-  private async insertPendingStates(states: PendingTransferState[]): Promise<void> {
-    if (states.length === 0) return;
-    const [tenants, ids, values, expires, resolvedBy, resolvedAt] = pendingColumns(states);
-    await this.tx.$executeRaw`
-      INSERT INTO pending_transfers (tenant_id, transfer_id, state, expires_at, resolved_by_id, resolved_at)
-      SELECT * FROM unnest(${tenants}::text[], ${ids}::text[], ${values}::text[], ${expires}::timestamptz[],
-                           ${resolvedBy}::text[], ${resolvedAt}::timestamptz[])`;
-  }
-
-  private async updatePendingStates(states: PendingTransferState[]): Promise<void> {
-    if (states.length === 0) return;
-    const [tenants, ids, values, , resolvedBy, resolvedAt] = pendingColumns(states);
-    await this.tx.$executeRaw`
-      UPDATE pending_transfers AS p
-         SET state = u.state, resolved_by_id = u.resolved_by_id, resolved_at = u.resolved_at
-        FROM unnest(${tenants}::text[], ${ids}::text[], ${values}::text[], ${resolvedBy}::text[],
-                    ${resolvedAt}::timestamptz[]) AS u(tenant_id, transfer_id, state, resolved_by_id, resolved_at)
-       WHERE p.tenant_id = u.tenant_id AND p.transfer_id = u.transfer_id`;
-  }
-
-  private async insertFailures(failures: PostingEffects['failures']): Promise<void> {
-    if (failures.length === 0) return;
-    const [tenants, ids, results] = split(
-      failures,
-      (f) => f.tenantId,
-      (f) => f.id,
-      (f) => f.result,
-    );
-    await this.tx.$executeRaw`
-      INSERT INTO failed_transfers (tenant_id, id, result)
-      SELECT * FROM unnest(${tenants}::text[], ${ids}::text[], ${results}::text[])`;
-  }
-
-  /** Outbox rows commit with the change they describe; the relay publishes them later. */
-  private async insertEvents(
-    effects: PostingEffects,
-    traceparentOf: (tenantId: string, transferId: string) => string | null,
-  ): Promise<void> {
-    if (effects.events.length === 0) return;
-    const [eventIds, tenants, types, payloads] = split(
-      effects.events,
-      (e) => e.eventId,
-      (e) => e.tenantId,
-      (e) => e.type,
-      (e) => JSON.stringify(eventPayload(e.transfer, e.occurredAt)),
-    );
-    const traceparents = effects.events.map((e) => traceparentOf(e.transfer.tenantId, e.transfer.id));
-    await this.tx.$executeRaw`
-      INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
-      SELECT * FROM unnest(${eventIds}::uuid[], ${tenants}::text[], ${types}::text[], ${payloads}::jsonb[],
-                           ${traceparents}::text[])`;
+    await this.tx.$executeRaw`WITH ${ctes} SELECT 1`;
   }
 }
 
-function pendingColumns(states: PendingTransferState[]): unknown[][] {
-  return split(
-    states,
-    (p) => p.tenantId,
-    (p) => p.transferId,
-    (p) => p.state,
-    (p) => p.expiresAt?.toISOString() ?? null,
-    (p) => p.resolvedById,
-    (p) => p.resolvedAt?.toISOString() ?? null,
+function insertTransfers(transfers: Transfer[]): Prisma.Sql | null {
+  if (transfers.length === 0) return null;
+  const data = rows(
+    transfers.map((t) => ({
+      tenant_id: t.tenantId,
+      id: t.id,
+      debit_account_id: t.debitAccountId,
+      credit_tenant_id: t.creditTenantId,
+      credit_account_id: t.creditAccountId,
+      amount: t.amount.toString(),
+      currency: t.currency,
+      code: t.code,
+      metadata: t.metadata,
+      kind: t.kind,
+      linked: t.linked,
+      pending_id: t.pendingId,
+      timeout_seconds: t.timeoutSeconds,
+    })),
   );
+  return Prisma.sql`
+    INSERT INTO transfers (tenant_id, id, debit_account_id, credit_tenant_id, credit_account_id, amount, currency,
+                           code, metadata, kind, linked, pending_id, timeout_seconds)
+    SELECT tenant_id, id, debit_account_id, credit_tenant_id, credit_account_id, amount, currency,
+           code, metadata, kind, linked, pending_id, timeout_seconds
+      FROM jsonb_to_recordset(${data}::jsonb) AS r(tenant_id text, id text, debit_account_id text,
+           credit_tenant_id text, credit_account_id text, amount bigint, currency text, code int, metadata jsonb,
+           kind text, linked bool, pending_id text, timeout_seconds int)`;
+}
+
+function updateBalances(accounts: AccountState[]): Prisma.Sql | null {
+  if (accounts.length === 0) return null;
+  const data = rows(
+    accounts.map((a) => ({
+      tenant_id: a.tenantId,
+      id: a.id,
+      debits_pending: a.debitsPending.toString(),
+      debits_posted: a.debitsPosted.toString(),
+      credits_pending: a.creditsPending.toString(),
+      credits_posted: a.creditsPosted.toString(),
+    })),
+  );
+  return Prisma.sql`
+    UPDATE accounts AS a
+       SET debits_pending = u.debits_pending, debits_posted = u.debits_posted,
+           credits_pending = u.credits_pending, credits_posted = u.credits_posted, updated_at = now()
+      FROM jsonb_to_recordset(${data}::jsonb) AS u(tenant_id text, id text, debits_pending bigint,
+           debits_posted bigint, credits_pending bigint, credits_posted bigint)
+     WHERE a.tenant_id = u.tenant_id AND a.id = u.id`;
+}
+
+function pendingRows(states: PendingTransferState[]): string {
+  return rows(
+    states.map((p) => ({
+      tenant_id: p.tenantId,
+      transfer_id: p.transferId,
+      state: p.state,
+      expires_at: p.expiresAt?.toISOString() ?? null,
+      resolved_by_id: p.resolvedById,
+      resolved_at: p.resolvedAt?.toISOString() ?? null,
+    })),
+  );
+}
+
+function insertPendingStates(states: PendingTransferState[]): Prisma.Sql | null {
+  if (states.length === 0) return null;
+  return Prisma.sql`
+    INSERT INTO pending_transfers (tenant_id, transfer_id, state, expires_at, resolved_by_id, resolved_at)
+    SELECT tenant_id, transfer_id, state, expires_at, resolved_by_id, resolved_at
+      FROM jsonb_to_recordset(${pendingRows(states)}::jsonb) AS r(tenant_id text, transfer_id text, state text,
+           expires_at timestamptz, resolved_by_id text, resolved_at timestamptz)`;
+}
+
+function updatePendingStates(states: PendingTransferState[]): Prisma.Sql | null {
+  if (states.length === 0) return null;
+  return Prisma.sql`
+    UPDATE pending_transfers AS p
+       SET state = u.state, resolved_by_id = u.resolved_by_id, resolved_at = u.resolved_at
+      FROM jsonb_to_recordset(${pendingRows(states)}::jsonb) AS u(tenant_id text, transfer_id text, state text,
+           resolved_by_id text, resolved_at timestamptz)
+     WHERE p.tenant_id = u.tenant_id AND p.transfer_id = u.transfer_id`;
+}
+
+function insertFailures(failures: PostingEffects['failures']): Prisma.Sql | null {
+  if (failures.length === 0) return null;
+  const data = rows(failures.map((f) => ({ tenant_id: f.tenantId, id: f.id, result: f.result })));
+  return Prisma.sql`
+    INSERT INTO failed_transfers (tenant_id, id, result)
+    SELECT tenant_id, id, result FROM jsonb_to_recordset(${data}::jsonb) AS r(tenant_id text, id text, result text)`;
+}
+
+/** Outbox rows commit with the change they describe; the relay publishes them later. */
+function insertEvents(
+  effects: PostingEffects,
+  traceparentOf: (tenantId: string, transferId: string) => string | null,
+): Prisma.Sql | null {
+  if (effects.events.length === 0) return null;
+  const data = rows(
+    effects.events.map((e) => ({
+      event_id: e.eventId,
+      tenant_id: e.tenantId,
+      type: e.type,
+      payload: eventPayload(e.transfer, e.occurredAt),
+      traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
+    })),
+  );
+  return Prisma.sql`
+    INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
+    SELECT event_id, tenant_id, type, payload, traceparent
+      FROM jsonb_to_recordset(${data}::jsonb) AS r(event_id uuid, tenant_id text, type text, payload jsonb,
+           traceparent text)`;
 }
 
 /** The event payload: the transfer in its wire form (amounts as strings). */
