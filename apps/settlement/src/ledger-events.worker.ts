@@ -4,10 +4,8 @@ import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { createRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-events';
 import { type Job, Worker } from 'bullmq';
-
-/** The queue the ledger's outbox relay publishes to. */
-export const LEDGER_EVENTS_QUEUE = 'ledger-events';
 
 /**
  * Consumes ledger events. The worker has its own blocking connection

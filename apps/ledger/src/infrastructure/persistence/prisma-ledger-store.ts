@@ -7,7 +7,7 @@ import { LedgerStore, type PostingKeys, type PostingTransaction } from '../../ap
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import {
-  type AccountRow,
+  type LockedAccountRow,
   type PendingRow,
   type TransferRow,
   toAccountState,
@@ -80,8 +80,11 @@ class PrismaPostingTransaction implements PostingTransaction {
     const accountKeyRows = keyRows(
       [...accountKeys.values()].map((k) => ({ tenantId: k.tenantId, id: k.accountId })),
     );
-    const accounts = await this.tx.$queryRaw<(AccountRow & { now: Date })[]>`
-      SELECT accounts.*, now() AS now FROM accounts
+    // Only what the engine needs: every column read is decoded per row.
+    const accounts = await this.tx.$queryRaw<(LockedAccountRow & { now: Date })[]>`
+      SELECT tenant_id, id, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
+             debits_pending, debits_posted, credits_pending, credits_posted, now() AS now
+        FROM accounts
        WHERE (tenant_id, id) IN (SELECT t, i FROM jsonb_to_recordset(${accountKeyRows}::jsonb) AS k(t text, i text))
        ORDER BY tenant_id, id
        FOR UPDATE`;

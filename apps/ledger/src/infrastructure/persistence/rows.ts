@@ -52,7 +52,21 @@ export interface PendingRow {
   resolved_at: Date | null;
 }
 
-export const toAccountState = (row: AccountRow): AccountState => ({
+/** The columns of an account the posting engine reads (and locks). */
+export type LockedAccountRow = Pick<
+  AccountRow,
+  | 'tenant_id'
+  | 'id'
+  | 'currency'
+  | 'debits_must_not_exceed_credits'
+  | 'credits_must_not_exceed_debits'
+  | 'debits_pending'
+  | 'debits_posted'
+  | 'credits_pending'
+  | 'credits_posted'
+>;
+
+export const toAccountState = (row: LockedAccountRow): AccountState => ({
   tenantId: row.tenant_id,
   id: row.id,
   currency: row.currency,
