@@ -5,6 +5,7 @@ import { ConfigError, describeVariables, loadConfig, serviceConfigSchemas, type 
 
 const validLedgerEnv: Environment = {
   DATABASE_URL: 'postgres://ledger:hunter2-very-secret@db.internal:5432/ledger',
+  REDIS_URL: 'redis://cache.internal:6379',
   LEDGER_SERVICE_TOKEN: 'x'.repeat(40),
 };
 
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       'LEDGER_SERVICE_TOKEN: is required',
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
       'PORT: must be an integer between 0 and 65535',
+      'REDIS_URL: is required',
       'SHUTDOWN_TIMEOUT_MS: must be at least 0',
     ]);
   });
@@ -71,7 +73,8 @@ describe('loadConfig', () => {
       const file = join(dir, 'token');
       writeFileSync(file, `${'t'.repeat(48)}\n`);
       const config = loadConfig('ledger', serviceConfigSchemas.ledger, {
-        DATABASE_URL: validLedgerEnv.DATABASE_URL,
+        ...validLedgerEnv,
+        LEDGER_SERVICE_TOKEN: undefined,
         LEDGER_SERVICE_TOKEN_FILE: file,
       });
       expect(config.LEDGER_SERVICE_TOKEN).toBe('t'.repeat(48));
@@ -97,7 +100,8 @@ describe('loadConfig', () => {
       const file = join(dir, 'short');
       writeFileSync(file, 'short');
       const problems = problemsOf({
-        DATABASE_URL: validLedgerEnv.DATABASE_URL,
+        ...validLedgerEnv,
+        LEDGER_SERVICE_TOKEN: undefined,
         LEDGER_SERVICE_TOKEN_FILE: file,
       });
       expect(problems).toEqual(['LEDGER_SERVICE_TOKEN: must be at least 32 characters']);
