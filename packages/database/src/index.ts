@@ -1,3 +1,4 @@
 export * from './cli';
 export * from './migrations';
 export * from './pool';
+export * from './prisma-database';
