@@ -1,4 +1,4 @@
-import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-events';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { Queue } from 'bullmq';
 import { concurrently, LedgerFixture, randomInt } from './support/ledger-fixture';
 

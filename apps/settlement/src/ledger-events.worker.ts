@@ -4,7 +4,7 @@ import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { createRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
-import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-events';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { type Job, Worker } from 'bullmq';
 
 /**

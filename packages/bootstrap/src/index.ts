@@ -2,3 +2,4 @@ export * from './diagnostics.module';
 export * from './problem-details';
 export * from './problem-filter';
 export * from './start-http-service';
+export * from './validation';

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import type { TransferCommand } from '../../domain/transfer';
 import { type FieldError, validationProblem } from '@meridian/bootstrap';
-import { amount, code, currency, expected, identifier, metadata, parseOrThrow } from '../../http/validation';
+import {
+  amount,
+  code,
+  currency,
+  expected,
+  identifier,
+  metadata,
+  parseOrThrow,
+  timeoutSeconds,
+} from '../../http/validation';
 
 /** Most transfers in one request; larger batches should be split by the client. */
 export const MAX_TRANSFERS_PER_REQUEST = 1_000;
-/** Longest timeout of a pending transfer: 30 days. */
-export const MAX_TIMEOUT_SECONDS = 2_592_000;
-
 const flags = z
   .strictObject({
     pending: z.boolean({ error: expected('true or false') }).optional(),
@@ -37,12 +43,7 @@ export const transferItem = z
     metadata: metadata.optional(),
     flags,
     pendingId: identifier.optional(),
-    timeoutSeconds: z
-      .number({ error: 'must be a whole number of seconds' })
-      .int({ error: 'must be a whole number of seconds' })
-      .min(1, { error: 'must be at least 1' })
-      .max(MAX_TIMEOUT_SECONDS, { error: `must be at most ${MAX_TIMEOUT_SECONDS} (30 days)` })
-      .optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
   })
   .superRefine((item, ctx) => {
     const f = item.flags ?? {};

@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { LedgerConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks, startBackgroundLoop } from '@meridian/health';
-import { LEDGER_EVENTS_QUEUE, type LedgerEventJob } from '@meridian/ledger-events';
+import { LEDGER_EVENTS_QUEUE, type LedgerEventJob } from '@meridian/ledger-contract';
 import { closeRedisClient, createRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger, ServiceMetrics } from '@meridian/telemetry';
 import { Queue } from 'bullmq';
