@@ -1,20 +1,61 @@
 import { Module } from '@nestjs/common';
-import { HealthModule, redisCheck } from '@meridian/health';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import type { Redis } from 'ioredis';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { PrismaService } from './infrastructure/persistence/prisma.service';
+import { PersistenceModule } from './infrastructure/persistence/persistence.module';
+import { LedgerClient } from './ledger/ledger-client';
+import { DocsController } from './openapi/docs.controller';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { AdminController } from './tenancy/admin.controller';
+import { AdminTokenGuard } from './tenancy/admin-token.guard';
+import { ApiKeyGuard } from './tenancy/api-key.guard';
+import { ApiKeyStore } from './tenancy/api-key.store';
+import { TenantsService } from './tenancy/tenants.service';
+import { AccountsController } from './v1/accounts.controller';
+import { AccountTransfersController, TransfersController } from './v1/transfers.controller';
 
 /**
- * The api holds no state of its own in memory: idempotency records and rate
- * limits live in Redis, so any replica can serve any request. Readiness
- * checks Redis only; the ledger being down is answered per request with 503,
- * not by taking every api replica out of rotation.
+ * The public gateway. It keeps nothing in process memory that another
+ * replica would need: idempotency records and rate-limit counters live in
+ * Redis, tenants and keys in PostgreSQL (a key cache of a few seconds is the
+ * only local state). Readiness checks its own stores, not the ledger: a ledger
+ * outage is answered per request with 503, not by taking every replica out.
  */
 @Module({
   imports: [
     RedisModule.forRoot(),
+    PersistenceModule,
     HealthModule.forRoot({
-      readinessChecks: { inject: [REDIS_CLIENT], useFactory: (redis: Redis) => [redisCheck(redis)] },
+      imports: [PersistenceModule],
+      readinessChecks: {
+        inject: [REDIS_CLIENT, PrismaService],
+        useFactory: (redis: Redis, prisma: PrismaService) => [
+          redisCheck(redis),
+          postgresCheck(() => prisma.$queryRaw`SELECT 1`),
+        ],
+      },
     }),
+  ],
+  controllers: [
+    AccountsController,
+    TransfersController,
+    AccountTransfersController,
+    AdminController,
+    DocsController,
+  ],
+  providers: [
+    LedgerClient,
+    ApiKeyStore,
+    ApiKeyGuard,
+    AdminTokenGuard,
+    RateLimitGuard,
+    TenantsService,
+    IdempotencyStore,
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })
 export class ApiModule {}

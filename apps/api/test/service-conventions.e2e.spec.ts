@@ -1,22 +1,33 @@
-import { createRedisNamespace, describeServiceConventions, TcpProxy } from '@meridian/testing';
+import {
+  createRedisNamespace,
+  createTestDatabase,
+  describeServiceConventions,
+  migrate,
+  TcpProxy,
+} from '@meridian/testing';
 
 describeServiceConventions({
   app: 'api',
-  required: ['LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
+  required: ['ADMIN_TOKEN', 'DATABASE_URL', 'LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
   invalidSecret: { name: 'LEDGER_SERVICE_TOKEN', value: 'Sh0rt-S3cret' },
   setup: async () => {
     const redis = createRedisNamespace('api');
+    const database = await createTestDatabase('api');
+    await migrate('api', database.url);
     const proxy = await TcpProxy.start(redis.host, redis.port);
     return {
       env: {
+        DATABASE_URL: database.url,
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_SERVICE_TOKEN: 'api-test-token-0123456789abcdef0123456',
+        ADMIN_TOKEN: 'api-admin-token-0123456789abcdef012345678',
       },
       dependency: proxy,
       dependencyName: 'redis',
       teardown: async () => {
         await proxy.stop();
+        await database.drop();
         await redis.clear();
       },
     };

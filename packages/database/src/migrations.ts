@@ -143,7 +143,12 @@ export async function pendingSchemaChange(
       exitCode: null,
       filters: NO_FILTERS,
     });
-    const sql = result.stdout ?? '';
+    // Diffing from an empty database names the default schema, which every
+    // PostgreSQL database has; `prisma migrate dev` leaves that line out too.
+    const sql = (result.stdout ?? '').replace(
+      '-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n',
+      '',
+    );
     return /^\s*(--[^\n]*\n\s*)*$/.test(sql) || sql.includes('This is an empty migration') ? '' : sql;
   });
 }

@@ -5,6 +5,21 @@ import { APP_LOGGER, type Logger } from '@meridian/telemetry';
 import type { Redis } from 'ioredis';
 import { closeRedisClient, createRedisClient } from './redis-client';
 
+/** Resolves when the client is connected; rejects after `ms` (the startup task is then retried). */
+function readyWithin(client: Redis, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`redis not ready within ${ms} ms`));
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
 /** Injection token of the service's command Redis client. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
@@ -45,6 +60,7 @@ export class RedisModule {
             // Commands fail fast while disconnected, so the service counts as
             // started only once Redis has answered.
             startup.add('redis', async () => {
+              if (client.status !== 'ready') await readyWithin(client, 5_000);
               await client.ping();
             });
             hooks.onClose('redis', () => closeRedisClient(client));

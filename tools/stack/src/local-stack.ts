@@ -14,6 +14,7 @@ export interface LocalStackSettings {
   redisKeyPrefix: string;
   ports: { api: number; ledger: number; settlement: number };
   serviceToken: string;
+  adminToken: string;
   logLevel: string;
 }
 
@@ -30,6 +31,7 @@ export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalS
     },
     // Local only: a fresh random token per run unless one is given.
     serviceToken: env.MERIDIAN_SERVICE_TOKEN ?? `local-${randomBytes(24).toString('hex')}`,
+    adminToken: env.MERIDIAN_ADMIN_TOKEN ?? `local-admin-${randomBytes(24).toString('hex')}`,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }
@@ -63,6 +65,8 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     api: {
       ...common,
       PORT: String(settings.ports.api),
+      DATABASE_URL: databaseUrl(settings, 'api'),
+      ADMIN_TOKEN: settings.adminToken,
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
       LEDGER_URL: ledgerUrl,
@@ -81,4 +85,4 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
 export const START_ORDER = ['ledger', 'api', 'settlement'] as const;
 
 /** Services that own a database, and so get one created and migrated. */
-export const DATABASE_SERVICES = ['ledger'] as const;
+export const DATABASE_SERVICES = ['ledger', 'api'] as const;

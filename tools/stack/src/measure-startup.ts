@@ -48,10 +48,12 @@ async function measure(app: string, env: Record<string, string>) {
 
 async function main(): Promise<void> {
   const database = await createTestDatabase('startup');
+  const apiDatabase = await createTestDatabase('startup_api');
   const redis = createRedisNamespace('startup');
   const token = 'measure-startup-token-0123456789abcdef';
   try {
     await migrate('ledger', database.url);
+    await migrate('api', apiDatabase.url);
     const results = [
       await measure('api', {
         REDIS_URL: redis.url,
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await database.drop();
+    await apiDatabase.drop();
     await redis.clear();
   }
 }

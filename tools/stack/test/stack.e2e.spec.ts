@@ -9,7 +9,9 @@ describe('./meridian up (the local stack)', () => {
   const prefix = `meridian_stack_${randomBytes(4).toString('hex')}`;
 
   afterAll(async () => {
-    await query(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${prefix}_ledger" WITH (FORCE)`);
+    for (const service of ['ledger', 'api']) {
+      await query(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${prefix}_${service}" WITH (FORCE)`);
+    }
   });
 
   it('migrates, starts all three services ready, and stops them cleanly on Ctrl-C', async () => {

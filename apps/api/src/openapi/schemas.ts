@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Response shapes, for the OpenAPI document (requests are the validators themselves, in v1/requests.ts). */
+
+const money = z
+  .string()
+  .regex(/^[0-9]+$/)
+  .describe('Integer minor units as a decimal string, e.g. "1050" for 10.50');
+
+export const account = z
+  .object({
+    tenantId: z.string(),
+    id: z.string(),
+    currency: z.string().length(3),
+    code: z.number().int(),
+    metadata: z.record(z.string(), z.string()),
+    flags: z.object({ debitsMustNotExceedCredits: z.boolean(), creditsMustNotExceedDebits: z.boolean() }),
+    balances: z.object({
+      debitsPending: money,
+      debitsPosted: money,
+      creditsPending: money,
+      creditsPosted: money,
+    }),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Account' });
+
+export const transfer = z
+  .object({
+    tenantId: z.string(),
+    id: z.string(),
+    debitAccountId: z.string(),
+    creditTenantId: z.string(),
+    creditAccountId: z.string(),
+    amount: money,
+    currency: z.string().length(3),
+    code: z.number().int(),
+    metadata: z.record(z.string(), z.string()),
+    flags: z.object({
+      pending: z.boolean(),
+      postPending: z.boolean(),
+      voidPending: z.boolean(),
+      linked: z.boolean(),
+    }),
+    pendingId: z.string().optional(),
+    timeoutSeconds: z.number().int().nullable().optional(),
+    pendingState: z
+      .object({
+        state: z.enum(['pending', 'posted', 'voided', 'expired']),
+        expiresAt: z.iso.datetime().nullable(),
+        resolvedById: z.string().nullable(),
+        resolvedAt: z.iso.datetime().nullable(),
+      })
+      .optional(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Transfer' });
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const batchResults = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        id: z.string(),
+        result: z.string(),
+        transfer: transfer.optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'BatchResults' });
+
+export const problem = z
+  .object({
+    type: z.url(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details; `type` is stable per error (docs/problems.md).',
+  });
