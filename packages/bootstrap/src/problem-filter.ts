@@ -105,10 +105,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
     }
     if (reply.sent) return;
-    if (problem.status === 503 || problem.status === 429) {
-      const retryAfter = (problem as { retryAfterSeconds?: number }).retryAfterSeconds;
-      if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
-    }
+    // A problem that says when to come back (429, 503, an in-flight 409) says it in Retry-After too.
+    const retryAfter = (problem as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     sendProblem(reply, request, problem);
   }
 }

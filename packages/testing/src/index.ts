@@ -6,4 +6,5 @@ export * from './redis';
 export * from './run-script';
 export * from './service-conventions';
 export * from './service-process';
+export * from './service-with-database';
 export * from './tcp-proxy';
