@@ -9,6 +9,8 @@ export class TcpProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   latencyMs = 0;
+  /** HTTP request lines (`POST /path`) seen from clients, in order: every attempt, whether or not it got through. */
+  readonly httpRequests: string[] = [];
 
   private constructor(
     readonly targetHost: string,
@@ -64,6 +66,12 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => {
+      const line = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/.exec(
+        chunk.toString('latin1', 0, 2048),
+      );
+      if (line) this.httpRequests.push(`${line[1]} ${line[2]}`);
+    });
     this.#forward(client, upstream);
     this.#forward(upstream, client);
   }
