@@ -3,3 +3,4 @@ export * from './problem-details';
 export * from './problem-filter';
 export * from './start-http-service';
 export * from './validation';
+export * from './bearer-token';

@@ -2,3 +2,4 @@ export * from './cli';
 export * from './migrations';
 export * from './pool';
 export * from './prisma-database';
+export * from './prisma-service';

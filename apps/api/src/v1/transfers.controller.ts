@@ -88,51 +88,51 @@ export class TransfersController {
   @Post(':id/post')
   @RequireScope('write')
   @Idempotent()
-  async postPending(
+  postPending(
     @CurrentPrincipal() principal: Principal,
     @Param('id') pending: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const pendingId = parseOrThrow(identifier, pending, 'id');
     const input = parseOrThrow(postPendingRequest, body ?? {});
-    const id = input.id ?? derivedId('post', principal.tenantId, idempotencyKeyOf(request));
-    return this.single(
-      principal,
-      [
-        {
-          id,
-          pendingId,
-          flags: { postPending: true },
-          ...(input.amount ? { amount: input.amount } : {}),
-          ...(input.metadata ? { metadata: input.metadata } : {}),
-        },
-      ],
-      reply,
-    );
+    return this.resolve('post', principal, pending, input, request, reply);
   }
 
   @Post(':id/void')
   @RequireScope('write')
   @Idempotent()
-  async voidPending(
+  voidPending(
     @CurrentPrincipal() principal: Principal,
     @Param('id') pending: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const pendingId = parseOrThrow(identifier, pending, 'id');
     const input = parseOrThrow(voidPendingRequest, body ?? {});
-    const id = input.id ?? derivedId('void', principal.tenantId, idempotencyKeyOf(request));
+    return this.resolve('void', principal, pending, input, request, reply);
+  }
+
+  /** Posts or voids a pending transfer with a new transfer (its id given, or derived from the key). */
+  private resolve(
+    action: 'post' | 'void',
+    principal: Principal,
+    pending: string,
+    input: { id?: string; amount?: string; metadata?: Record<string, string> },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    const pendingId = parseOrThrow(identifier, pending, 'id');
+    const id = input.id ?? derivedId(action, principal.tenantId, idempotencyKeyOf(request));
+    const flags = action === 'post' ? { postPending: true } : { voidPending: true };
     return this.single(
       principal,
       [
         {
           id,
           pendingId,
-          flags: { voidPending: true },
+          flags,
+          ...(input.amount ? { amount: input.amount } : {}),
           ...(input.metadata ? { metadata: input.metadata } : {}),
         },
       ],

@@ -27,38 +27,33 @@ export class ResolvePendingTransferController {
 
   @Post('post')
   @HttpCode(200)
-  async post(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
-    const tenantId = tenantParam(tenant);
-    const pendingId = idParam('pendingId', pending);
+  post(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
     const request = parseOrThrow(postRequest, body);
-    const [result] = await this.posting.submit([
-      {
-        kind: 'post_pending',
-        tenantId,
-        id: request.id,
-        pendingId,
-        amount: request.amount ?? null,
-        code: request.code ?? null,
-        metadata: request.metadata ?? {},
-        linked: false,
-      },
-    ]);
-    return itemResultJson(result!, 0);
+    return this.resolve('post_pending', tenant, pending, { ...request, amount: request.amount ?? null });
   }
 
   @Post('void')
   @HttpCode(200)
-  async void(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
-    const tenantId = tenantParam(tenant);
-    const pendingId = idParam('pendingId', pending);
-    const request = parseOrThrow(voidRequest, body);
+  void(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
+    return this.resolve('void_pending', tenant, pending, {
+      ...parseOrThrow(voidRequest, body),
+      amount: null,
+    });
+  }
+
+  private async resolve(
+    kind: 'post_pending' | 'void_pending',
+    tenant: string,
+    pending: string,
+    request: { id: string; amount: bigint | null; code?: number; metadata?: Record<string, string> },
+  ) {
     const [result] = await this.posting.submit([
       {
-        kind: 'void_pending',
-        tenantId,
+        kind,
+        tenantId: tenantParam(tenant),
         id: request.id,
-        pendingId,
-        amount: null,
+        pendingId: idParam('pendingId', pending),
+        amount: request.amount,
         code: request.code ?? null,
         metadata: request.metadata ?? {},
         linked: false,

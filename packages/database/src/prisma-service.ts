@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig } from '@meridian/config/nest';
+import { ShutdownHooks, StartupTasks } from '@meridian/health';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { prismaDatabase } from './prisma-database';
+
+interface DatabaseConfig {
+  DATABASE_URL: string;
+  DATABASE_POOL_MAX: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin form TypeScript requires
+type PrismaClientClass = new (...args: any[]) => { $disconnect(): Promise<void> };
+
+/**
+ * The injectable PrismaService of a service, from its generated PrismaClient:
+ * `export class PrismaService extends prismaServiceFor(PrismaClient, { ... }) {}`.
+ * Every service gets the same wiring: its own pool, the migrations startup
+ * check, and the close hook (see prismaDatabase).
+ */
+export function prismaServiceFor<C extends PrismaClientClass>(
+  Client: C,
+  service: { name: string; prismaDir: string },
+) {
+  @Injectable()
+  class PrismaService extends Client {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin form TypeScript requires
+    constructor(...args: any[]) {
+      const [config, logger, hooks, startup] = args as [DatabaseConfig, Logger, ShutdownHooks, StartupTasks];
+      const database = prismaDatabase({
+        databaseUrl: config.DATABASE_URL,
+        poolMax: config.DATABASE_POOL_MAX,
+        applicationName: service.name,
+        prismaDir: service.prismaDir,
+        hooks,
+        startup,
+        onIdleError: (error) =>
+          logger.warn({ err: error }, 'idle PostgreSQL connection failed; it will be replaced'),
+      });
+      super({ adapter: database.adapter });
+      database.closeWith(this);
+    }
+  }
+  // Constructor injection, declared by hand: a mixin's parameters carry no decorator metadata.
+  InjectConfig()(PrismaService, undefined, 0);
+  InjectLogger()(PrismaService, undefined, 1);
+  Reflect.defineMetadata('design:paramtypes', [Object, Object, ShutdownHooks, StartupTasks], PrismaService);
+  return PrismaService;
+}
