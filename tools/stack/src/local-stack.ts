@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 
 /**
  * The local stack's settings. Every value has a default that works on a
@@ -86,3 +87,32 @@ export const START_ORDER = ['ledger', 'api', 'settlement'] as const;
 
 /** Services that own a database, and so get one created and migrated. */
 export const DATABASE_SERVICES = ['ledger', 'api'] as const;
+
+/** Creates the service's database if it does not exist; true when it was created. */
+export async function ensureDatabase(settings: LocalStackSettings, service: string): Promise<boolean> {
+  const name = new URL(databaseUrl(settings, service)).pathname.slice(1);
+  const client = new Client({ connectionString: settings.postgresAdminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount !== 0) return false;
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the stack's databases (for throwaway stacks: tests and measurements). */
+export async function dropDatabases(settings: LocalStackSettings): Promise<void> {
+  const client = new Client({ connectionString: settings.postgresAdminUrl });
+  await client.connect();
+  try {
+    for (const service of DATABASE_SERVICES) {
+      const name = new URL(databaseUrl(settings, service)).pathname.slice(1);
+      await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+    }
+  } finally {
+    await client.end();
+  }
+}

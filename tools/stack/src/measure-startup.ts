@@ -1,17 +1,34 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRedisNamespace, createTestDatabase, migrate, ServiceProcess } from '@meridian/testing';
+import {
+  createRedisNamespace,
+  migrate,
+  ServiceProcess,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+} from '@meridian/testing';
+import {
+  DATABASE_SERVICES,
+  databaseUrl,
+  dropDatabases,
+  ensureDatabase,
+  localStackSettings,
+  serviceEnvironments,
+  START_ORDER,
+} from './local-stack';
 
 /**
  * `./meridian measure-startup`: for each app, the time from exec to the first
- * `/health/ready` 200, and its resident memory once idle. The first run of each
- * app starts with an empty compile cache (a new pod); the rest reuse it (a
- * restarted container). A script, not a test: the figures depend on the machine.
+ * `/health/ready` 200, and its resident memory once idle, with the same
+ * environment as the local stack (on throwaway databases). The first run of
+ * each app starts with an empty compile cache (a new pod); the rest reuse it
+ * (a restarted container). A script, not a test: the figures depend on the machine.
  */
 
 const RUNS = Number(process.env.RUNS ?? 6);
-const IDLE_MS = 2_000;
+const IDLE_MS = Number(process.env.IDLE_MS ?? 2_000);
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -20,8 +37,7 @@ const median = (values: number[]) => {
 
 function rssMegabytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
 async function measure(app: string, env: Record<string, string>) {
@@ -30,10 +46,11 @@ async function measure(app: string, env: Record<string, string>) {
   const rss: number[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
+      const { PORT: _, ...rest } = env;
       const service = await ServiceProcess.start(app, {
-        ...env,
+        ...rest,
         NODE_COMPILE_CACHE: cacheDir,
-        SHUTDOWN_DELAY_MS: '0',
+        LOG_LEVEL: 'warn',
       });
       starts.push(await service.waitFor('/health/ready', 200, 30_000));
       await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -43,35 +60,30 @@ async function measure(app: string, env: Record<string, string>) {
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
-  return { app, first: starts[0]!, warm: median(starts.slice(1)), rss: median(rss) };
+  return {
+    app,
+    first: starts[0]!,
+    warm: median(starts.length > 1 ? starts.slice(1) : starts),
+    rss: median(rss),
+  };
 }
 
 async function main(): Promise<void> {
-  const database = await createTestDatabase('startup');
-  const apiDatabase = await createTestDatabase('startup_api');
   const redis = createRedisNamespace('startup');
-  const token = 'measure-startup-token-0123456789abcdef';
+  const settings = localStackSettings({
+    MERIDIAN_POSTGRES_URL: TEST_DATABASE_URL,
+    MERIDIAN_DATABASE_PREFIX: `meridian_startup_${randomBytes(4).toString('hex')}`,
+    MERIDIAN_REDIS_URL: TEST_REDIS_URL,
+    MERIDIAN_REDIS_KEY_PREFIX: redis.prefix,
+  });
+  const environments = serviceEnvironments(settings);
   try {
-    await migrate('ledger', database.url);
-    await migrate('api', apiDatabase.url);
-    const results = [
-      await measure('api', {
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: token,
-      }),
-      await measure('ledger', {
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: token,
-      }),
-      await measure('settlement', {
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: token,
-      }),
-    ];
+    for (const service of DATABASE_SERVICES) {
+      await ensureDatabase(settings, service);
+      await migrate(service, databaseUrl(settings, service));
+    }
+    const results = [];
+    for (const app of START_ORDER) results.push(await measure(app, environments[app]!));
     const lines = [
       `cold start to ready (exec -> first /health/ready 200) and idle RSS, ${RUNS} runs per app, Node ${process.version}`,
       '',
@@ -85,8 +97,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await database.drop();
-    await apiDatabase.drop();
+    await dropDatabases(settings);
     await redis.clear();
   }
 }

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { Client } from 'pg';
 import { logFormatter } from './pretty-logs';
 import {
   DATABASE_SERVICES,
-  databaseUrl,
+  ensureDatabase,
   localStackSettings,
   type LocalStackSettings,
   serviceEnvironments,
@@ -22,21 +21,6 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const entry = (service: string, file = 'main.js') => resolve(REPO_ROOT, 'apps', service, 'dist', file);
 const colour = process.stdout.isTTY === true;
 const say = (message: string) => process.stdout.write(`${'stack'.padEnd(10)} ${message}\n`);
-
-async function ensureDatabase(settings: LocalStackSettings, service: string): Promise<void> {
-  const name = new URL(databaseUrl(settings, service)).pathname.slice(1);
-  const client = new Client({ connectionString: settings.postgresAdminUrl });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-      say(`created database ${name}`);
-    }
-  } finally {
-    await client.end();
-  }
-}
 
 function run(service: string, file: string, env: Record<string, string>): ChildProcess {
   // Own process group: a terminal's Ctrl-C reaches only this runner, which
@@ -94,7 +78,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   for (const service of DATABASE_SERVICES) {
-    await ensureDatabase(settings, service);
+    if (await ensureDatabase(settings, service)) say(`created database ${service}`);
     const migration = run(service, 'migrate.js', environments[service]!);
     if ((await exitOf(migration)) !== 0) throw new Error(`migrating ${service} failed`);
   }

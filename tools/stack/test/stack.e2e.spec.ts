@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { freePort, httpRequest, query, TEST_DATABASE_URL, TEST_REDIS_URL } from '@meridian/testing';
@@ -50,6 +50,21 @@ describe('./meridian up (the local stack)', () => {
     expect(output).toContain('all services stopped cleanly');
     for (const service of ['api', 'ledger', 'settlement']) {
       expect(output).toMatch(new RegExp(`^${service}\\s+.*shutdown: complete`, 'm'));
+    }
+  });
+});
+
+describe('./meridian measure-startup', () => {
+  it('measures every app on throwaway databases and prints a row each', () => {
+    const result = spawnSync(process.execPath, [resolve(__dirname, '..', 'dist', 'measure-startup.js')], {
+      env: { PATH: process.env.PATH ?? '', RUNS: '1', IDLE_MS: '100' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    for (const app of ['api', 'ledger', 'settlement']) {
+      expect(result.stdout).toMatch(new RegExp(`^${app}\\s+\\d+ ms\\s+\\d+ ms\\s+[\\d.]+ MB$`, 'm'));
     }
   });
 });
