@@ -12,7 +12,7 @@ module.exports = {
   // loads them from our CommonJS output through require(esm); Jest's module
   // runtime does not do that reliably, so under Jest they are compiled to
   // CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify/otel)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify/otel|cockatiel)/)'],
   transform: {
     '^.+\\.(ts|js)$': [
       '@swc/jest',

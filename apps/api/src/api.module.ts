@@ -7,7 +7,7 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
-import { LedgerClient } from './ledger/ledger-client';
+import { LedgerClient } from '@meridian/ledger-client';
 import { DocsController } from './openapi/docs.controller';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AdminController } from './tenancy/admin.controller';

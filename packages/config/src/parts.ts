@@ -72,9 +72,32 @@ export const ledgerAuthPart = {
   ),
 };
 
+/** How a service calls the ledger: where, with which token, and the resilience policies (packages/ledger-client). */
 export const ledgerClientPart = {
   LEDGER_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3001' }).describe(
     'Base URL of the ledger.',
   ),
   ...ledgerAuthPart,
+  LEDGER_TIMEOUT_MS: durationMs(2_000, 60_000).describe('Timeout of one call to the ledger.'),
+  LEDGER_DEADLINE_MS: durationMs(5_000, 120_000).describe(
+    'Overall time for a ledger call, retries included; past it the call fails (503).',
+  ),
+  LEDGER_RETRIES: integer({ min: 0, max: 10, default: 2 }).describe(
+    'Retries of an idempotent (GET) ledger call, with exponential backoff and full jitter.',
+  ),
+  LEDGER_BREAKER_FAILURES: integer({ min: 1, max: 1_000, default: 5 }).describe(
+    'Consecutive ledger failures that open the circuit breaker.',
+  ),
+  LEDGER_BREAKER_HALF_OPEN_MS: durationMs(5_000, 300_000).describe(
+    'How long the breaker stays open before letting one trial call through.',
+  ),
+  LEDGER_MAX_CONCURRENCY: integer({ min: 1, max: 10_000, default: 64 }).describe(
+    'Ledger calls in flight at once (bulkhead).',
+  ),
+  LEDGER_MAX_QUEUE: integer({ min: 0, max: 10_000, default: 64 }).describe(
+    'Ledger calls that may wait for a slot; beyond it calls fail at once.',
+  ),
 };
+
+/** The ledger client's settings, as every service that calls the ledger has them. */
+export type LedgerClientConfig = z.output<z.ZodObject<typeof ledgerClientPart>>;

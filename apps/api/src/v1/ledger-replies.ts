@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ProblemException, problemType } from '@meridian/bootstrap';
-import type { LedgerReply } from '../ledger/ledger-client';
+import type { LedgerReply } from '@meridian/ledger-client';
 
 /**
  * A ledger reply that is not a success, as the api's own problem. 404s keep

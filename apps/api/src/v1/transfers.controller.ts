@@ -3,7 +3,7 @@ import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
-import { LedgerClient } from '../ledger/ledger-client';
+import { LedgerClient } from '@meridian/ledger-client';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
 import type { Principal } from '../tenancy/api-key.store';

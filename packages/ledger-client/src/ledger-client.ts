@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { LedgerClientConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ProblemException } from '@meridian/bootstrap';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
@@ -34,7 +34,8 @@ class LedgerUnavailable extends Error {
 }
 
 /**
- * The api's only way to the ledger, with the resilience a payment path needs,
+ * How the api and the settlement worker call the ledger, with the resilience
+ * a payment path needs,
  * built from cockatiel policies (outermost first):
  *
  * - bulkhead: at most LEDGER_MAX_CONCURRENCY calls in flight and
@@ -58,7 +59,7 @@ export class LedgerClient {
   private readonly logger: Logger;
 
   constructor(
-    @InjectConfig() private readonly config: ApiConfig,
+    @InjectConfig() private readonly config: LedgerClientConfig,
     @InjectLogger() logger: Logger,
   ) {
     this.logger = logger.child({ component: 'ledger-client' });
