@@ -7,3 +7,6 @@ export const SERVICE_NAME = 'settlement';
 export const SERVICE_VERSION: string = (
   JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** schema.prisma and migrations/, shipped beside dist/. */
+export const PRISMA_DIR = join(__dirname, '..', 'prisma');

@@ -1,22 +1,32 @@
-import { createRedisNamespace, describeServiceConventions, TcpProxy } from '@meridian/testing';
+import {
+  createRedisNamespace,
+  createTestDatabase,
+  describeServiceConventions,
+  migrate,
+  TcpProxy,
+} from '@meridian/testing';
 
 describeServiceConventions({
   app: 'settlement',
-  required: ['LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
+  required: ['DATABASE_URL', 'LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
   invalidSecret: { name: 'LEDGER_SERVICE_TOKEN', value: 'Sh0rt-S3cret' },
   setup: async () => {
     const redis = createRedisNamespace('settlement');
+    const database = await createTestDatabase('settlement');
+    await migrate('settlement', database.url);
     const proxy = await TcpProxy.start(redis.host, redis.port);
     return {
       env: {
+        DATABASE_URL: database.url,
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,
         REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: 'settlement-test-token-0123456789abcdef0123456',
+        LEDGER_SERVICE_TOKEN: 'settlement-test-token-0123456789abcdef0123',
       },
       dependency: proxy,
       dependencyName: 'redis',
       teardown: async () => {
         await proxy.stop();
+        await database.drop();
         await redis.clear();
       },
     };

@@ -84,3 +84,15 @@ export const timeoutSeconds = z
   .int({ error: 'must be a whole number of seconds' })
   .min(1, { error: 'must be at least 1' })
   .max(MAX_TIMEOUT_SECONDS, { error: `must be at most ${MAX_TIMEOUT_SECONDS} (30 days)` });
+
+/**
+ * Transfer code reserved for net settlements posted by the settlement service.
+ * Settlement ignores transfers with it (they settle obligations; they are not
+ * new ones), and the public api does not let customers use it.
+ */
+export const SETTLEMENT_TRANSFER_CODE = 65_535;
+
+/** Codes open to customers through the public api. */
+export const customerCode = code.max(SETTLEMENT_TRANSFER_CODE - 1, {
+  error: `must be at most ${SETTLEMENT_TRANSFER_CODE - 1} (${SETTLEMENT_TRANSFER_CODE} is reserved for settlements)`,
+});

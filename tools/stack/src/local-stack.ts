@@ -75,6 +75,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     settlement: {
       ...common,
       PORT: String(settings.ports.settlement),
+      DATABASE_URL: databaseUrl(settings, 'settlement'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
       LEDGER_URL: ledgerUrl,
@@ -86,7 +87,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
 export const START_ORDER = ['ledger', 'api', 'settlement'] as const;
 
 /** Services that own a database, and so get one created and migrated. */
-export const DATABASE_SERVICES = ['ledger', 'api'] as const;
+export const DATABASE_SERVICES = ['ledger', 'api', 'settlement'] as const;
 
 /** Creates the service's database if it does not exist; true when it was created. */
 export async function ensureDatabase(settings: LocalStackSettings, service: string): Promise<boolean> {

@@ -9,7 +9,7 @@ describe('./meridian up (the local stack)', () => {
   const prefix = `meridian_stack_${randomBytes(4).toString('hex')}`;
 
   afterAll(async () => {
-    for (const service of ['ledger', 'api']) {
+    for (const service of ['ledger', 'api', 'settlement']) {
       await query(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${prefix}_${service}" WITH (FORCE)`);
     }
   });

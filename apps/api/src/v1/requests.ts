@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { amount, code, currency, identifier, metadata, timeoutSeconds } from '@meridian/ledger-contract';
+import {
+  amount,
+  currency,
+  customerCode as code,
+  identifier,
+  metadata,
+  timeoutSeconds,
+} from '@meridian/ledger-contract';
 import { z } from 'zod';
 
 /**

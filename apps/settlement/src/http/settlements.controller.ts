@@ -1,0 +1,131 @@
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Injectable,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import type { SettlementConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
+import { BearerToken, ProblemException } from '@meridian/bootstrap';
+import type { FastifyRequest } from 'fastify';
+import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
+
+/** Internal endpoints take the services' shared token (LEDGER_SERVICE_TOKEN), like the ledger's. */
+@Injectable()
+class InternalTokenGuard implements CanActivate {
+  private readonly token: BearerToken;
+
+  constructor(@InjectConfig() config: SettlementConfig) {
+    this.token = new BearerToken(config.LEDGER_SERVICE_TOKEN);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.token.matches(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization))
+      return true;
+    throw ProblemException.of(
+      HttpStatus.UNAUTHORIZED,
+      'unauthorized',
+      'Authentication is required',
+      'Send the service token.',
+    );
+  }
+}
+
+const batchNotFound = (id: string) =>
+  ProblemException.of(
+    HttpStatus.NOT_FOUND,
+    'batch-not-found',
+    'No such settlement batch',
+    `No batch "${id}".`,
+  );
+
+const money = (value: bigint) => value.toString();
+
+/**
+ * Internal API: trigger a cut-off, follow it, read batches with their
+ * positions and instructions. The public api exposes settlements from here.
+ */
+@Controller('internal')
+@UseGuards(InternalTokenGuard)
+export class SettlementsController {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cutoffs: CutoffJobs,
+  ) {}
+
+  @Post('cutoffs')
+  @HttpCode(202)
+  async trigger() {
+    return { jobId: await this.cutoffs.trigger() };
+  }
+
+  @Get('cutoffs/:jobId')
+  async cutoff(@Param('jobId') jobId: string) {
+    const status = await this.cutoffs.status(jobId);
+    if (!status)
+      throw ProblemException.of(
+        HttpStatus.NOT_FOUND,
+        'cutoff-not-found',
+        'No such cut-off',
+        `No job "${jobId}".`,
+      );
+    return status;
+  }
+
+  @Get('batches')
+  async batches() {
+    const [open, batches] = await Promise.all([
+      this.prisma.obligation.count({ where: { batchId: null } }),
+      this.prisma.settlementBatch.findMany({ orderBy: { createdAt: 'desc' }, take: 100 }),
+    ]);
+    return {
+      // The open window is where obligations wait for the next cut-off.
+      open: { state: 'open', obligationCount: open },
+      data: batches.map((b) => ({
+        id: b.id,
+        state: b.state,
+        failureReason: b.failureReason,
+        cutoffAt: b.cutoffAt.toISOString(),
+        completedAt: b.completedAt?.toISOString() ?? null,
+        obligationCount: b.obligationCount,
+      })),
+    };
+  }
+
+  @Get('batches/:id')
+  async batch(@Param('id') id: string) {
+    const batch = await this.prisma.settlementBatch.findUnique({
+      where: { id },
+      include: { positions: { orderBy: [{ currency: 'asc' }, { tenantId: 'asc' }] }, instructions: true },
+    });
+    if (!batch) throw batchNotFound(id);
+    return {
+      id: batch.id,
+      state: batch.state,
+      failureReason: batch.failureReason,
+      cutoffAt: batch.cutoffAt.toISOString(),
+      completedAt: batch.completedAt?.toISOString() ?? null,
+      obligationCount: batch.obligationCount,
+      positions: batch.positions.map((p) => ({
+        tenantId: p.tenantId,
+        currency: p.currency,
+        net: money(p.net),
+      })),
+      instructions: batch.instructions.map((i) => ({
+        payerTenantId: i.payerTenantId,
+        payeeTenantId: i.payeeTenantId,
+        currency: i.currency,
+        amount: money(i.amount),
+        transferId: i.transferId,
+        state: i.state,
+      })),
+    };
+  }
+}

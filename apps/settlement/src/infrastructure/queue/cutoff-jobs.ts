@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { SettlementConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
+import { ShutdownHooks } from '@meridian/health';
+import { closeRedisClient } from '@meridian/redis';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { Job, Queue, Worker } from 'bullmq';
+import { CutoffService } from '../../application/cutoff.service';
+import { SettlementMetrics } from '../../application/settlement-metrics';
+import { CUTOFFS_QUEUE, jobRetention, queueConnection, workerDefaults } from './queues';
+
+/**
+ * Cut-offs as BullMQ jobs: a job scheduler fires them on SETTLEMENT_CUTOFF_CRON
+ * (one job per tick however many replicas run), and `trigger()` adds one on
+ * demand. A failed cut-off is retried with backoff; every run first finishes
+ * what an earlier run left unfinished.
+ */
+@Injectable()
+export class CutoffJobs implements OnApplicationBootstrap {
+  private readonly logger: Logger;
+  private queue!: Queue;
+
+  constructor(
+    @InjectConfig() private readonly config: SettlementConfig,
+    @InjectLogger() logger: Logger,
+    private readonly hooks: ShutdownHooks,
+    private readonly cutoffs: CutoffService,
+    private readonly metrics: SettlementMetrics,
+  ) {
+    this.logger = logger.child({ component: 'cutoff-jobs' });
+  }
+
+  onApplicationBootstrap(): void {
+    const queueConnectionClient = queueConnection(this.config, this.logger, 'cutoff-queue');
+    this.queue = new Queue(CUTOFFS_QUEUE, {
+      connection: queueConnectionClient,
+      prefix: this.config.REDIS_KEY_PREFIX,
+      defaultJobOptions: {
+        attempts: this.config.JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.JOB_BACKOFF_MS, jitter: 0.5 },
+        ...jobRetention(this.config),
+      },
+    });
+    this.queue.on('error', (error) => this.logger.warn({ err: error }, 'cut-off queue error'));
+    const workerConnection = queueConnection(this.config, this.logger, 'cutoff-worker');
+    const worker = new Worker<{ trigger: string }, string | null>(CUTOFFS_QUEUE, (job) => this.process(job), {
+      ...workerDefaults,
+      connection: workerConnection,
+      prefix: this.config.REDIS_KEY_PREFIX,
+      concurrency: 1,
+    });
+    worker.on('error', (error) => this.logger.warn({ err: error }, 'cut-off worker error'));
+    worker.on('failed', (job, error) => {
+      if (!job || job.attemptsMade >= (job.opts.attempts ?? 1))
+        this.metrics.failedJobs.inc({ queue: CUTOFFS_QUEUE });
+      this.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'cut-off job failed');
+    });
+    this.hooks.onDrain('cutoff-worker', async () => {
+      await worker.close();
+      await this.queue.close();
+      workerConnection.disconnect();
+      await closeRedisClient(queueConnectionClient);
+    });
+    void this.schedule();
+  }
+
+  /** Registers the cron schedule; retried in the background if Redis is not there yet. */
+  private async schedule(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.queue.upsertJobScheduler(
+          'settlement-cutoff',
+          { pattern: this.config.SETTLEMENT_CUTOFF_CRON, tz: 'UTC' },
+          { name: 'cutoff', data: { trigger: 'schedule' } },
+        );
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error, attempt }, 'registering the cut-off schedule failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 5_000)));
+      }
+    }
+  }
+
+  /** Adds an on-demand cut-off; returns its job id. */
+  async trigger(): Promise<string> {
+    const job = await this.queue.add(
+      'cutoff',
+      { trigger: 'on-demand' },
+      { jobId: `on-demand-${randomUUID()}` },
+    );
+    return job.id!;
+  }
+
+  /** The state of a cut-off job and, once done, the batch it closed. */
+  async status(jobId: string) {
+    const job = await Job.fromId<unknown, string | null>(this.queue, jobId);
+    if (!job) return null;
+    return {
+      jobId,
+      state: await job.getState(),
+      batchId: job.returnvalue ?? null,
+      failedReason: job.failedReason ?? null,
+    };
+  }
+
+  get cutoffQueue(): Queue {
+    return this.queue;
+  }
+
+  private async process(job: Job<{ trigger: string }>): Promise<string | null> {
+    const started = performance.now();
+    try {
+      const batchId = await this.cutoffs.run(job.data.trigger);
+      this.metrics.jobDuration.observe(
+        { queue: CUTOFFS_QUEUE, outcome: 'completed' },
+        (performance.now() - started) / 1000,
+      );
+      return batchId;
+    } catch (error) {
+      this.metrics.jobDuration.observe(
+        { queue: CUTOFFS_QUEUE, outcome: 'failed' },
+        (performance.now() - started) / 1000,
+      );
+      throw error;
+    }
+  }
+}

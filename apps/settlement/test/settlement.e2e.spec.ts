@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
+import { Queue } from 'bullmq';
+import { SettlementStack } from './support/settlement-stack';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What the obligations of a batch net to, computed straight from the database. */
+async function expectedPositions(stack: SettlementStack, batchId: string) {
+  return stack.settlementSql<{ tenant_id: string; currency: string; net: string }>(
+    `SELECT tenant_id, currency, sum(delta)::text AS net FROM (
+       SELECT payee_tenant_id AS tenant_id, currency, amount AS delta FROM obligations WHERE batch_id = $1
+       UNION ALL
+       SELECT payer_tenant_id, currency, -amount FROM obligations WHERE batch_id = $1) AS moves
+     GROUP BY 1, 2 HAVING sum(delta) <> 0 ORDER BY 2, 1`,
+    [batchId],
+  );
+}
+
+describe('settlement worker', () => {
+  let stack: SettlementStack;
+
+  beforeAll(async () => {
+    stack = await SettlementStack.start('settlement_e2e');
+  });
+
+  afterAll(() => stack?.stop());
+
+  it('records each cross-tenant posted transfer once, nets it at a cut-off, and settles it through the ledger', async () => {
+    const crossTenant = await stack.payments(300, 'p1');
+    await stack.waitForObligations(crossTenant);
+    await sleep(300); // in-tenant transfers and settlement-free events have been consumed too
+    expect(await stack.obligations()).toBe(crossTenant);
+
+    const batchId = await stack.cutoff();
+    expect(batchId).not.toBeNull();
+    const { body: batch } = await stack.settlementCall('GET', `/internal/batches/${batchId!}`);
+    expect(batch).toMatchObject({ state: 'completed', obligationCount: crossTenant });
+    expect(
+      batch.positions.map((p: { tenantId: string; currency: string; net: string }) => ({
+        tenant_id: p.tenantId,
+        currency: p.currency,
+        net: p.net,
+      })),
+    ).toEqual(await expectedPositions(stack, batchId!));
+    for (const currency of ['EUR', 'USD']) {
+      const sum = batch.positions
+        .filter((p: { currency: string }) => p.currency === currency)
+        .reduce((s: bigint, p: { net: string }) => s + BigInt(p.net), 0n);
+      expect(sum).toBe(0n);
+    }
+
+    // The ledger holds one settlement transfer per instruction, between the tenants' settlement accounts.
+    const settled = await stack.ledgerSql<{
+      id: string;
+      tenant_id: string;
+      credit_tenant_id: string;
+      currency: string;
+      amount: string;
+    }>(
+      `SELECT id, tenant_id, credit_tenant_id, currency, amount::text FROM transfers WHERE code = 65535 ORDER BY id`,
+    );
+    expect(settled.map((t) => t.id).sort()).toEqual(
+      batch.instructions.map((i: { transferId: string }) => i.transferId).sort(),
+    );
+    for (const i of batch.instructions) {
+      const transfer = settled.find((t) => t.id === i.transferId)!;
+      expect([transfer.tenant_id, transfer.credit_tenant_id, transfer.currency, transfer.amount]).toEqual([
+        i.payerTenantId,
+        i.payeeTenantId,
+        i.currency,
+        i.amount,
+      ]);
+    }
+    // Settlement transfers are themselves cross-tenant events; they are not new obligations.
+    await sleep(500);
+    expect(await stack.obligations('batch_id IS NULL')).toBe(0);
+    // A cut-off with nothing new settles nothing.
+    expect(await stack.cutoff()).toBeNull();
+  });
+
+  it('gives the same event twice, or events out of order, one obligation each', async () => {
+    const queue = new Queue(LEDGER_EVENTS_QUEUE, {
+      connection: { url: stack.redis.url },
+      prefix: stack.redis.prefix,
+    });
+    const event = (n: number) => ({
+      eventId: randomUUID(),
+      type: 'transfer.posted',
+      tenantId: 'acme',
+      occurredAt: new Date(Date.now() - n * 1000).toISOString(),
+      transfer: {
+        tenantId: 'acme',
+        id: `manual-${n}`,
+        kind: 'posted',
+        debitAccountId: 'main-EUR',
+        creditTenantId: 'globex',
+        creditAccountId: 'main-EUR',
+        amount: '100',
+        currency: 'EUR',
+        code: 0,
+        pendingId: null,
+        createdAt: new Date(Date.now() - n * 1000).toISOString(),
+      },
+      traceparent: null,
+    });
+    const events = [event(3), event(1), event(2)];
+    const before = await stack.obligations();
+    // Redelivered under other job ids (as after a lost acknowledgement), newest first.
+    for (const e of [...events, events[0]!, events[2]!, events[1]!]) {
+      await queue.add(e.type, e, { jobId: randomUUID() });
+    }
+    await stack.waitForObligations(before + 3);
+    await sleep(500);
+    expect(await stack.obligations()).toBe(before + 3);
+    await queue.close();
+  });
+
+  it('keeps a job that does not match the contract as failed, with its reason, and counts it', async () => {
+    const queue = new Queue(LEDGER_EVENTS_QUEUE, {
+      connection: { url: stack.redis.url },
+      prefix: stack.redis.prefix,
+    });
+    const job = await queue.add('transfer.posted', { eventId: 'not-a-uuid' });
+    const deadline = Date.now() + 10_000;
+    while ((await job.getState()) !== 'failed' && Date.now() < deadline) await sleep(100);
+    expect(await job.getState()).toBe('failed');
+    const failed = await queue.getJob(job.id!);
+    expect(failed!.failedReason).toContain('not a ledger event');
+    const metrics = await fetch(`${stack.settlement.service.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/settlement_jobs_failed_total\{[^}]*queue="ledger-events"[^}]*\} 1/);
+    expect(metrics).toMatch(/settlement_queue_jobs\{[^}]*queue="ledger-events"[^}]*state="failed"[^}]*\} 1/);
+    expect(metrics).toContain('settlement_event_to_obligation_seconds_count');
+    await queue.close();
+  });
+
+  it('keeps working through a Redis outage and loses no event', async () => {
+    const before = await stack.obligations();
+    await stack.redisProxy.stop();
+    const crossTenant = await stack.payments(200, 'outage'); // the ledger keeps them in its outbox / queue
+    await sleep(1_500);
+    await stack.redisProxy.resume();
+    await stack.waitForObligations(before + crossTenant, 30_000);
+    await sleep(500);
+    expect(await stack.obligations()).toBe(before + crossTenant);
+  });
+
+  it('settles exactly once when the worker is SIGKILLed at random points of a cut-off', async () => {
+    for (let trial = 0; trial < 4; trial++) {
+      const crossTenant = await stack.payments(400, `kill-${trial}`);
+      await stack.waitForObligations((await stack.obligations('batch_id IS NOT NULL')) + crossTenant);
+      await stack.settlementCall('POST', '/internal/cutoffs');
+      await sleep(20 + Math.floor(Math.random() * 250));
+      stack.settlement.service.signal('SIGKILL');
+      await stack.settlement.service.exited;
+      await stack.settlement.restart();
+      // The interrupted batch is finished by the next run (the retried job, or this one).
+      await stack.cutoff();
+      await sleep(300);
+      const batches = await stack.settlementSql<{ id: string; state: string }>(
+        `SELECT id, state FROM settlement_batches`,
+      );
+      expect(batches.every((b) => b.state === 'completed')).toBe(true);
+      expect(await stack.obligations('batch_id IS NULL')).toBe(0);
+      for (const { id } of batches) {
+        const { body } = await stack.settlementCall('GET', `/internal/batches/${id}`);
+        expect(
+          body.positions.map((p: { tenantId: string; currency: string; net: string }) => ({
+            tenant_id: p.tenantId,
+            currency: p.currency,
+            net: p.net,
+          })),
+        ).toEqual(await expectedPositions(stack, id));
+      }
+      // One ledger transfer per instruction, never two.
+      const [counts] = await stack.ledgerSql<{ transfers: number }>(
+        `SELECT count(*)::int AS transfers FROM transfers WHERE code = 65535`,
+      );
+      const [instructions] = await stack.settlementSql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM settlement_instructions`,
+      );
+      expect(counts!.transfers).toBe(instructions!.n);
+    }
+  });
+
+  it('drains on SIGTERM: the running cut-off finishes before exit 0, and a burst of events is neither lost nor doubled', async () => {
+    await stack.settlement.restart({ SHUTDOWN_DELAY_MS: '200' });
+    const service = stack.settlement.service;
+    // A long cut-off: 100 000 obligations straight into the open window.
+    await stack.settlementSql(
+      `INSERT INTO obligations (event_id, transfer_id, payer_tenant_id, payee_tenant_id, currency, amount, occurred_at)
+       SELECT gen_random_uuid(), 'bulk-' || n, (ARRAY['acme','globex','initech','umbrella'])[1 + n % 4],
+              (ARRAY['acme','globex','initech','umbrella'])[1 + (n % 4 + 1 + (n / 4) % 3) % 4],
+              CASE WHEN n % 2 = 0 THEN 'EUR' ELSE 'USD' END, 1 + n % 997, now()
+         FROM generate_series(1, 100000) AS n`,
+    );
+    const before = await stack.obligations();
+    const burst = stack.payments(600, 'burst');
+    const { body } = await stack.settlementCall('POST', '/internal/cutoffs');
+    const deadline = Date.now() + 10_000;
+    while (
+      (await stack.settlementCall('GET', `/internal/cutoffs/${body.jobId as string}`)).body.state !==
+        'active' &&
+      Date.now() < deadline
+    ) {
+      await sleep(10);
+    }
+    service.signal('SIGTERM');
+    const exit = await service.exited;
+    expect(exit.code).toBe(0);
+    // Finished by the process that was shutting down, not by a later run.
+    const batches = await stack.settlementSql<{ state: string; obligation_count: number }>(
+      `SELECT state, obligation_count FROM settlement_batches ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(batches[0]!.state).toBe('completed');
+    expect(batches[0]!.obligation_count).toBeGreaterThanOrEqual(100_000);
+
+    const crossTenant = await burst;
+    await stack.settlement.restart();
+    await stack.waitForObligations(before + crossTenant);
+    await sleep(500);
+    expect(await stack.obligations()).toBe(before + crossTenant);
+  });
+});

@@ -1,0 +1,166 @@
+import { randomInt } from 'node:crypto';
+import {
+  createRedisNamespace,
+  query,
+  type RunningServiceWithDatabase,
+  startWithDatabase,
+  TcpProxy,
+  type TestRedisNamespace,
+} from '@meridian/testing';
+
+export const TOKEN = 'settlement-e2e-token-0123456789abcdef012345';
+export const TENANTS = ['acme', 'globex', 'initech', 'umbrella'];
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A real ledger (publishing its events) and a real settlement worker, each on
+ * its own database, sharing one Redis prefix; the worker reaches Redis through
+ * a TCP proxy, so tests can take Redis away from it.
+ */
+export class SettlementStack {
+  settlement!: RunningServiceWithDatabase;
+
+  private constructor(
+    readonly ledger: RunningServiceWithDatabase,
+    readonly redis: TestRedisNamespace,
+    readonly redisProxy: TcpProxy,
+  ) {}
+
+  static async start(label: string, settlementEnv: Record<string, string> = {}): Promise<SettlementStack> {
+    const redis = createRedisNamespace(label);
+    const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      LEDGER_SERVICE_TOKEN: TOKEN,
+      LEDGER_OUTBOX_POLL_MS: '20',
+      SHUTDOWN_DELAY_MS: '0',
+      LOG_LEVEL: 'warn',
+    });
+    const proxy = await TcpProxy.start(redis.host, redis.port);
+    const stack = new SettlementStack(ledger, redis, proxy);
+    stack.settlement = await startWithDatabase(
+      'settlement',
+      `${label}_settlement`,
+      stack.settlementEnv(settlementEnv),
+    );
+    for (const tenant of TENANTS) {
+      await stack.ledgerCall('POST', `/v1/tenants/${tenant}/accounts`, {
+        accounts: ['EUR', 'USD'].flatMap((currency) => [
+          { id: `main-${currency}`, currency },
+          { id: `other-${currency}`, currency },
+        ]),
+      });
+    }
+    return stack;
+  }
+
+  settlementEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      REDIS_URL: `redis://${this.redisProxy.host}:${this.redisProxy.port}`,
+      REDIS_KEY_PREFIX: this.redis.prefix,
+      LEDGER_URL: this.ledger.service.url,
+      LEDGER_SERVICE_TOKEN: TOKEN,
+      SHUTDOWN_DELAY_MS: '0',
+      LOG_LEVEL: 'warn',
+      // Far in the future: cut-offs in tests are triggered on demand.
+      SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
+      JOB_BACKOFF_MS: '200',
+      ...extra,
+    };
+  }
+
+  async ledgerCall(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${this.ledger.service.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  async settlementCall(method: string, path: string) {
+    const response = await fetch(`${this.settlement.service.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  /** Posts `count` random transfers between tenants (and some within one) through the ledger; returns the cross-tenant ones. */
+  async payments(count: number, prefix: string): Promise<number> {
+    let crossTenant = 0;
+    for (let i = 0; i < count; i += 100) {
+      const transfers = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
+        const payer = TENANTS[randomInt(TENANTS.length)]!;
+        const payee = TENANTS[randomInt(TENANTS.length)]!;
+        const currency = randomInt(2) === 0 ? 'EUR' : 'USD';
+        if (payer !== payee) crossTenant++;
+        return {
+          tenant: payer,
+          transfer: {
+            id: `${prefix}-${i + j}`,
+            debitAccountId: `main-${currency}`,
+            creditTenantId: payee,
+            // Within one tenant: between its own two accounts (no obligation).
+            creditAccountId: payer === payee ? `other-${currency}` : `main-${currency}`,
+            amount: String(1 + randomInt(10_000)),
+            currency,
+          },
+        };
+      });
+      for (const tenant of TENANTS) {
+        const own = transfers.filter((t) => t.tenant === tenant).map((t) => t.transfer);
+        if (own.length === 0) continue;
+        const reply = await this.ledgerCall('POST', `/v1/tenants/${tenant}/transfers`, { transfers: own });
+        const results = (reply.body.results as { result: string }[]).map((r) => r.result);
+        if (results.some((r) => r !== 'created')) throw new Error(`payments failed: ${results.join(',')}`);
+      }
+    }
+    return crossTenant;
+  }
+
+  obligations(where = 'true') {
+    return this.settlementSql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM obligations WHERE ${where}`,
+    ).then((r) => r[0]!.n);
+  }
+
+  async waitForObligations(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = 0;
+    while (Date.now() < deadline) {
+      seen = await this.obligations();
+      if (seen >= count) return;
+      await sleep(100);
+    }
+    throw new Error(`only ${seen} of ${count} obligations recorded`);
+  }
+
+  /** Triggers a cut-off and waits for its job to finish; returns the batch it closed. */
+  async cutoff(timeoutMs = 60_000): Promise<string | null> {
+    const { body } = await this.settlementCall('POST', '/internal/cutoffs');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const status = (await this.settlementCall('GET', `/internal/cutoffs/${body.jobId as string}`)).body;
+      if (status.state === 'completed') return status.batchId as string | null;
+      if (status.state === 'failed') throw new Error(`cut-off failed: ${status.failedReason as string}`);
+      await sleep(100);
+    }
+    throw new Error('cut-off did not finish');
+  }
+
+  settlementSql<R extends object = Record<string, any>>(sql: string, params: unknown[] = []) {
+    return query<R>(this.settlement.database.url, sql, params);
+  }
+
+  ledgerSql<R extends object = Record<string, any>>(sql: string, params: unknown[] = []) {
+    return query<R>(this.ledger.database.url, sql, params);
+  }
+
+  async stop(): Promise<void> {
+    await this.settlement?.stop();
+    await this.redisProxy.stop();
+    await this.ledger.stop();
+    await this.redis.clear();
+  }
+}
