@@ -10,6 +10,8 @@ import { PersistenceModule } from './infrastructure/persistence/persistence.modu
 import { LedgerClient } from '@meridian/ledger-client';
 import { DocsController } from './openapi/docs.controller';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { SettlementClient } from './settlements/settlement-client';
+import { SettlementsController } from './settlements/settlements.controller';
 import { AdminController } from './tenancy/admin.controller';
 import { AdminTokenGuard } from './tenancy/admin-token.guard';
 import { ApiKeyGuard } from './tenancy/api-key.guard';
@@ -44,11 +46,13 @@ import { AccountTransfersController, TransfersController } from './v1/transfers.
     AccountsController,
     TransfersController,
     AccountTransfersController,
+    SettlementsController,
     AdminController,
     DocsController,
   ],
   providers: [
     LedgerClient,
+    SettlementClient,
     ApiKeyStore,
     ApiKeyGuard,
     AdminTokenGuard,

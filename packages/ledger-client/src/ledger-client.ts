@@ -26,17 +26,25 @@ export interface LedgerReply<T = unknown> {
   body: T;
 }
 
-/** The ledger could not be reached or did not answer in time (a 5xx counts too). */
-class LedgerUnavailable extends Error {
+/** The service could not be reached or did not answer in time (a 5xx counts too). */
+class Unavailable extends Error {
   constructor(readonly reason: string) {
-    super(`ledger unavailable: ${reason}`);
+    super(`unavailable: ${reason}`);
   }
 }
 
+/** Where an internal service is, and the token it takes. */
+export interface ServiceEndpoint {
+  /** Names the service in problems (`<name>-unavailable`) and logs. */
+  name: string;
+  baseUrl: string;
+  token: string;
+}
+
 /**
- * How the api and the settlement worker call the ledger, with the resilience
- * a payment path needs,
- * built from cockatiel policies (outermost first):
+ * How Meridian's services call each other (the ledger, the settlement
+ * worker's internal API), with the resilience a payment path needs, built
+ * from cockatiel policies (outermost first). The LEDGER_* settings tune it:
  *
  * - bulkhead: at most LEDGER_MAX_CONCURRENCY calls in flight and
  *   LEDGER_MAX_QUEUE waiting; beyond that a request fails at once instead of
@@ -49,29 +57,29 @@ class LedgerUnavailable extends Error {
  *   fail fast for LEDGER_BREAKER_HALF_OPEN_MS, then one trial call decides;
  * - timeout: LEDGER_TIMEOUT_MS per attempt.
  *
- * Any of these failing becomes a 503 `ledger-unavailable` with Retry-After.
+ * Any of these failing becomes a 503 `<service>-unavailable` with Retry-After.
  * Trace context travels with the call (the undici instrumentation).
  */
-@Injectable()
-export class LedgerClient {
+export class ServiceClient {
   private readonly idempotent: IPolicy;
   private readonly nonIdempotent: IPolicy;
   private readonly logger: Logger;
 
   constructor(
-    @InjectConfig() private readonly config: LedgerClientConfig,
-    @InjectLogger() logger: Logger,
+    private readonly endpoint: ServiceEndpoint,
+    private readonly config: LedgerClientConfig,
+    logger: Logger,
   ) {
-    this.logger = logger.child({ component: 'ledger-client' });
-    const failures = handleWhen((error) => error instanceof LedgerUnavailable || isTaskCancelledError(error));
+    this.logger = logger.child({ component: `${endpoint.name}-client` });
+    const failures = handleWhen((error) => error instanceof Unavailable || isTaskCancelledError(error));
     const limiter = bulkhead(config.LEDGER_MAX_CONCURRENCY, config.LEDGER_MAX_QUEUE);
     const deadline = timeout(config.LEDGER_DEADLINE_MS, TimeoutStrategy.Aggressive);
     const breaker = circuitBreaker(failures, {
       halfOpenAfter: config.LEDGER_BREAKER_HALF_OPEN_MS,
       breaker: new ConsecutiveBreaker(config.LEDGER_BREAKER_FAILURES),
     });
-    breaker.onBreak(() => this.logger.warn({}, 'ledger circuit breaker opened'));
-    breaker.onReset(() => this.logger.info({}, 'ledger circuit breaker closed'));
+    breaker.onBreak(() => this.logger.warn({}, `${endpoint.name} circuit breaker opened`));
+    breaker.onReset(() => this.logger.info({}, `${endpoint.name} circuit breaker closed`));
     const attempt = timeout(config.LEDGER_TIMEOUT_MS, TimeoutStrategy.Aggressive);
     const retries = retry(failures, {
       maxAttempts: config.LEDGER_RETRIES,
@@ -99,21 +107,21 @@ export class LedgerClient {
       return await policy.execute(async ({ signal }) => {
         let response: Response;
         try {
-          response = await fetch(`${this.config.LEDGER_URL}${path}`, {
+          response = await fetch(`${this.endpoint.baseUrl}${path}`, {
             method,
             signal,
             headers: {
-              authorization: `Bearer ${this.config.LEDGER_SERVICE_TOKEN}`,
+              authorization: `Bearer ${this.endpoint.token}`,
               ...(body === undefined ? {} : { 'content-type': 'application/json' }),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
           });
         } catch (error) {
           if (signal.aborted) throw error;
-          throw new LedgerUnavailable((error as Error).message);
+          throw new Unavailable((error as Error).message);
         }
         const text = await response.text();
-        if (response.status >= 500) throw new LedgerUnavailable(`status ${response.status}`);
+        if (response.status >= 500) throw new Unavailable(`status ${response.status}`);
         return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
       });
     } catch (error) {
@@ -128,19 +136,27 @@ export class LedgerClient {
         ? 'circuit open after repeated failures'
         : isTaskCancelledError(error)
           ? 'timed out'
-          : error instanceof LedgerUnavailable
+          : error instanceof Unavailable
             ? error.reason
             : (error as Error).message;
-    this.logger.warn({ method, path, reason }, 'ledger call failed');
+    this.logger.warn({ method, path, reason }, `${this.endpoint.name} call failed`);
     const retryAfterSeconds = isBrokenCircuitError(error)
       ? Math.ceil(this.config.LEDGER_BREAKER_HALF_OPEN_MS / 1000)
       : 1;
     return ProblemException.of(
       HttpStatus.SERVICE_UNAVAILABLE,
-      'ledger-unavailable',
-      'The ledger is unavailable',
+      `${this.endpoint.name}-unavailable`,
+      `The ${this.endpoint.name} is unavailable`,
       `Nothing was done that a retry cannot repeat safely (${reason}); retry with the same Idempotency-Key.`,
       { retryAfterSeconds },
     );
+  }
+}
+
+/** The ledger, as the api and the settlement worker call it (LEDGER_URL, LEDGER_SERVICE_TOKEN). */
+@Injectable()
+export class LedgerClient extends ServiceClient {
+  constructor(@InjectConfig() config: LedgerClientConfig, @InjectLogger() logger: Logger) {
+    super({ name: 'ledger', baseUrl: config.LEDGER_URL, token: config.LEDGER_SERVICE_TOKEN }, config, logger);
   }
 }

@@ -6,7 +6,7 @@ import {
   postPendingRequest,
   voidPendingRequest,
 } from '../v1/requests';
-import { account, batchResults, problem, transfer } from './schemas';
+import { account, batchResults, problem, settlementBatch, settlementList, transfer } from './schemas';
 
 interface Operation {
   method: 'get' | 'post';
@@ -134,6 +134,24 @@ export const OPERATIONS: Operation[] = [
     request: voidPendingRequest,
     responses: { 201: { description: 'Voided.', schema: transfer } },
   },
+  {
+    method: 'get',
+    path: '/v1/settlements',
+    summary: "The settlement batches the caller's tenant took part in (newest first)",
+    scope: 'read',
+    responses: { 200: { description: 'Batches.', schema: settlementList } },
+  },
+  {
+    method: 'get',
+    path: '/v1/settlements/{id}',
+    summary: "A settlement batch: the tenant's net positions and the instructions it pays or receives",
+    scope: 'read',
+    parameters: ['id'],
+    responses: {
+      200: { description: 'The batch.', schema: settlementBatch },
+      404: { description: 'No such batch for this tenant.', schema: problem },
+    },
+  },
 ];
 
 type Response = { description: string; schema?: z.ZodType; pageOf?: z.ZodType };
@@ -147,6 +165,7 @@ const COMPONENTS = new Map<z.ZodType, string>([
   [transfer, 'Transfer'],
   [batchResults, 'BatchResults'],
   [problem, 'Problem'],
+  [settlementBatch, 'SettlementBatch'],
 ]);
 
 const ref = (schema: z.ZodType) => {

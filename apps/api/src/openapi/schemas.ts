@@ -85,3 +85,42 @@ export const problem = z
     id: 'Problem',
     description: 'RFC 9457 problem details; `type` is stable per error (docs/problems.md).',
   });
+
+export const settlementBatch = z
+  .object({
+    id: z.string(),
+    state: z.enum(['closing', 'posting', 'completed', 'failed']),
+    failureReason: z.string().nullable(),
+    cutoffAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().nullable(),
+    obligationCount: z.number().int(),
+    positions: z.array(
+      z.object({
+        tenantId: z.string(),
+        currency: z.string(),
+        net: z.string().describe('Signed minor units: positive receives'),
+      }),
+    ),
+    instructions: z.array(
+      z.object({
+        payerTenantId: z.string(),
+        payeeTenantId: z.string(),
+        currency: z.string(),
+        amount: money,
+        transferId: z.string(),
+        state: z.enum(['pending', 'posted']),
+      }),
+    ),
+  })
+  .meta({ id: 'SettlementBatch' });
+
+export const settlementList = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      state: z.string(),
+      cutoffAt: z.iso.datetime(),
+      completedAt: z.iso.datetime().nullable(),
+    }),
+  ),
+});

@@ -26,6 +26,7 @@ export interface Reply<T = any> {
  */
 export class ApiStack {
   api!: RunningServiceWithDatabase;
+  settlement?: RunningServiceWithDatabase;
 
   private constructor(
     readonly ledger: RunningServiceWithDatabase,
@@ -33,7 +34,11 @@ export class ApiStack {
     readonly redis: TestRedisNamespace,
   ) {}
 
-  static async start(label: string, apiEnv: Record<string, string> = {}): Promise<ApiStack> {
+  static async start(
+    label: string,
+    apiEnv: Record<string, string> = {},
+    options: { settlement?: boolean } = {},
+  ): Promise<ApiStack> {
     const redis = createRedisNamespace(label);
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
       REDIS_URL: redis.url,
@@ -44,6 +49,17 @@ export class ApiStack {
     });
     const proxy = await TcpProxy.start('127.0.0.1', ledger.service.port);
     const stack = new ApiStack(ledger, proxy, redis);
+    if (options.settlement) {
+      stack.settlement = await startWithDatabase('settlement', `${label}_settlement`, {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.prefix,
+        LEDGER_URL: ledger.service.url,
+        LEDGER_SERVICE_TOKEN: LEDGER_TOKEN,
+        SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
+        SHUTDOWN_DELAY_MS: '0',
+        LOG_LEVEL: 'warn',
+      });
+    }
     stack.api = await startWithDatabase('api', `${label}_api`, stack.apiEnv(apiEnv));
     return stack;
   }
@@ -58,6 +74,7 @@ export class ApiStack {
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_REQUESTS: '100000',
+      ...(this.settlement ? { SETTLEMENT_URL: this.settlement.service.url } : {}),
       ...extra,
     };
   }
@@ -107,6 +124,7 @@ export class ApiStack {
 
   async stop(): Promise<void> {
     await this.api?.stop();
+    await this.settlement?.stop();
     await this.ledgerProxy.stop();
     await this.ledger.stop();
     await this.redis.clear();

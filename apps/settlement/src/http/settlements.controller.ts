@@ -101,11 +101,48 @@ export class SettlementsController {
 
   @Get('batches/:id')
   async batch(@Param('id') id: string) {
+    return this.view(id);
+  }
+
+  /** The batches a tenant took part in (it has a position), newest first: what the public api shows it. */
+  @Get('tenants/:tenantId/batches')
+  async tenantBatches(@Param('tenantId') tenantId: string) {
+    const batches = await this.prisma.settlementBatch.findMany({
+      where: { positions: { some: { tenantId } } },
+      orderBy: { createdAt: 'desc' },
+      take: 100,
+    });
+    return {
+      data: batches.map((b) => ({
+        id: b.id,
+        state: b.state,
+        cutoffAt: b.cutoffAt.toISOString(),
+        completedAt: b.completedAt?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  /** One batch as a tenant sees it: its own positions, and the instructions it pays or receives. */
+  @Get('tenants/:tenantId/batches/:id')
+  async tenantBatch(@Param('tenantId') tenantId: string, @Param('id') id: string) {
+    return this.view(id, tenantId);
+  }
+
+  private async view(id: string, tenantId?: string) {
     const batch = await this.prisma.settlementBatch.findUnique({
       where: { id },
-      include: { positions: { orderBy: [{ currency: 'asc' }, { tenantId: 'asc' }] }, instructions: true },
+      include: {
+        positions: {
+          where: tenantId ? { tenantId } : {},
+          orderBy: [{ currency: 'asc' }, { tenantId: 'asc' }],
+        },
+        instructions: {
+          where: tenantId ? { OR: [{ payerTenantId: tenantId }, { payeeTenantId: tenantId }] } : {},
+        },
+      },
     });
-    if (!batch) throw batchNotFound(id);
+    // Another tenant's batch does not exist for this one.
+    if (!batch || (tenantId !== undefined && batch.positions.length === 0)) throw batchNotFound(id);
     return {
       id: batch.id,
       state: batch.state,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, integer, secret } from '../fields';
+import { durationMs, integer, secret, url } from '../fields';
 import {
   databasePart,
   httpServerPart,
@@ -21,6 +21,9 @@ export const apiConfigSchema = withShutdownRules(
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,
+    SETTLEMENT_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3002' }).describe(
+      'Base URL of the settlement service (its internal API), for /v1/settlements.',
+    ),
     ADMIN_TOKEN: secret(
       z
         .string({ error: 'is required' })

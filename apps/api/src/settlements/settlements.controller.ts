@@ -1,0 +1,34 @@
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { parseOrThrow } from '@meridian/bootstrap';
+import { z } from 'zod';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import type { Principal } from '../tenancy/api-key.store';
+import { okBody } from '../v1/ledger-replies';
+import { SettlementClient } from './settlement-client';
+
+const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a settlement batch id' });
+
+/**
+ * The caller's settlements: the cut-off batches its tenant took part in, each
+ * with the tenant's own net positions and the instructions it pays or
+ * receives. Other tenants' positions are never shown.
+ */
+@Controller('v1/settlements')
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+export class SettlementsController {
+  constructor(private readonly settlement: SettlementClient) {}
+
+  @Get()
+  @RequireScope('read')
+  async list(@CurrentPrincipal() principal: Principal) {
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches`));
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    const batch = parseOrThrow(batchId, id, 'id');
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches/${batch}`));
+  }
+}

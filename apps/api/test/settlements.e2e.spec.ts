@@ -1,0 +1,75 @@
+import { ApiStack, LEDGER_TOKEN, request, type TenantClient } from './support/api-fixture';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('GET /v1/settlements', () => {
+  let stack: ApiStack;
+  let acme: TenantClient;
+  let globex: TenantClient;
+  let initech: TenantClient;
+
+  beforeAll(async () => {
+    stack = await ApiStack.start('api_settlements', {}, { settlement: true });
+    [acme, globex, initech] = [
+      await stack.tenant('acme'),
+      await stack.tenant('globex'),
+      await stack.tenant('initech'),
+    ];
+    for (const client of [acme, globex, initech]) await client.account('main');
+    await acme.fund('main', '100000');
+  });
+
+  afterAll(() => stack?.stop());
+
+  it("shows a tenant its settlements and nobody else's", async () => {
+    const pay = await acme.post('/v1/transfers', {
+      debitAccountId: 'main',
+      creditTenantId: 'globex',
+      creditAccountId: 'main',
+      amount: '2500',
+      currency: 'EUR',
+    });
+    expect(pay.status).toBe(201);
+    // Settlement records the obligation from the ledger's event, then a cut-off settles it.
+    const settlementUrl = stack.settlement!.service.url;
+    const auth = { authorization: `Bearer ${LEDGER_TOKEN}` };
+    const deadline = Date.now() + 20_000;
+    while (
+      (await request(settlementUrl, 'GET', '/internal/batches', undefined, auth)).body.open.obligationCount <
+        1 &&
+      Date.now() < deadline
+    ) {
+      await sleep(100);
+    }
+    const { body: trigger } = await request(settlementUrl, 'POST', '/internal/cutoffs', undefined, auth);
+    let state = '';
+    while (state !== 'completed' && Date.now() < deadline) {
+      state = (await request(settlementUrl, 'GET', `/internal/cutoffs/${trigger.jobId}`, undefined, auth))
+        .body.state;
+      await sleep(100);
+    }
+
+    const list = await acme.get('/v1/settlements');
+    expect(list.status).toBe(200);
+    const [batch] = list.body.data;
+    expect(batch.state).toBe('completed');
+
+    const mine = await acme.get(`/v1/settlements/${batch.id}`);
+    expect(mine.body.positions).toEqual([{ tenantId: 'acme', currency: 'EUR', net: '-2500' }]);
+    expect(mine.body.instructions).toEqual([
+      expect.objectContaining({
+        payerTenantId: 'acme',
+        payeeTenantId: 'globex',
+        amount: '2500',
+        state: 'posted',
+      }),
+    ]);
+    expect((await globex.get(`/v1/settlements/${batch.id}`)).body.positions).toEqual([
+      { tenantId: 'globex', currency: 'EUR', net: '2500' },
+    ]);
+
+    const stranger = await initech.get(`/v1/settlements/${batch.id}`);
+    expect(stranger.status).toBe(404);
+    expect((await initech.get('/v1/settlements')).body.data).toEqual([]);
+  });
+});
