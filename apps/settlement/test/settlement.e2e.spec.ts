@@ -221,4 +221,37 @@ describe('settlement worker', () => {
     await sleep(500);
     expect(await stack.obligations()).toBe(before + crossTenant);
   });
+
+  it('runs cut-offs on its cron schedule, once per tick across replicas', async () => {
+    const every2s = { SETTLEMENT_CUTOFF_CRON: '*/2 * * * * *' };
+    await stack.settlement.restart(every2s);
+    const second = await startSecondReplica(stack, every2s);
+    try {
+      const before = (
+        await stack.settlementSql<{ n: number }>('SELECT count(*)::int AS n FROM settlement_batches')
+      )[0]!.n;
+      const crossTenant = await stack.payments(100, 'cron');
+      await stack.waitForObligations((await stack.obligations('batch_id IS NOT NULL')) + crossTenant);
+      const deadline = Date.now() + 15_000;
+      while ((await stack.obligations('batch_id IS NULL')) > 0 && Date.now() < deadline) await sleep(200);
+      expect(await stack.obligations('batch_id IS NULL')).toBe(0);
+      const batches = await stack.settlementSql<{ state: string }>('SELECT state FROM settlement_batches');
+      expect(batches.length).toBeGreaterThan(before);
+      expect(batches.every((b) => b.state === 'completed')).toBe(true);
+    } finally {
+      await second.stop();
+      await stack.settlement.restart();
+    }
+  });
 });
+
+/** Another settlement process on the same database and Redis (a second replica). */
+async function startSecondReplica(stack: SettlementStack, env: Record<string, string>) {
+  const { ServiceProcess } = await import('@meridian/testing');
+  const replica = await ServiceProcess.start('settlement', {
+    DATABASE_URL: stack.settlement.database.url,
+    ...stack.settlementEnv(env),
+  });
+  await replica.waitUntilReady(30_000);
+  return replica;
+}
