@@ -4,3 +4,4 @@ export * from './problem-filter';
 export * from './start-http-service';
 export * from './validation';
 export * from './bearer-token';
+export * from './token-guard';

@@ -1,42 +1,14 @@
-import {
-  type CanActivate,
-  Controller,
-  type ExecutionContext,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Injectable,
-  Param,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import type { SettlementConfig } from '@meridian/config';
-import { InjectConfig } from '@meridian/config/nest';
-import { BearerToken, ProblemException } from '@meridian/bootstrap';
-import type { FastifyRequest } from 'fastify';
+import { ProblemException, tokenGuard } from '@meridian/bootstrap';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
 
 /** Internal endpoints take the services' shared token (LEDGER_SERVICE_TOKEN), like the ledger's. */
-@Injectable()
-class InternalTokenGuard implements CanActivate {
-  private readonly token: BearerToken;
-
-  constructor(@InjectConfig() config: SettlementConfig) {
-    this.token = new BearerToken(config.LEDGER_SERVICE_TOKEN);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (this.token.matches(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization))
-      return true;
-    throw ProblemException.of(
-      HttpStatus.UNAUTHORIZED,
-      'unauthorized',
-      'Authentication is required',
-      'Send the service token.',
-    );
-  }
-}
+const InternalTokenGuard = tokenGuard(
+  (config: SettlementConfig) => config.LEDGER_SERVICE_TOKEN,
+  'service token',
+);
 
 const batchNotFound = (id: string) =>
   ProblemException.of(
