@@ -15,7 +15,7 @@ import { Queue, Worker } from 'bullmq';
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const OBLIGATIONS = Number(process.env.OBLIGATIONS ?? 100_000);
-const CONCURRENCY = 8;
+const CONCURRENCY = 32;
 const TOKEN = `bench-${randomUUID()}`;
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'];
 

@@ -1,24 +1,83 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEventJob } from '@meridian/ledger-contract';
-import { obligationFrom } from '../domain/obligation';
+import { type NewObligation, obligationFrom } from '../domain/obligation';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { SettlementMetrics } from './settlement-metrics';
 
-/** Records what ledger events owe: idempotently, keyed by event id, so redelivery and duplicates change nothing. */
+interface Waiting {
+  obligation: NewObligation;
+  resolve: (recorded: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most obligations written in one statement. */
+const MAX_BATCH = 500;
+
+/**
+ * Records what ledger events owe, idempotently: keyed by event id, so
+ * redelivery and duplicates change nothing. The jobs the worker runs at once
+ * share their writes: obligations arriving while an insert is in flight are
+ * written together by the next one (one statement, one commit), and each job
+ * completes only once its own obligation is stored.
+ */
 @Injectable()
 export class ObligationsService {
+  private queue: Waiting[] = [];
+  private writing = false;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly metrics: SettlementMetrics,
   ) {}
 
   /** True when the event created an obligation now (false: not one, or already recorded). */
-  async record(event: LedgerEventJob): Promise<boolean> {
+  record(event: LedgerEventJob): Promise<boolean> {
     const obligation = obligationFrom(event);
-    if (obligation === null) return false;
-    const { count } = await this.prisma.obligation.createMany({ data: [obligation], skipDuplicates: true });
-    if (count === 1)
-      this.metrics.eventLag.observe(Math.max(0, (Date.now() - obligation.occurredAt.getTime()) / 1000));
-    return count === 1;
+    if (obligation === null) return Promise.resolve(false);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ obligation, resolve, reject });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const inserted = await this.prisma.$queryRaw<{ event_id: string }[]>`
+          INSERT INTO obligations (event_id, transfer_id, payer_tenant_id, payee_tenant_id, currency, amount, occurred_at)
+          SELECT event_id, transfer_id, payer_tenant_id, payee_tenant_id, currency, amount, occurred_at
+            FROM jsonb_to_recordset(${JSON.stringify(
+              batch.map(({ obligation: o }) => ({
+                event_id: o.eventId,
+                transfer_id: o.transferId,
+                payer_tenant_id: o.payerTenantId,
+                payee_tenant_id: o.payeeTenantId,
+                currency: o.currency,
+                amount: o.amount.toString(),
+                occurred_at: o.occurredAt.toISOString(),
+              })),
+            )}::jsonb) AS r(event_id uuid, transfer_id text, payer_tenant_id text, payee_tenant_id text,
+                               currency text, amount bigint, occurred_at timestamptz)
+          ON CONFLICT (event_id) DO NOTHING
+          RETURNING event_id::text`;
+        const created = new Set(inserted.map((row) => row.event_id));
+        const now = Date.now();
+        for (const waiting of batch) {
+          const recorded = created.has(waiting.obligation.eventId);
+          if (recorded)
+            this.metrics.eventLag.observe(
+              Math.max(0, (now - waiting.obligation.occurredAt.getTime()) / 1000),
+            );
+          // The same event twice in one batch: the first is the one recorded.
+          created.delete(waiting.obligation.eventId);
+          waiting.resolve(recorded);
+        }
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    this.writing = false;
   }
 }

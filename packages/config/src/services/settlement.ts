@@ -18,7 +18,7 @@ export const settlementConfigSchema = withShutdownRules(
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,
-    WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 8 }).describe(
+    WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 32 }).describe(
       'Ledger events one settlement process works on at once.',
     ),
     SETTLEMENT_CUTOFF_CRON: text({
