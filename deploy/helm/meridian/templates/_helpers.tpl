@@ -1,0 +1,216 @@
+{{/*
+Names and labels. Every object carries the recommended app.kubernetes.io labels;
+selectors use only the stable ones (name, instance, component).
+*/}}
+{{- define "meridian.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "meridian.componentName" -}}
+{{- printf "%s-%s" (include "meridian.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "meridian.selectorLabels" -}}
+app.kubernetes.io/name: meridian
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "meridian.labels" -}}
+{{ include "meridian.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Values.image.tag | quote }}
+app.kubernetes.io/part-of: meridian
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{/* The image of an app: a digest when one is given, else the pinned tag. */}}
+{{- define "meridian.image" -}}
+{{- $image := .root.Values.image -}}
+{{- $digest := index $image.digests .app | default "" -}}
+{{- $name := printf "%s/%s-%s" $image.registry $image.repositoryPrefix .app -}}
+{{- if $digest -}}
+{{- printf "%s@%s" $name $digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name (required "image.tag is required (pin a version, never latest)" $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "meridian.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "meridian.fullname" .)) -}}
+{{- end -}}
+
+{{/*
+The pod-level security context of every Meridian pod: the distroless nonroot
+user, its group owning mounted volumes, and the runtime's default seccomp profile.
+*/}}
+{{- define "meridian.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "meridian.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The writable /tmp every pod gets (the root filesystem is read-only). */}}
+{{- define "meridian.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end -}}
+
+{{- define "meridian.tmpMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{/*
+A secret variable from the chart's Secret (or the existing one).
+Usage: include "meridian.secretEnv" (dict "root" $ "name" "DATABASE_URL" "key" "ledger-database-url")
+*/}}
+{{- define "meridian.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "meridian.secretName" .root }}
+      key: {{ .key }}
+{{- end -}}
+
+{{/*
+Spreads an app's pods over zones and nodes, and keeps two replicas off one node
+where the scheduler can.
+*/}}
+{{- define "meridian.placement" -}}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "meridian.selectorLabels" . | nindent 8 }}
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "meridian.selectorLabels" . | nindent 8 }}
+affinity:
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "meridian.selectorLabels" . | nindent 14 }}
+{{- end -}}
+
+{{/*
+The pod template shared by the three apps. The app's values give resources,
+shutdown timing and replicas; everything else is the same for every app.
+Usage: include "meridian.podTemplate" (dict "root" $ "component" "ledger" "app" .Values.ledger "env" (list ...))
+*/}}
+{{- define "meridian.podTemplate" -}}
+{{- $root := .root -}}
+{{- $app := .app -}}
+metadata:
+  labels:
+    {{- include "meridian.labels" . | nindent 4 }}
+  annotations:
+    # A changed ConfigMap or Secret rolls the pods.
+    checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
+    {{- with $app.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  serviceAccountName: {{ include "meridian.componentName" . }}
+  automountServiceAccountToken: false
+  enableServiceLinks: false
+  # SHUTDOWN_TIMEOUT_MS bounds the shutdown sequence (readiness 503, delay,
+  # drain, close); the grace period leaves 5 s on top before SIGKILL.
+  terminationGracePeriodSeconds: {{ add (div $app.shutdown.timeoutMs 1000) 5 }}
+  securityContext:
+    {{- include "meridian.podSecurityContext" $root | nindent 4 }}
+  {{- include "meridian.placement" . | nindent 2 }}
+  {{- with $root.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $app.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $app.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  containers:
+    - name: {{ .component }}
+      image: {{ include "meridian.image" (dict "root" $root "app" .component) }}
+      imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+      ports:
+        - name: http
+          containerPort: {{ $app.port }}
+          protocol: TCP
+      envFrom:
+        - configMapRef:
+            name: {{ include "meridian.componentName" . }}
+      env:
+        {{- .env | nindent 8 }}
+      # Distinct probes: startup gates the others while migrations and
+      # connections come up; liveness only asks whether the event loop
+      # answers; readiness asks whether dependencies answer (and turns 503
+      # first thing on SIGTERM).
+      startupProbe:
+        httpGet:
+          path: /health/startup
+          port: http
+        periodSeconds: 2
+        timeoutSeconds: 2
+        failureThreshold: {{ $root.Values.probes.startupFailureThreshold }}
+      livenessProbe:
+        httpGet:
+          path: /health/live
+          port: http
+        periodSeconds: 10
+        timeoutSeconds: 2
+        failureThreshold: 3
+      readinessProbe:
+        httpGet:
+          path: /health/ready
+          port: http
+        periodSeconds: 5
+        timeoutSeconds: 2
+        failureThreshold: 2
+        successThreshold: 1
+      resources:
+        {{- toYaml $app.resources | nindent 8 }}
+      securityContext:
+        {{- include "meridian.containerSecurityContext" $root | nindent 8 }}
+      volumeMounts:
+        {{- include "meridian.tmpMount" $root | nindent 8 }}
+  volumes:
+    {{- include "meridian.tmpVolume" $root | nindent 4 }}
+{{- end -}}
+
+{{/* A NetworkPolicy peer: the pods of one of this release's components. */}}
+{{- define "meridian.peer" -}}
+- podSelector:
+    matchLabels:
+      {{- include "meridian.selectorLabels" . | nindent 6 }}
+{{- end -}}

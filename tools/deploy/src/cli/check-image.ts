@@ -1,0 +1,144 @@
+/**
+ * `npm run check:image -- <app> [<app> ...]`: builds each app's image the way
+ * docker/Dockerfile does, stage by stage, without a Docker engine; then runs
+ * the image's migration command and its CMD against a throwaway database and
+ * Redis prefix, waits for /health/ready, and stops it with SIGTERM.
+ *
+ * Fails when a stage's command fails, when a development dependency reaches the
+ * runtime stage, when the runtime stage is not distroless, non-root and
+ * exec-form, or when the app does not become ready.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describeVariables, serviceConfigSchemas, type ServiceName } from '@meridian/config';
+import { createRedisNamespace, createTestDatabase, freePort, httpRequest } from '@meridian/testing';
+import { installedPackages, reproduceImage, type ReproducedImage } from '../dockerfile/reproduce';
+
+const REPO = resolve(__dirname, '..', '..', '..', '..');
+const RUNTIME_IMAGE = 'gcr.io/distroless/nodejs24-debian13:nonroot';
+const REQUIRED_LABELS = [
+  'org.opencontainers.image.title',
+  'org.opencontainers.image.source',
+  'org.opencontainers.image.licenses',
+  'org.opencontainers.image.version',
+  'org.opencontainers.image.revision',
+];
+/** Packages that exist only to build or test; none may reach an image. */
+const DEVELOPMENT_ONLY = ['typescript', 'jest', 'prisma', '@swc/core', 'turbo', 'eslint', 'prettier', 'fast-check'];
+
+function inspect(app: string, image: ReproducedImage): string[] {
+  const problems: string[] = [];
+  if (image.finalImage !== RUNTIME_IMAGE) problems.push(`runtime stage is ${image.finalImage}, not ${RUNTIME_IMAGE}`);
+  if (image.user !== '65532:65532') problems.push(`runtime USER is ${image.user ?? 'unset'}, not 65532:65532`);
+  if (image.command[0] !== process.execPath || image.command[1] !== 'dist/main.js') {
+    problems.push(`runtime command is ${JSON.stringify(image.command)}, not node dist/main.js`);
+  }
+  for (const label of REQUIRED_LABELS) {
+    if (!(label in image.labels)) problems.push(`label ${label} is missing`);
+  }
+  if (image.labels['org.opencontainers.image.title'] !== `meridian-${app}`) {
+    problems.push(`label org.opencontainers.image.title is not meridian-${app}`);
+  }
+  const installed = new Set(installedPackages(image.root));
+  for (const name of DEVELOPMENT_ONLY) {
+    if (installed.has(name)) problems.push(`development dependency ${name} is in the runtime stage`);
+  }
+  return problems;
+}
+
+/** Values for the variables each service requires, pointing at this machine's PostgreSQL and Redis. */
+function requiredEnvironment(app: ServiceName, values: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of describeVariables(serviceConfigSchemas[app])) {
+    if (!variable.required) continue;
+    const value = values[variable.name];
+    if (value === undefined) throw new Error(`check-image has no value for ${app}'s required ${variable.name}`);
+    env[variable.name] = value;
+  }
+  return env;
+}
+
+function run(image: ReproducedImage, args: string[], env: Record<string, string>) {
+  return spawn(image.command[0]!, args, {
+    cwd: image.workdir,
+    // Only the image's ENV and the deployment's variables: nothing from this shell leaks in.
+    env: { ...image.env, NODE_COMPILE_CACHE: join(image.root, 'tmp', 'node-compile-cache'), ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+const exitOf = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+async function checkApp(app: ServiceName): Promise<void> {
+  const workspace = mkdtempSync(join(tmpdir(), `meridian-image-${app}-`));
+  const database = await createTestDatabase(`image_${app}`);
+  const redis = createRedisNamespace(`image-${app}`);
+  try {
+    console.log(`\n### ${app}: docker/Dockerfile stages, outside Docker`);
+    const image = reproduceImage({
+      dockerfile: join(REPO, 'docker', 'Dockerfile'),
+      context: REPO,
+      workspace,
+      buildArgs: { APP: app },
+      log: (line) => console.log(`[${app}] ${line}`),
+    });
+    const problems = inspect(app, image);
+    if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
+    const port = await freePort();
+    const env = {
+      ...requiredEnvironment(app, {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        LEDGER_SERVICE_TOKEN: randomBytes(24).toString('hex'),
+        ADMIN_TOKEN: randomBytes(24).toString('hex'),
+      }),
+      REDIS_KEY_PREFIX: redis.prefix,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SHUTDOWN_DELAY_MS: '0',
+    };
+
+    console.log(`[${app}] migration command: dist/migrate.js`);
+    const migrated = await exitOf(run(image, ['dist/migrate.js'], { DATABASE_URL: database.url }));
+    if (migrated !== 0) throw new Error(`${app}: dist/migrate.js exited ${migrated}`);
+
+    console.log(`[${app}] CMD ${image.command.slice(1).join(' ')}`);
+    const service = run(image, image.command.slice(1), env);
+    const exited = exitOf(service);
+    const deadline = Date.now() + 30_000;
+    let ready = false;
+    while (!ready && Date.now() < deadline) {
+      const response = await httpRequest(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+      ready = response?.status === 200;
+      if (!ready) await new Promise((wait) => setTimeout(wait, 250));
+    }
+    service.kill('SIGTERM');
+    const code = await exited;
+    if (!ready) throw new Error(`${app}: /health/ready did not answer 200 within 30 s`);
+    if (code !== 0) throw new Error(`${app}: exited ${code} after SIGTERM`);
+    console.log(`[${app}] ready on /health/ready, stopped cleanly: the image works`);
+  } finally {
+    await database.drop();
+    await redis.clear();
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const apps = process.argv.slice(2);
+  const known = Object.keys(serviceConfigSchemas);
+  if (apps.length === 0 || apps.some((app) => !known.includes(app))) {
+    console.error(`usage: check-image <${known.join('|')}> [...]`);
+    process.exit(64);
+  }
+  for (const app of apps as ServiceName[]) await checkApp(app);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { CHART_DIR, toolchain } from '../toolchain';
+import { parseManifests, type KubeObject } from './manifests';
+
+/** The chart's environment values files: values-<environment>.yaml. */
+export const valuesFiles = () =>
+  readdirSync(CHART_DIR)
+    .filter((name) => /^values-[a-z]+\.yaml$/.test(name))
+    .sort();
+
+function helm(args: string[]): string {
+  const result = spawnSync(toolchain.helm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+/** `helm lint --strict` with one values file (values.schema.json is applied). */
+export const lintChart = (valuesFile: string) =>
+  helm(['lint', '--strict', CHART_DIR, '-f', `${CHART_DIR}/${valuesFile}`, '--kube-version', toolchain.kubernetesVersion()]);
+
+/** Every object `helm template` renders for one values file, hooks and tests included. */
+export function renderChart(valuesFile: string | undefined, set: string[] = []): KubeObject[] {
+  const args = ['template', 'meridian', CHART_DIR, '--namespace', 'meridian'];
+  args.push('--kube-version', toolchain.kubernetesVersion());
+  if (valuesFile) args.push('-f', `${CHART_DIR}/${valuesFile}`);
+  for (const value of set) args.push('--set', value);
+  return parseManifests(helm(args));
+}
