@@ -3,7 +3,12 @@
  * config schema reads, and every variable the schema requires must be passed:
  * a typo in a deployment file then fails CI instead of being ignored at run time.
  */
-import { describeVariables, migrationConfigSchema, serviceConfigSchemas, type ServiceName } from '@meridian/config';
+import {
+  describeVariables,
+  migrationConfigSchema,
+  serviceConfigSchemas,
+  type ServiceName,
+} from '@meridian/config';
 import { type KubeObject, podTemplateOf } from './kubernetes/manifests';
 
 export type ConfigTarget = ServiceName | 'migrate';
@@ -19,15 +24,24 @@ const schemaOf = (target: ConfigTarget) =>
 /** Checks the variable names passed to one process against its schema. */
 export function checkVariables(target: ConfigTarget, passed: string[], where: string): CoverageProblem[] {
   const variables = describeVariables(schemaOf(target));
-  const known = new Set(variables.flatMap((variable) => (variable.secret ? [variable.name, `${variable.name}_FILE`] : [variable.name])));
+  const known = new Set(
+    variables.flatMap((variable) =>
+      variable.secret ? [variable.name, `${variable.name}_FILE`] : [variable.name],
+    ),
+  );
   const given = new Set(passed);
   return [
     ...passed
       .filter((name) => !known.has(name))
       .map((name) => ({ where, message: `${name} is not a variable of the ${target} config schema` })),
     ...variables
-      .filter((variable) => variable.required && !given.has(variable.name) && !given.has(`${variable.name}_FILE`))
-      .map((variable) => ({ where, message: `${variable.name} is required by the ${target} config schema but not passed` })),
+      .filter(
+        (variable) => variable.required && !given.has(variable.name) && !given.has(`${variable.name}_FILE`),
+      )
+      .map((variable) => ({
+        where,
+        message: `${variable.name} is required by the ${target} config schema but not passed`,
+      })),
   ];
 }
 
@@ -36,7 +50,9 @@ const APPS: readonly string[] = Object.keys(serviceConfigSchemas);
 /** The chart: app containers (by component label) and migration Jobs (by their args). */
 export function checkChartVariables(objects: KubeObject[]): CoverageProblem[] {
   const configMaps = new Map(
-    objects.filter((object) => object.kind === 'ConfigMap').map((object) => [object.metadata.name, object.data ?? {}]),
+    objects
+      .filter((object) => object.kind === 'ConfigMap')
+      .map((object) => [object.metadata.name, object.data ?? {}]),
   );
   const problems: CoverageProblem[] = [];
   let checked = 0;
@@ -46,13 +62,25 @@ export function checkChartVariables(objects: KubeObject[]): CoverageProblem[] {
     const component = found.template.metadata?.labels?.['app.kubernetes.io/component'] ?? '';
     for (const container of found.template.spec.containers) {
       const migrates = container.args?.[0] === 'dist/migrate.js';
-      const target: ConfigTarget | undefined = migrates ? 'migrate' : APPS.includes(component) ? (component as ServiceName) : undefined;
+      const target: ConfigTarget | undefined = migrates
+        ? 'migrate'
+        : APPS.includes(component)
+          ? (component as ServiceName)
+          : undefined;
       if (!target) continue;
       const passed = [
         ...(container.env ?? []).map((variable) => variable.name),
-        ...(container.envFrom ?? []).flatMap((source) => Object.keys(configMaps.get(source.configMapRef?.name ?? '') ?? {})),
+        ...(container.envFrom ?? []).flatMap((source) =>
+          Object.keys(configMaps.get(source.configMapRef?.name ?? '') ?? {}),
+        ),
       ];
-      problems.push(...checkVariables(target, passed, `${object.kind}/${object.metadata.name} container ${container.name}`));
+      problems.push(
+        ...checkVariables(
+          target,
+          passed,
+          `${object.kind}/${object.metadata.name} container ${container.name}`,
+        ),
+      );
       checked += 1;
     }
   }
@@ -70,9 +98,7 @@ interface ComposeService {
 /** Which app a compose service runs: its build argument APP, and whether it runs the migration command. */
 export function composeTarget(service: ComposeService): ConfigTarget | undefined {
   const args = service.build?.args;
-  const app = Array.isArray(args)
-    ? args.find((arg) => arg.startsWith('APP='))?.slice(4)
-    : args?.APP;
+  const app = Array.isArray(args) ? args.find((arg) => arg.startsWith('APP='))?.slice(4) : args?.APP;
   if (!app || !APPS.includes(app)) return undefined;
   const command = Array.isArray(service.command) ? service.command : service.command?.split(/\s+/);
   return command?.[0] === 'dist/migrate.js' ? 'migrate' : (app as ServiceName);
@@ -85,7 +111,9 @@ export function checkComposeVariables(services: Record<string, ComposeService>):
     const target = composeTarget(service);
     if (!target) continue;
     const environment = service.environment ?? {};
-    const passed = Array.isArray(environment) ? environment.map((entry) => entry.split('=')[0]!) : Object.keys(environment);
+    const passed = Array.isArray(environment)
+      ? environment.map((entry) => entry.split('=')[0]!)
+      : Object.keys(environment);
     problems.push(...checkVariables(target, passed, `compose service ${name}`));
     checked += 1;
   }

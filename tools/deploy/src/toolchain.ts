@@ -9,11 +9,14 @@ import { join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CHART_DIR = join(REPO_ROOT, 'deploy', 'helm', 'meridian');
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker', 'compose.yaml');
+export const ARGOCD_DIR = join(REPO_ROOT, 'deploy', 'argocd');
 
 function required(name: string): string {
   const value = process.env[name];
   if (!value || !existsSync(value)) {
-    throw new Error(`${name} is ${value ? `${value}, which does not exist` : 'not set'}: run . scripts/ensure-deploy-tools.sh`);
+    throw new Error(
+      `${name} is ${value ? `${value}, which does not exist` : 'not set'}: run . scripts/ensure-deploy-tools.sh`,
+    );
   }
   return value;
 }
@@ -25,4 +28,7 @@ export const toolchain = {
   kubernetesVersion: () => process.env.MERIDIAN_KUBE_VERSION ?? '1.37.2',
   /** KEDA's config/crd/bases folder. */
   kedaCrdDir: () => required('MERIDIAN_KEDA_CRD_DIR'),
+  /** Argo CD's manifests/crds folder. */
+  argoCdCrdDir: () => required('MERIDIAN_ARGOCD_CRD_DIR'),
+  actionlint: () => required('MERIDIAN_ACTIONLINT'),
 };

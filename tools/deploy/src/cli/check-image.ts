@@ -27,12 +27,14 @@ const REQUIRED_LABELS = [
   'org.opencontainers.image.revision',
 ];
 /** Packages that exist only to build or test; none may reach an image. */
-const DEVELOPMENT_ONLY = ['typescript', 'jest', 'prisma', '@swc/core', 'turbo', 'eslint', 'prettier', 'fast-check'];
+const DEVELOPMENT_ONLY = ['typescript', 'jest', 'prisma', '@swc/core', 'turbo', 'eslint', 'prettier'];
 
 function inspect(app: string, image: ReproducedImage): string[] {
   const problems: string[] = [];
-  if (image.finalImage !== RUNTIME_IMAGE) problems.push(`runtime stage is ${image.finalImage}, not ${RUNTIME_IMAGE}`);
-  if (image.user !== '65532:65532') problems.push(`runtime USER is ${image.user ?? 'unset'}, not 65532:65532`);
+  if (image.finalImage !== RUNTIME_IMAGE)
+    problems.push(`runtime stage is ${image.finalImage}, not ${RUNTIME_IMAGE}`);
+  if (image.user !== '65532:65532')
+    problems.push(`runtime USER is ${image.user ?? 'unset'}, not 65532:65532`);
   if (image.command[0] !== process.execPath || image.command[1] !== 'dist/main.js') {
     problems.push(`runtime command is ${JSON.stringify(image.command)}, not node dist/main.js`);
   }
@@ -55,7 +57,8 @@ function requiredEnvironment(app: ServiceName, values: Record<string, string>): 
   for (const variable of describeVariables(serviceConfigSchemas[app])) {
     if (!variable.required) continue;
     const value = values[variable.name];
-    if (value === undefined) throw new Error(`check-image has no value for ${app}'s required ${variable.name}`);
+    if (value === undefined)
+      throw new Error(`check-image has no value for ${app}'s required ${variable.name}`);
     env[variable.name] = value;
   }
   return env;

@@ -6,17 +6,7 @@
  */
 
 export type Keyword =
-  | 'ARG'
-  | 'COPY'
-  | 'ENTRYPOINT'
-  | 'CMD'
-  | 'ENV'
-  | 'EXPOSE'
-  | 'FROM'
-  | 'LABEL'
-  | 'RUN'
-  | 'USER'
-  | 'WORKDIR';
+  'ARG' | 'COPY' | 'ENTRYPOINT' | 'CMD' | 'ENV' | 'EXPOSE' | 'FROM' | 'LABEL' | 'RUN' | 'USER' | 'WORKDIR';
 
 const KEYWORDS = new Set<Keyword>([
   'ARG',
@@ -76,7 +66,8 @@ function logicalLines(text: string): { text: string; line: number }[] {
 function parseInstruction(text: string, line: number): Instruction {
   const match = /^(\S+)\s*(.*)$/s.exec(text);
   const keyword = match?.[1]?.toUpperCase() as Keyword;
-  if (!KEYWORDS.has(keyword)) throw new Error(`Dockerfile line ${line}: unsupported instruction ${match?.[1]}`);
+  if (!KEYWORDS.has(keyword))
+    throw new Error(`Dockerfile line ${line}: unsupported instruction ${match?.[1]}`);
   let rest = match?.[2] ?? '';
   const flags: Record<string, string> = {};
   for (let flag = /^--([a-z-]+)=(\S+)\s+/.exec(rest); flag; flag = /^--([a-z-]+)=(\S+)\s+/.exec(rest)) {
@@ -98,7 +89,8 @@ export function parseDockerfile(text: string): Dockerfile {
       }
       stages.push({ name: name ?? String(stages.length), image, instructions: [] });
     } else if (stages.length === 0) {
-      if (instruction.keyword !== 'ARG') throw new Error(`Dockerfile line ${line}: only ARG may precede FROM`);
+      if (instruction.keyword !== 'ARG')
+        throw new Error(`Dockerfile line ${line}: only ARG may precede FROM`);
       Object.assign(globalArgs, parseAssignments(instruction.args, true));
     } else {
       stages.at(-1)!.instructions.push(instruction);
@@ -126,20 +118,24 @@ export function parseAssignments(args: string, allowBare = false): Record<string
 
 /** Expands `$NAME` and `${NAME}` from the given variables (unknown ones become empty, as in BuildKit). */
 export function substitute(text: string, variables: Record<string, string | undefined>): string {
-  return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, braced?: string, bare?: string) => variables[braced ?? bare!] ?? '');
+  return text.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_, braced?: string, bare?: string) => variables[braced ?? bare!] ?? '',
+  );
 }
 
 /** JSON exec form (`["a", "b"]`) of ENTRYPOINT and CMD; shell form is refused. */
 export function execForm(instruction: Instruction): string[] {
-  const parsed: unknown = (() => {
-    try {
-      return JSON.parse(instruction.args);
-    } catch {
-      return undefined;
-    }
-  })();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(instruction.args);
+  } catch {
+    parsed = undefined;
+  }
   if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) {
-    throw new Error(`Dockerfile line ${instruction.line}: ${instruction.keyword} must use exec form (a JSON array)`);
+    throw new Error(
+      `Dockerfile line ${instruction.line}: ${instruction.keyword} must use exec form (a JSON array)`,
+    );
   }
   return parsed;
 }

@@ -40,6 +40,21 @@ export interface ReproduceOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * How this machine reaches the registry (proxies, extra CA certificates, the
+ * user's npm settings), as BuildKit passes proxy build arguments to RUN.
+ */
+function hostNetworkEnvironment(): Record<string, string> {
+  const names = /^(https?_proxy|no_proxy|all_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/i;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => names.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+  const userConfig = join(homedir(), '.npmrc');
+  return existsSync(userConfig) ? { ...env, npm_config_userconfig: userConfig } : env;
+}
+
 const DEFAULT_NODE_BINARIES = ['/nodejs/bin/node', '/usr/local/bin/node', 'node'];
 
 /** The build context as `docker build` sends it: the folder minus .dockerignore matches. */
@@ -108,7 +123,9 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
       switch (instruction.keyword) {
         case 'ARG':
           for (const [key, fallback] of Object.entries(parseAssignments(instruction.args, true))) {
-            args[key] = options.buildArgs[key] ?? (fallback !== undefined ? substitute(fallback, vars()) : globals[key]);
+            args[key] =
+              options.buildArgs[key] ??
+              (fallback !== undefined ? substitute(fallback, vars()) : globals[key]);
           }
           break;
         case 'ENV':
@@ -156,17 +173,23 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
             cwd: inRoot(workdir),
             stdio: 'inherit',
             env: {
+              ...hostNetworkEnvironment(),
               // The base image's node and npm are this machine's; global installs land in the stage root.
-              PATH: [join(root, 'usr/local/bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter),
+              PATH: [join(root, 'usr/local/bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(
+                delimiter,
+              ),
               HOME: join(root, 'root'),
               npm_config_prefix: join(root, 'usr/local'),
               // RUN --mount=type=cache,target=/root/.npm: the cache outlives the build, like this one.
               npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
+              npm_config_prefer_offline: 'true',
               ...Object.fromEntries(Object.entries(vars()).filter(([, value]) => value !== undefined)),
             },
           });
           if (result.status !== 0) {
-            throw new Error(`Dockerfile line ${instruction.line}: RUN exited ${result.status ?? result.signal}`);
+            throw new Error(
+              `Dockerfile line ${instruction.line}: RUN exited ${result.status ?? result.signal}`,
+            );
           }
           break;
         }

@@ -11,13 +11,22 @@ export const valuesFiles = () =>
 
 function helm(args: string[]): string {
   const result = spawnSync(toolchain.helm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
   return result.stdout;
 }
 
 /** `helm lint --strict` with one values file (values.schema.json is applied). */
 export const lintChart = (valuesFile: string) =>
-  helm(['lint', '--strict', CHART_DIR, '-f', `${CHART_DIR}/${valuesFile}`, '--kube-version', toolchain.kubernetesVersion()]);
+  helm([
+    'lint',
+    '--strict',
+    CHART_DIR,
+    '-f',
+    `${CHART_DIR}/${valuesFile}`,
+    '--kube-version',
+    toolchain.kubernetesVersion(),
+  ]);
 
 /** Every object `helm template` renders for one values file, hooks and tests included. */
 export function renderChart(valuesFile: string | undefined, set: string[] = []): KubeObject[] {

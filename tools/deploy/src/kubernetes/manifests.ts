@@ -67,7 +67,8 @@ export const objectRef = (object: KubeObject) => `${object.kind}/${object.metada
 export function parseManifests(yaml: string): KubeObject[] {
   return parseAllDocuments(yaml)
     .map((document) => {
-      if (document.errors.length > 0) throw new Error(`rendered YAML does not parse: ${document.errors[0]!.message}`);
+      if (document.errors.length > 0)
+        throw new Error(`rendered YAML does not parse: ${document.errors[0]!.message}`);
       return document.toJS() as KubeObject | null;
     })
     .filter((object): object is KubeObject => object !== null && typeof object === 'object');
@@ -75,7 +76,7 @@ export function parseManifests(yaml: string): KubeObject[] {
 
 /** The pod template of a workload object, with the field path it sits at. */
 export function podTemplateOf(object: KubeObject): { template: PodTemplate; path: string } | undefined {
-  const spec = object.spec as Record<string, unknown> | undefined;
+  const spec = object.spec;
   switch (object.kind) {
     case 'Pod':
       return { template: { metadata: object.metadata, spec: object.spec as unknown as PodSpec }, path: '' };
@@ -96,7 +97,10 @@ export const isHook = (object: KubeObject, hook?: string) => {
 };
 
 /** Whether a label selector's matchLabels all hold on the given labels. */
-export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) {
+export function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+) {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
 }

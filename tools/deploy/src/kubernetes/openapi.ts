@@ -20,7 +20,7 @@ const OBJECT_META = `${BASE}api__v1_openapi.json#/components/schemas/io.k8s.apim
 function strict(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(strict);
   if (node === null || typeof node !== 'object') return node;
-  const schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, strict(value)])) as Schema;
+  const schema: Schema = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, strict(value)]));
   if (schema['x-kubernetes-int-or-string'] === true && !schema.anyOf && !schema.oneOf) {
     schema.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
@@ -62,8 +62,7 @@ export class KubernetesSchemas {
     this.#ajv.addSchema({ $id: id, components: strict(components) as Schema });
     for (const [name, schema] of Object.entries(components.schemas ?? {})) {
       const kinds = schema['x-kubernetes-group-version-kind'] as
-        | { group: string; version: string; kind: string }[]
-        | undefined;
+        { group: string; version: string; kind: string }[] | undefined;
       for (const { group, version, kind } of kinds ?? []) {
         const key = `${group ? `${group}/${version}` : version}/${kind}`;
         if (!this.#kinds.has(key)) this.#kinds.set(key, `${id}#/components/schemas/${name}`);
@@ -101,7 +100,8 @@ export class KubernetesSchemas {
   validate(object: KubeObject): SchemaFinding[] {
     const ref = this.#kinds.get(`${object.apiVersion}/${object.kind}`);
     const name = objectRef(object);
-    if (!ref) return [{ object: name, path: '', message: `${object.apiVersion} ${object.kind} is not a known kind` }];
+    if (!ref)
+      return [{ object: name, path: '', message: `${object.apiVersion} ${object.kind} is not a known kind` }];
     let validate = this.#compiled.get(ref);
     if (!validate) {
       validate = this.#ajv.getSchema(ref)!;

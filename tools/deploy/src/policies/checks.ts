@@ -48,18 +48,29 @@ function podWorkloads(objects: KubeObject[]): PodWorkload[] {
         object,
         template: found.template,
         specPath: `${found.path}spec.`,
-        longRunning: object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'DaemonSet',
+        longRunning:
+          object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'DaemonSet',
         helmTest: isHook(object, 'test'),
       },
     ];
   });
 }
 
-function eachContainer(objects: KubeObject[], visit: (workload: PodWorkload, container: Container, path: string) => Finding[]) {
-  return podWorkloads(objects).flatMap((workload) => [
-    ...(workload.template.spec.initContainers ?? []).map((container) => ({ container, kind: 'initContainers' })),
-    ...workload.template.spec.containers.map((container) => ({ container, kind: 'containers' })),
-  ].flatMap(({ container, kind }) => visit(workload, container, `${workload.specPath}${kind}[${container.name}].`)));
+function eachContainer(
+  objects: KubeObject[],
+  visit: (workload: PodWorkload, container: Container, path: string) => Finding[],
+) {
+  return podWorkloads(objects).flatMap((workload) =>
+    [
+      ...(workload.template.spec.initContainers ?? []).map((container) => ({
+        container,
+        kind: 'initContainers',
+      })),
+      ...workload.template.spec.containers.map((container) => ({ container, kind: 'containers' })),
+    ].flatMap(({ container, kind }) =>
+      visit(workload, container, `${workload.specPath}${kind}[${container.name}].`),
+    ),
+  );
 }
 
 const finding = (check: string, object: KubeObject, field: string, message: string): Finding => ({
@@ -76,22 +87,25 @@ function effective(workload: PodWorkload, container: Container, field: string): 
 
 function replicasOf(object: KubeObject, objects: KubeObject[]): number {
   const scaler = scalersOf(object, objects)[0];
-  if (scaler) return Number((scaler.spec?.minReplicas ?? scaler.spec?.minReplicaCount ?? 1) as number);
-  return Number((object.spec?.replicas ?? 1) as number);
+  if (scaler) return Number(scaler.spec?.minReplicas ?? scaler.spec?.minReplicaCount ?? 1);
+  return Number(object.spec?.replicas ?? 1);
 }
 
 function scalersOf(object: KubeObject, objects: KubeObject[]): KubeObject[] {
   return objects.filter(
     (candidate) =>
       (candidate.kind === 'HorizontalPodAutoscaler' || candidate.kind === 'ScaledObject') &&
-      (candidate.spec?.scaleTargetRef as { kind?: string; name?: string } | undefined)?.name === object.metadata.name &&
+      (candidate.spec?.scaleTargetRef as { kind?: string; name?: string } | undefined)?.name ===
+        object.metadata.name &&
       ((candidate.spec?.scaleTargetRef as { kind?: string }).kind ?? 'Deployment') === object.kind,
   );
 }
 
 const matchLabelsOf = (object: KubeObject) =>
-  ((object.spec?.selector ?? object.spec?.podSelector) as { matchLabels?: Record<string, string> } | undefined)
-    ?.matchLabels;
+  (
+    (object.spec?.selector ?? object.spec?.podSelector) as
+      { matchLabels?: Record<string, string> } | undefined
+  )?.matchLabels;
 
 export const POLICY_CHECKS: PolicyCheck[] = [
   {
@@ -101,13 +115,25 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       eachContainer(objects, (workload, container, path) => {
         const problems: Finding[] = [];
         if (effective(workload, container, 'runAsNonRoot') !== true) {
-          problems.push(finding('run-as-non-root', workload.object, `${path}securityContext.runAsNonRoot`, 'must be true'));
+          problems.push(
+            finding(
+              'run-as-non-root',
+              workload.object,
+              `${path}securityContext.runAsNonRoot`,
+              'must be true',
+            ),
+          );
         }
         for (const field of ['runAsUser', 'runAsGroup']) {
           const value = effective(workload, container, field);
           if (value !== NONROOT_ID) {
             problems.push(
-              finding('run-as-non-root', workload.object, `${path}securityContext.${field}`, `is ${String(value)}, must be ${NONROOT_ID}`),
+              finding(
+                'run-as-non-root',
+                workload.object,
+                `${path}securityContext.${field}`,
+                `is ${String(value)}, must be ${NONROOT_ID}`,
+              ),
             );
           }
         }
@@ -121,7 +147,14 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       eachContainer(objects, (workload, container, path) =>
         container.securityContext?.readOnlyRootFilesystem === true
           ? []
-          : [finding('read-only-root-filesystem', workload.object, `${path}securityContext.readOnlyRootFilesystem`, 'must be true')],
+          : [
+              finding(
+                'read-only-root-filesystem',
+                workload.object,
+                `${path}securityContext.readOnlyRootFilesystem`,
+                'must be true',
+              ),
+            ],
       ),
   },
   {
@@ -133,7 +166,14 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         const volume = workload.template.spec.volumes?.find((candidate) => candidate.name === mount?.name);
         return volume?.emptyDir !== undefined
           ? []
-          : [finding('writable-tmp', workload.object, `${path}volumeMounts`, 'must mount an emptyDir volume at /tmp')];
+          : [
+              finding(
+                'writable-tmp',
+                workload.object,
+                `${path}volumeMounts`,
+                'must mount an emptyDir volume at /tmp',
+              ),
+            ];
       }),
   },
   {
@@ -143,9 +183,23 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       eachContainer(objects, (workload, container, path) => [
         ...(container.securityContext?.allowPrivilegeEscalation === false
           ? []
-          : [finding('no-privilege-escalation', workload.object, `${path}securityContext.allowPrivilegeEscalation`, 'must be false')]),
+          : [
+              finding(
+                'no-privilege-escalation',
+                workload.object,
+                `${path}securityContext.allowPrivilegeEscalation`,
+                'must be false',
+              ),
+            ]),
         ...(container.securityContext?.privileged === true
-          ? [finding('no-privilege-escalation', workload.object, `${path}securityContext.privileged`, 'must not be true')]
+          ? [
+              finding(
+                'no-privilege-escalation',
+                workload.object,
+                `${path}securityContext.privileged`,
+                'must not be true',
+              ),
+            ]
           : []),
       ]),
   },
@@ -156,9 +210,23 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       eachContainer(objects, (workload, container, path) => [
         ...(container.securityContext?.capabilities?.drop?.includes('ALL')
           ? []
-          : [finding('drop-all-capabilities', workload.object, `${path}securityContext.capabilities.drop`, 'must include ALL')]),
+          : [
+              finding(
+                'drop-all-capabilities',
+                workload.object,
+                `${path}securityContext.capabilities.drop`,
+                'must include ALL',
+              ),
+            ]),
         ...((container.securityContext?.capabilities?.add?.length ?? 0) > 0
-          ? [finding('drop-all-capabilities', workload.object, `${path}securityContext.capabilities.add`, 'must be empty')]
+          ? [
+              finding(
+                'drop-all-capabilities',
+                workload.object,
+                `${path}securityContext.capabilities.add`,
+                'must be empty',
+              ),
+            ]
           : []),
       ]),
   },
@@ -170,7 +238,14 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         const profile = effective(workload, container, 'seccompProfile') as { type?: string } | undefined;
         return profile?.type === 'RuntimeDefault'
           ? []
-          : [finding('seccomp-runtime-default', workload.object, `${path}securityContext.seccompProfile.type`, 'must be RuntimeDefault')];
+          : [
+              finding(
+                'seccomp-runtime-default',
+                workload.object,
+                `${path}securityContext.seccompProfile.type`,
+                'must be RuntimeDefault',
+              ),
+            ];
       }),
   },
   {
@@ -180,7 +255,9 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       podWorkloads(objects).flatMap((workload) =>
         (['hostNetwork', 'hostPID', 'hostIPC'] as const)
           .filter((field) => workload.template.spec[field] === true)
-          .map((field) => finding('host-namespaces', workload.object, `${workload.specPath}${field}`, 'must not be true')),
+          .map((field) =>
+            finding('host-namespaces', workload.object, `${workload.specPath}${field}`, 'must not be true'),
+          ),
       ),
   },
   {
@@ -191,7 +268,9 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         (['requests', 'limits'] as const).flatMap((kind) =>
           ['cpu', 'memory', 'ephemeral-storage']
             .filter((resource) => !container.resources?.[kind]?.[resource])
-            .map((resource) => finding('resources', workload.object, `${path}resources.${kind}.${resource}`, 'must be set')),
+            .map((resource) =>
+              finding('resources', workload.object, `${path}resources.${kind}.${resource}`, 'must be set'),
+            ),
         ),
       ),
   },
@@ -209,7 +288,9 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           container.readinessProbe &&
           JSON.stringify(container.livenessProbe) === JSON.stringify(container.readinessProbe)
         ) {
-          problems.push(finding('probes', workload.object, `${path}livenessProbe`, 'must differ from readinessProbe'));
+          problems.push(
+            finding('probes', workload.object, `${path}livenessProbe`, 'must differ from readinessProbe'),
+          );
         }
         return problems;
       }),
@@ -224,7 +305,14 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         const tag = /:([^/:@]+)$/.exec(image)?.[1];
         return digest || (tag !== undefined && tag !== 'latest')
           ? []
-          : [finding('image-pinned', workload.object, `${path}image`, `"${image}" must name a version tag (not latest) or a digest`)];
+          : [
+              finding(
+                'image-pinned',
+                workload.object,
+                `${path}image`,
+                `"${image}" must name a version tag (not latest) or a digest`,
+              ),
+            ];
       }),
   },
   {
@@ -234,18 +322,41 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       const accounts = objects.filter((object) => object.kind === 'ServiceAccount');
       const problems = accounts
         .filter((account) => account.automountServiceAccountToken !== false)
-        .map((account) => finding('service-account', account, 'automountServiceAccountToken', 'must be false'));
+        .map((account) =>
+          finding('service-account', account, 'automountServiceAccountToken', 'must be false'),
+        );
       for (const workload of podWorkloads(objects)) {
         const spec = workload.template.spec;
         if (spec.automountServiceAccountToken !== false) {
-          problems.push(finding('service-account', workload.object, `${workload.specPath}automountServiceAccountToken`, 'must be false'));
+          problems.push(
+            finding(
+              'service-account',
+              workload.object,
+              `${workload.specPath}automountServiceAccountToken`,
+              'must be false',
+            ),
+          );
         }
         if (workload.helmTest) continue;
         const name = spec.serviceAccountName;
         if (!name || name === 'default') {
-          problems.push(finding('service-account', workload.object, `${workload.specPath}serviceAccountName`, 'must name a ServiceAccount of its own'));
+          problems.push(
+            finding(
+              'service-account',
+              workload.object,
+              `${workload.specPath}serviceAccountName`,
+              'must name a ServiceAccount of its own',
+            ),
+          );
         } else if (!accounts.some((account) => account.metadata.name === name)) {
-          problems.push(finding('service-account', workload.object, `${workload.specPath}serviceAccountName`, `ServiceAccount ${name} is not rendered`));
+          problems.push(
+            finding(
+              'service-account',
+              workload.object,
+              `${workload.specPath}serviceAccountName`,
+              `ServiceAccount ${name} is not rendered`,
+            ),
+          );
         }
       }
       return problems;
@@ -259,21 +370,54 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         .filter((workload) => workload.longRunning && replicasOf(workload.object, objects) > 1)
         .flatMap((workload) => {
           const budgets = objects.filter(
-            (object) => object.kind === 'PodDisruptionBudget' && selects(matchLabelsOf(object), workload.template.metadata?.labels),
+            (object) =>
+              object.kind === 'PodDisruptionBudget' &&
+              selects(matchLabelsOf(object), workload.template.metadata?.labels),
           );
           if (budgets.length === 0) {
-            return [finding('pod-disruption-budget', workload.object, 'metadata.name', 'has no PodDisruptionBudget selecting its pods')];
+            return [
+              finding(
+                'pod-disruption-budget',
+                workload.object,
+                'metadata.name',
+                'has no PodDisruptionBudget selecting its pods',
+              ),
+            ];
           }
           return budgets.flatMap((budget) => {
-            const { maxUnavailable, minAvailable } = budget.spec as { maxUnavailable?: number | string; minAvailable?: number };
+            const { maxUnavailable, minAvailable } = budget.spec as {
+              maxUnavailable?: number | string;
+              minAvailable?: number;
+            };
             if (maxUnavailable === 0 || maxUnavailable === '0%') {
-              return [finding('pod-disruption-budget', budget, 'spec.maxUnavailable', 'of 0 blocks every voluntary eviction')];
+              return [
+                finding(
+                  'pod-disruption-budget',
+                  budget,
+                  'spec.maxUnavailable',
+                  'of 0 blocks every voluntary eviction',
+                ),
+              ];
             }
             if (workload.object.kind === 'StatefulSet' && maxUnavailable !== 1) {
-              return [finding('pod-disruption-budget', budget, 'spec.maxUnavailable', 'must be 1 for a StatefulSet (one pod at a time)')];
+              return [
+                finding(
+                  'pod-disruption-budget',
+                  budget,
+                  'spec.maxUnavailable',
+                  'must be 1 for a StatefulSet (one pod at a time)',
+                ),
+              ];
             }
             if (typeof minAvailable === 'number' && minAvailable >= replicasOf(workload.object, objects)) {
-              return [finding('pod-disruption-budget', budget, 'spec.minAvailable', 'is not below the replicas, so nothing can be evicted')];
+              return [
+                finding(
+                  'pod-disruption-budget',
+                  budget,
+                  'spec.minAvailable',
+                  'is not below the replicas, so nothing can be evicted',
+                ),
+              ];
             }
             return [];
           });
@@ -291,12 +435,35 @@ export const POLICY_CHECKS: PolicyCheck[] = [
             (object) => object.kind === (target.kind ?? 'Deployment') && object.metadata.name === target.name,
           );
           const problems: Finding[] = [];
-          if (!workload) problems.push(finding('autoscaling', scaler, 'spec.scaleTargetRef', `${target.kind ?? 'Deployment'}/${target.name} is not rendered`));
+          if (!workload)
+            problems.push(
+              finding(
+                'autoscaling',
+                scaler,
+                'spec.scaleTargetRef',
+                `${target.kind ?? 'Deployment'}/${target.name} is not rendered`,
+              ),
+            );
           else if (workload.spec?.replicas !== undefined) {
-            problems.push(finding('autoscaling', workload, 'spec.replicas', `must be unset: ${objectRef(scaler)} owns the replicas`));
+            problems.push(
+              finding(
+                'autoscaling',
+                workload,
+                'spec.replicas',
+                `must be unset: ${objectRef(scaler)} owns the replicas`,
+              ),
+            );
           }
           const min = Number(scaler.spec?.minReplicas ?? scaler.spec?.minReplicaCount ?? 1);
-          if (min < 2) problems.push(finding('autoscaling', scaler, scaler.kind === 'ScaledObject' ? 'spec.minReplicaCount' : 'spec.minReplicas', 'must be at least 2'));
+          if (min < 2)
+            problems.push(
+              finding(
+                'autoscaling',
+                scaler,
+                scaler.kind === 'ScaledObject' ? 'spec.minReplicaCount' : 'spec.minReplicas',
+                'must be at least 2',
+              ),
+            );
           return problems;
         }),
   },
@@ -310,12 +477,28 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           const spec = workload.template.spec;
           const problems: Finding[] = [];
           if (!spec.affinity?.podAntiAffinity) {
-            problems.push(finding('anti-affinity', workload.object, `${workload.specPath}affinity.podAntiAffinity`, 'must keep replicas apart'));
+            problems.push(
+              finding(
+                'anti-affinity',
+                workload.object,
+                `${workload.specPath}affinity.podAntiAffinity`,
+                'must keep replicas apart',
+              ),
+            );
           }
-          const keys = (spec.topologySpreadConstraints ?? []).map((constraint) => (constraint as { topologyKey?: string }).topologyKey);
+          const keys = (spec.topologySpreadConstraints ?? []).map(
+            (constraint) => (constraint as { topologyKey?: string }).topologyKey,
+          );
           for (const key of ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']) {
             if (!keys.includes(key)) {
-              problems.push(finding('anti-affinity', workload.object, `${workload.specPath}topologySpreadConstraints`, `must spread over ${key}`));
+              problems.push(
+                finding(
+                  'anti-affinity',
+                  workload.object,
+                  `${workload.specPath}topologySpreadConstraints`,
+                  `must spread over ${key}`,
+                ),
+              );
             }
           }
           return problems;
@@ -328,7 +511,12 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
       const problems: Finding[] = [];
       const defaultDeny = policies.find((policy) => {
-        const spec = policy.spec as { podSelector?: object; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+        const spec = policy.spec as {
+          podSelector?: object;
+          policyTypes?: string[];
+          ingress?: unknown[];
+          egress?: unknown[];
+        };
         return (
           Object.keys(spec.podSelector ?? { missing: true }).length === 0 &&
           spec.policyTypes?.includes('Ingress') &&
@@ -338,20 +526,39 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         );
       });
       if (!defaultDeny) {
-        problems.push({ check: 'network-policy', object: 'NetworkPolicy/*', field: 'spec.podSelector', message: 'no default-deny policy (empty podSelector, Ingress and Egress, no rules)' });
+        problems.push({
+          check: 'network-policy',
+          object: 'NetworkPolicy/*',
+          field: 'spec.podSelector',
+          message: 'no default-deny policy (empty podSelector, Ingress and Egress, no rules)',
+        });
       }
       const workloads = podWorkloads(objects);
       for (const workload of workloads) {
-        const covering = policies.filter((policy) => selects(matchLabelsOf(policy), workload.template.metadata?.labels));
+        const covering = policies.filter((policy) =>
+          selects(matchLabelsOf(policy), workload.template.metadata?.labels),
+        );
         for (const type of ['Ingress', 'Egress']) {
-          if (!covering.some((policy) => (policy.spec?.policyTypes as string[] | undefined)?.includes(type))) {
-            problems.push(finding('network-policy', workload.object, `${workload.specPath.replace(/spec\.$/, '')}metadata.labels`, `no NetworkPolicy allows its ${type.toLowerCase()} explicitly`));
+          if (
+            !covering.some((policy) => (policy.spec?.policyTypes as string[] | undefined)?.includes(type))
+          ) {
+            problems.push(
+              finding(
+                'network-policy',
+                workload.object,
+                `${workload.specPath.replace(/spec\.$/, '')}metadata.labels`,
+                `no NetworkPolicy allows its ${type.toLowerCase()} explicitly`,
+              ),
+            );
           }
         }
       }
       for (const policy of policies) {
         const selector = matchLabelsOf(policy);
-        if (policy !== defaultDeny && !workloads.some((workload) => selects(selector, workload.template.metadata?.labels))) {
+        if (
+          policy !== defaultDeny &&
+          !workloads.some((workload) => selects(selector, workload.template.metadata?.labels))
+        ) {
           problems.push(finding('network-policy', policy, 'spec.podSelector', 'selects no pod of the chart'));
         }
       }
@@ -368,25 +575,52 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         const selector = service.spec?.selector as Record<string, string> | undefined;
         const targets = workloads.filter((workload) => selects(selector, workload.template.metadata?.labels));
         if (targets.length === 0) {
-          problems.push(finding('service-targets-pod', service, 'spec.selector', 'selects no pod of the chart'));
+          problems.push(
+            finding('service-targets-pod', service, 'spec.selector', 'selects no pod of the chart'),
+          );
           continue;
         }
         for (const port of (service.spec?.ports ?? []) as { targetPort?: string | number; port: number }[]) {
           const target = port.targetPort ?? port.port;
           const served = targets.some((workload) =>
             workload.template.spec.containers.some((container) =>
-              (container.ports ?? []).some((candidate) => candidate.name === target || candidate.containerPort === target),
+              (container.ports ?? []).some(
+                (candidate) => candidate.name === target || candidate.containerPort === target,
+              ),
             ),
           );
-          if (!served) problems.push(finding('service-targets-pod', service, 'spec.ports.targetPort', `${String(target)} is no port of its pods`));
+          if (!served)
+            problems.push(
+              finding(
+                'service-targets-pod',
+                service,
+                'spec.ports.targetPort',
+                `${String(target)} is no port of its pods`,
+              ),
+            );
         }
       }
       for (const statefulSet of objects.filter((object) => object.kind === 'StatefulSet')) {
         const name = statefulSet.spec?.serviceName as string | undefined;
         const service = objects.find((object) => object.kind === 'Service' && object.metadata.name === name);
-        if (!service) problems.push(finding('service-targets-pod', statefulSet, 'spec.serviceName', `Service ${String(name)} is not rendered`));
+        if (!service)
+          problems.push(
+            finding(
+              'service-targets-pod',
+              statefulSet,
+              'spec.serviceName',
+              `Service ${String(name)} is not rendered`,
+            ),
+          );
         else if (service.spec?.clusterIP !== 'None') {
-          problems.push(finding('service-targets-pod', service, 'spec.clusterIP', `must be None: it governs StatefulSet/${statefulSet.metadata.name}`));
+          problems.push(
+            finding(
+              'service-targets-pod',
+              service,
+              'spec.clusterIP',
+              `must be None: it governs StatefulSet/${statefulSet.metadata.name}`,
+            ),
+          );
         }
       }
       return problems;
@@ -401,11 +635,33 @@ export const POLICY_CHECKS: PolicyCheck[] = [
         .flatMap((workload) => {
           const annotations = workload.template.metadata?.annotations ?? {};
           const containers = workload.template.spec.containers;
-          const usesConfig = containers.some((container) => container.envFrom?.some((source) => source.configMapRef));
-          const usesSecret = containers.some((container) => container.env?.some((variable) => variable.valueFrom?.secretKeyRef));
+          const usesConfig = containers.some((container) =>
+            container.envFrom?.some((source) => source.configMapRef),
+          );
+          const usesSecret = containers.some((container) =>
+            container.env?.some((variable) => variable.valueFrom?.secretKeyRef),
+          );
           return [
-            ...(usesConfig && !annotations['checksum/config'] ? [finding('checksum-annotations', workload.object, 'spec.template.metadata.annotations.checksum/config', 'must be set')] : []),
-            ...(usesSecret && !annotations['checksum/secret'] ? [finding('checksum-annotations', workload.object, 'spec.template.metadata.annotations.checksum/secret', 'must be set')] : []),
+            ...(usesConfig && !annotations['checksum/config']
+              ? [
+                  finding(
+                    'checksum-annotations',
+                    workload.object,
+                    'spec.template.metadata.annotations.checksum/config',
+                    'must be set',
+                  ),
+                ]
+              : []),
+            ...(usesSecret && !annotations['checksum/secret']
+              ? [
+                  finding(
+                    'checksum-annotations',
+                    workload.object,
+                    'spec.template.metadata.annotations.checksum/secret',
+                    'must be set',
+                  ),
+                ]
+              : []),
           ];
         }),
   },
@@ -420,17 +676,35 @@ export const POLICY_CHECKS: PolicyCheck[] = [
             const config = Object.assign(
               {},
               ...(container.envFrom ?? []).map(
-                (source) => objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === source.configMapRef?.name)?.data ?? {},
+                (source) =>
+                  objects.find(
+                    (object) =>
+                      object.kind === 'ConfigMap' && object.metadata.name === source.configMapRef?.name,
+                  )?.data ?? {},
               ),
             ) as Record<string, string>;
             if (config.SHUTDOWN_TIMEOUT_MS === undefined) return [];
             const graceMs = (workload.template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
             const problems: Finding[] = [];
             if (graceMs <= Number(config.SHUTDOWN_TIMEOUT_MS)) {
-              problems.push(finding('graceful-shutdown', workload.object, `${workload.specPath}terminationGracePeriodSeconds`, `${graceMs / 1000} s must exceed SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS} ms)`));
+              problems.push(
+                finding(
+                  'graceful-shutdown',
+                  workload.object,
+                  `${workload.specPath}terminationGracePeriodSeconds`,
+                  `${graceMs / 1000} s must exceed SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS} ms)`,
+                ),
+              );
             }
             if (Number(config.SHUTDOWN_DELAY_MS ?? 0) < 1000) {
-              problems.push(finding('graceful-shutdown', workload.object, `ConfigMap.data.SHUTDOWN_DELAY_MS`, 'must be at least 1000 ms so endpoints stop routing before the drain (there is no preStop sleep in distroless)'));
+              problems.push(
+                finding(
+                  'graceful-shutdown',
+                  workload.object,
+                  `ConfigMap.data.SHUTDOWN_DELAY_MS`,
+                  'must be at least 1000 ms so endpoints stop routing before the drain (there is no preStop sleep in distroless)',
+                ),
+              );
             }
             return problems;
           }),
@@ -441,14 +715,38 @@ export const POLICY_CHECKS: PolicyCheck[] = [
     from: 'ordered, one-at-a-time ledger rollouts with a canary partition',
     run: (objects) =>
       objects
-        .filter((object) => object.kind === 'StatefulSet' && object.metadata.labels?.['app.kubernetes.io/component'] === 'ledger')
+        .filter(
+          (object) =>
+            object.kind === 'StatefulSet' &&
+            object.metadata.labels?.['app.kubernetes.io/component'] === 'ledger',
+        )
         .flatMap((statefulSet) => {
-          const spec = statefulSet.spec as { podManagementPolicy?: string; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+          const spec = statefulSet.spec as {
+            podManagementPolicy?: string;
+            updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+          };
           return [
-            ...(spec.podManagementPolicy === 'OrderedReady' ? [] : [finding('statefulset-rollout', statefulSet, 'spec.podManagementPolicy', 'must be OrderedReady')]),
-            ...(spec.updateStrategy?.type === 'RollingUpdate' && typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
+            ...(spec.podManagementPolicy === 'OrderedReady'
               ? []
-              : [finding('statefulset-rollout', statefulSet, 'spec.updateStrategy.rollingUpdate.partition', 'must be set (RollingUpdate)')]),
+              : [
+                  finding(
+                    'statefulset-rollout',
+                    statefulSet,
+                    'spec.podManagementPolicy',
+                    'must be OrderedReady',
+                  ),
+                ]),
+            ...(spec.updateStrategy?.type === 'RollingUpdate' &&
+            typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
+              ? []
+              : [
+                  finding(
+                    'statefulset-rollout',
+                    statefulSet,
+                    'spec.updateStrategy.rollingUpdate.partition',
+                    'must be set (RollingUpdate)',
+                  ),
+                ]),
           ];
         }),
   },
@@ -457,7 +755,13 @@ export const POLICY_CHECKS: PolicyCheck[] = [
     from: 'kube-linter required-label-owner (recommended app.kubernetes.io labels)',
     run: (objects) =>
       objects.flatMap((object) =>
-        ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by']
+        [
+          'app.kubernetes.io/name',
+          'app.kubernetes.io/instance',
+          'app.kubernetes.io/component',
+          'app.kubernetes.io/version',
+          'app.kubernetes.io/managed-by',
+        ]
           .filter((label) => !object.metadata.labels?.[label])
           .map((label) => finding('recommended-labels', object, `metadata.labels.${label}`, 'must be set')),
       ),
@@ -466,4 +770,5 @@ export const POLICY_CHECKS: PolicyCheck[] = [
 
 export const runPolicies = (objects: KubeObject[]) => POLICY_CHECKS.flatMap((check) => check.run(objects));
 
-export const formatFinding = (item: Finding) => `[${item.check}] ${item.object} ${item.field}: ${item.message}`;
+export const formatFinding = (item: Finding) =>
+  `[${item.check}] ${item.object} ${item.field}: ${item.message}`;

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { checkChartVariables } from '../src/config-coverage';
+import { lintChart, renderChart, valuesFiles } from '../src/kubernetes/helm';
+import { type KubeObject, podTemplateOf, selects } from '../src/kubernetes/manifests';
+import { KubernetesSchemas } from '../src/kubernetes/openapi';
+import { toolchain } from '../src/toolchain';
+
+const schemas = () =>
+  KubernetesSchemas.load(toolchain.kubernetesOpenApiDir(), [
+    join(toolchain.kedaCrdDir(), 'keda.sh_scaledobjects.yaml'),
+  ]);
+
+const byComponent = (objects: KubeObject[], kind: string, component: string) =>
+  objects.filter(
+    (object) => object.kind === kind && object.metadata.labels?.['app.kubernetes.io/component'] === component,
+  );
+
+describe('the Helm chart', () => {
+  it('has values for local, staging and production', () => {
+    expect(valuesFiles()).toEqual(['values-local.yaml', 'values-production.yaml', 'values-staging.yaml']);
+  });
+
+  describe.each(valuesFiles())('with %s', (valuesFile) => {
+    it('passes helm lint --strict', () => {
+      expect(lintChart(valuesFile)).toContain('0 chart(s) failed');
+    });
+
+    it(`renders only objects valid against Kubernetes ${toolchain.kubernetesVersion()}'s OpenAPI schemas, unknown fields refused`, () => {
+      const validator = schemas();
+      const objects = renderChart(valuesFile);
+      expect(objects.length).toBeGreaterThan(20);
+      expect(objects.flatMap((object) => validator.validate(object))).toEqual([]);
+    });
+
+    it('passes each app only variables its config schema knows, and every required one', () => {
+      expect(checkChartVariables(renderChart(valuesFile))).toEqual([]);
+    });
+
+    it('deploys the architecture: api Deployment with HPA and PDB, ledger StatefulSet, settlement Deployment', () => {
+      const objects = renderChart(valuesFile);
+      const [api] = byComponent(objects, 'Deployment', 'api');
+      const [ledger] = byComponent(objects, 'StatefulSet', 'ledger');
+      const [settlement] = byComponent(objects, 'Deployment', 'settlement');
+      expect([api, ledger, settlement].every(Boolean)).toBe(true);
+      const [hpa] = byComponent(objects, 'HorizontalPodAutoscaler', 'api');
+      expect(hpa?.spec?.minReplicas).toBeGreaterThanOrEqual(2);
+      expect(byComponent(objects, 'PodDisruptionBudget', 'api')).toHaveLength(1);
+      const headless = objects.find(
+        (object) => object.kind === 'Service' && object.metadata.name === ledger!.spec!.serviceName,
+      );
+      expect(headless?.spec?.clusterIP).toBe('None');
+      expect(byComponent(objects, 'PodDisruptionBudget', 'ledger')[0]?.spec?.maxUnavailable).toBe(1);
+      expect(ledger!.spec!.updateStrategy).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: { partition: 0, maxUnavailable: 1 },
+      });
+    });
+
+    it('allows exactly the network paths of the architecture', () => {
+      const objects = renderChart(valuesFile);
+      const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+      const labelsOf = (component: string) =>
+        podTemplateOf(
+          objects.find(
+            (object) =>
+              podTemplateOf(object)?.template.metadata?.labels?.['app.kubernetes.io/component'] === component,
+          )!,
+        )!.template.metadata!.labels!;
+      // from -> to is allowed when a policy of `from` lets it out and a policy of `to` lets it in.
+      const allowed = (from: string, to: string) => {
+        const fromLabels = labelsOf(from);
+        const toLabels = labelsOf(to);
+        type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown };
+        const peerMatches = (peers: Peer[] | undefined, labels: Record<string, string>) =>
+          (peers ?? []).some(
+            (peer) => !peer.namespaceSelector && selects(peer.podSelector?.matchLabels, labels),
+          );
+        const out = policies.some(
+          (policy) =>
+            selects(
+              (policy.spec!.podSelector as { matchLabels?: Record<string, string> }).matchLabels,
+              fromLabels,
+            ) &&
+            ((policy.spec!.egress ?? []) as { to?: Peer[] }[]).some((rule) => peerMatches(rule.to, toLabels)),
+        );
+        const into = policies.some(
+          (policy) =>
+            selects(
+              (policy.spec!.podSelector as { matchLabels?: Record<string, string> }).matchLabels,
+              toLabels,
+            ) &&
+            ((policy.spec!.ingress ?? []) as { from?: Peer[] }[]).some((rule) =>
+              peerMatches(rule.from, fromLabels),
+            ),
+        );
+        return out && into;
+      };
+      const apps = ['api', 'ledger', 'settlement'];
+      const paths = apps.flatMap((from) =>
+        apps.filter((to) => to !== from && allowed(from, to)).map((to) => `${from}->${to}`),
+      );
+      expect(paths.sort()).toEqual(['api->ledger', 'api->settlement', 'settlement->ledger']);
+    });
+  });
+
+  it('runs migrations as pre-install/pre-upgrade hooks in staging and production, one Job per app', () => {
+    for (const valuesFile of ['values-staging.yaml', 'values-production.yaml']) {
+      const jobs = renderChart(valuesFile).filter((object) => object.kind === 'Job');
+      expect(jobs.map((job) => podTemplateOf(job)!.template.spec.containers[0]!.image)).toEqual([
+        expect.stringContaining('meridian-ledger'),
+        expect.stringContaining('meridian-api'),
+        expect.stringContaining('meridian-settlement'),
+      ]);
+      for (const job of jobs) {
+        expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+        expect(podTemplateOf(job)!.template.spec.containers[0]!.args).toEqual(['dist/migrate.js']);
+      }
+    }
+  });
+
+  it('scales settlement on queue depth through KEDA in production, with Prometheus as the source', () => {
+    const objects = renderChart('values-production.yaml');
+    const [scaledObject] = byComponent(objects, 'ScaledObject', 'settlement');
+    const trigger = (scaledObject!.spec!.triggers as { type: string; metadata: { query: string } }[])[0]!;
+    expect(trigger.type).toBe('prometheus');
+    expect(trigger.metadata.query).toContain('settlement_queue_jobs');
+    expect(byComponent(objects, 'Deployment', 'settlement')[0]!.spec!.replicas).toBeUndefined();
+  });
+
+  it('pins images by digest when one is given', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objects = renderChart('values-production.yaml', [`image.digests.ledger=${digest}`]);
+    const [ledger] = byComponent(objects, 'StatefulSet', 'ledger');
+    expect(podTemplateOf(ledger!)!.template.spec.containers[0]!.image).toBe(
+      `ghcr.io/meridian-platform/meridian-ledger@${digest}`,
+    );
+  });
+
+  it.each([
+    ['an unknown key', 'ledger.replicaz=3', 'replicaz'],
+    ['the latest tag', 'image.tag=latest', 'image.tag'],
+    ['a single api replica', 'api.autoscaling.minReplicas=1', 'minReplicas'],
+    ['a malformed digest', 'image.digests.api=latest', 'digests.api'],
+  ])('refuses %s through values.schema.json', (_, value, mentioned) => {
+    expect(() => renderChart('values-production.yaml', [value])).toThrow(mentioned);
+  });
+
+  it('names the chart Secret only where it is created, and needs its values then', () => {
+    expect(() => renderChart('values-production.yaml', ['secrets.existingSecret='])).toThrow(
+      'secrets.values.apiDatabaseUrl is required',
+    );
+  });
+});

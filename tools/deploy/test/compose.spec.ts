@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { checkComposeVariables, composeTarget } from '../src/config-coverage';
+import { COMPOSE_FILE } from '../src/toolchain';
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string; args: Record<string, string> };
+  command?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  develop?: { watch: { action: string; path: string }[] };
+  volumes?: string[];
+  read_only?: boolean;
+  cap_drop?: string[];
+}
+
+const load = () =>
+  parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as { services: Record<string, Service> };
+
+describe('docker/compose.yaml', () => {
+  const { services } = load();
+  const apps = ['api', 'ledger', 'settlement'];
+
+  it('parses and runs the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        'api',
+        'api-migrate',
+        'grafana',
+        'jaeger',
+        'ledger',
+        'ledger-migrate',
+        'otel-collector',
+        'postgres',
+        'prometheus',
+        'redis',
+        'settlement',
+        'settlement-migrate',
+      ].sort(),
+    );
+  });
+
+  it('passes each app only variables its config schema knows, and every required one', () => {
+    expect(checkComposeVariables(services)).toEqual([]);
+  });
+
+  it('catches a variable no schema knows', () => {
+    const broken = load().services;
+    broken.ledger!.environment!.LEDGER_BATCH_SIZE = '10';
+    delete broken.api!.environment!.ADMIN_TOKEN;
+    expect(checkComposeVariables(broken)).toEqual([
+      {
+        where: 'compose service ledger',
+        message: 'LEDGER_BATCH_SIZE is not a variable of the ledger config schema',
+      },
+      {
+        where: 'compose service api',
+        message: 'ADMIN_TOKEN is required by the api config schema but not passed',
+      },
+    ]);
+  });
+
+  it.each(apps)(
+    'builds %s from docker/Dockerfile and checks its health through node (exec form, no shell)',
+    (app) => {
+      const service = services[app]!;
+      expect(service.build?.dockerfile).toBe('docker/Dockerfile');
+      expect(
+        existsSync(resolve(dirname(COMPOSE_FILE), service.build!.context, service.build!.dockerfile)),
+      ).toBe(true);
+      expect(composeTarget(service)).toBe(app);
+      expect(service.healthcheck?.test.slice(0, 3)).toEqual(['CMD', '/nodejs/bin/node', '-e']);
+      expect(service.healthcheck?.test[3]).toContain('/health/ready');
+      expect(service.read_only).toBe(true);
+      expect(service.cap_drop).toEqual(['ALL']);
+      expect(service.develop?.watch.map((rule) => rule.path)).toContain(`../apps/${app}/src`);
+    },
+  );
+
+  it('starts each app only after its migration completed and its dependencies are healthy', () => {
+    for (const app of apps) {
+      const migrate = services[`${app}-migrate`]!;
+      expect(composeTarget(migrate)).toBe('migrate');
+      expect(migrate.image).toBe(services[app]!.image);
+      expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+      expect(services[app]!.depends_on?.[`${app}-migrate`]).toEqual({
+        condition: 'service_completed_successfully',
+      });
+      expect(services[app]!.depends_on?.redis).toEqual({ condition: 'service_healthy' });
+    }
+    expect(services.api!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
+    expect(services.settlement!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('runs Redis with noeviction and an append-only file', () => {
+    const command = services.redis!.command!.join(' ');
+    expect(command).toContain('--maxmemory-policy noeviction');
+    expect(command).toContain('--appendonly yes');
+  });
+
+  it('creates each app database and mounts every config file it names', () => {
+    const sql = readFileSync(resolve(dirname(COMPOSE_FILE), 'postgres/databases.sql'), 'utf8');
+    for (const app of apps) expect(sql).toContain(`CREATE DATABASE ${app};`);
+    const mounts = Object.values(services)
+      .flatMap((service) => service.volumes ?? [])
+      .filter((volume) => volume.startsWith('./'));
+    expect(mounts).toHaveLength(5);
+    for (const mount of mounts)
+      expect(existsSync(resolve(dirname(COMPOSE_FILE), mount.split(':')[0]!))).toBe(true);
+  });
+
+  it('provisions a Grafana dashboard with RED per service, queue depth and settlement batches', () => {
+    const dashboard = JSON.parse(
+      readFileSync(
+        resolve(dirname(COMPOSE_FILE), 'observability/grafana/dashboards/meridian-overview.json'),
+        'utf8',
+      ),
+    ) as { panels: { targets?: { expr: string }[] }[] };
+    const queries = dashboard.panels
+      .flatMap((panel) => panel.targets ?? [])
+      .map((target) => target.expr)
+      .join('\n');
+    for (const metric of [
+      'http_server_request_duration_seconds_count',
+      'status_code=~"5.."',
+      'http_server_request_duration_seconds_bucket',
+      'settlement_queue_jobs',
+      'settlement_batches_total',
+    ]) {
+      expect(queries).toContain(metric);
+    }
+  });
+});

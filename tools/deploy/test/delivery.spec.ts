@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { type KubeObject } from '../src/kubernetes/manifests';
+import { KubernetesSchemas } from '../src/kubernetes/openapi';
+import { ARGOCD_DIR, CHART_DIR, REPO_ROOT, toolchain } from '../src/toolchain';
+
+describe('Argo CD applications', () => {
+  const schemas = KubernetesSchemas.load(toolchain.kubernetesOpenApiDir(), [
+    join(toolchain.argoCdCrdDir(), 'application-crd.yaml'),
+  ]);
+  const applications = readdirSync(ARGOCD_DIR)
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => ({ name, object: parse(readFileSync(join(ARGOCD_DIR, name), 'utf8')) as KubeObject }));
+
+  it('has one Application per environment of the chart', () => {
+    const environments = readdirSync(CHART_DIR)
+      .map((name) => /^values-([a-z]+)\.yaml$/.exec(name)?.[1])
+      .filter(Boolean)
+      .sort();
+    expect(applications.map(({ name }) => name.replace('.yaml', '')).sort()).toEqual(environments);
+  });
+
+  it.each(['local.yaml', 'staging.yaml', 'production.yaml'])(
+    '%s is a valid Application of the chart with its values',
+    (name) => {
+      const { object } = applications.find((application) => application.name === name)!;
+      expect(schemas.validate(object)).toEqual([]);
+      const source = object.spec!.source as { path: string; helm: { valueFiles: string[] } };
+      expect(source.path).toBe('deploy/helm/meridian');
+      expect(source.helm.valueFiles).toEqual([`values-${name.replace('.yaml', '')}.yaml`]);
+      for (const file of source.helm.valueFiles)
+        expect(existsSync(join(REPO_ROOT, source.path, file))).toBe(true);
+    },
+  );
+});
+
+describe('GitHub workflows', () => {
+  it('pass actionlint', () => {
+    const result = spawnSync(toolchain.actionlint(), ['-no-color', '-shellcheck=', '-pyflakes='], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('build, sign and attest every app image, and run .ci/run', () => {
+    const images = readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8');
+    for (const needed of [
+      'app: [api, ledger, settlement]',
+      'file: docker/Dockerfile',
+      'sbom: true',
+      'provenance: mode=max',
+      'cosign sign --yes',
+      'id-token: write',
+    ]) {
+      expect(images).toContain(needed);
+    }
+    expect(readFileSync(join(REPO_ROOT, '.github/workflows/ci.yml'), 'utf8')).toContain('run: bash .ci/run');
+    expect(readFileSync(join(REPO_ROOT, '.github/workflows/chart.yml'), 'utf8')).toContain(
+      'helm lint --strict',
+    );
+  });
+});
