@@ -5,7 +5,8 @@
 #   MERIDIAN_KUBE_OPENAPI_DIR   Kubernetes' OpenAPI v3 documents at a pinned release
 #   MERIDIAN_KUBE_VERSION       that release
 #   MERIDIAN_KEDA_CRD_DIR       KEDA's CRDs (ScaledObject's schema) at a pinned release
-#   MERIDIAN_ARGOCD_CRD_DIR     Argo CD's CRDs (Application's schema) at a pinned release
+#   MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA     Argo CD's CRDs (Application's schema) at a pinned release
+#   MERIDIAN_COMPOSE_SCHEMA     the Compose Specification schema docker compose validates with
 #
 # Source it (`. scripts/ensure-deploy-tools.sh`). Needs Go; everything comes
 # through the Go module proxy and is built or unpacked once into a cache.
@@ -15,6 +16,7 @@ meridian_actionlint_version=v1.7.12
 meridian_kube_version=1.37.2
 meridian_keda_version=v2.21.0
 meridian_argocd_version=v3.5.0
+meridian_compose_go_version=v2.16.2
 
 meridian_tools_cache="${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}"
 if [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
@@ -47,11 +49,12 @@ MERIDIAN_KUBE_VERSION="$meridian_kube_version"
 MERIDIAN_KUBE_OPENAPI_DIR="$(meridian_go_module k8s.io/kubernetes "v$meridian_kube_version")/api/openapi-spec/v3"
 MERIDIAN_KEDA_CRD_DIR="$(meridian_go_module github.com/kedacore/keda/v2 "$meridian_keda_version")/config/crd/bases"
 MERIDIAN_ARGOCD_CRD_DIR="$(meridian_go_module github.com/argoproj/argo-cd/v3 "$meridian_argocd_version")/manifests/crds"
-for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERIDIAN_ARGOCD_CRD_DIR"; do
-  if [ ! -d "$meridian_dir" ]; then
+MERIDIAN_COMPOSE_SCHEMA="$(meridian_go_module github.com/compose-spec/compose-go/v2 "$meridian_compose_go_version")/schema/compose-spec.json"
+for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERIDIAN_ARGOCD_CRD_DIR" "$MERIDIAN_COMPOSE_SCHEMA"; do
+  if [ ! -e "$meridian_dir" ]; then
     echo "ensure-deploy-tools: $meridian_dir is missing" >&2
     return 1 2>/dev/null || exit 1
   fi
 done
 export MERIDIAN_HELM MERIDIAN_ACTIONLINT MERIDIAN_KUBE_VERSION MERIDIAN_KUBE_OPENAPI_DIR MERIDIAN_KEDA_CRD_DIR \
-  MERIDIAN_ARGOCD_CRD_DIR
+  MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA

@@ -31,4 +31,6 @@ export const toolchain = {
   /** Argo CD's manifests/crds folder. */
   argoCdCrdDir: () => required('MERIDIAN_ARGOCD_CRD_DIR'),
   actionlint: () => required('MERIDIAN_ACTIONLINT'),
+  /** compose-go's schema/compose-spec.json: what docker compose validates a file with. */
+  composeSchema: () => required('MERIDIAN_COMPOSE_SCHEMA'),
 };

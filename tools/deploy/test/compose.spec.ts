@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { checkComposeVariables, composeTarget } from '../src/config-coverage';
-import { COMPOSE_FILE } from '../src/toolchain';
+import { COMPOSE_FILE, toolchain } from '../src/toolchain';
 
 interface Service {
   image?: string;
@@ -23,6 +24,21 @@ const load = () =>
 describe('docker/compose.yaml', () => {
   const { services } = load();
   const apps = ['api', 'ledger', 'settlement'];
+
+  it('is valid against the Compose Specification schema (as docker compose validates it)', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(toolchain.composeSchema(), 'utf8')) as object);
+    expect(validate(load())).toBe(true);
+    const broken = load();
+    (broken.services.api as Record<string, unknown>).healthcheck = { test: ['CMD'], intervall: '5s' };
+    expect(validate(broken)).toBe(false);
+    expect(validate.errors).toContainEqual(
+      expect.objectContaining({
+        instancePath: '/services/api/healthcheck',
+        params: { additionalProperty: 'intervall' },
+      }),
+    );
+  });
 
   it('parses and runs the whole stack', () => {
     expect(Object.keys(services).sort()).toEqual(

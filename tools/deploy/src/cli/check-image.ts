@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeVariables, serviceConfigSchemas, type ServiceName } from '@meridian/config';
@@ -51,6 +51,13 @@ function inspect(app: string, image: ReproducedImage): string[] {
   return problems;
 }
 
+/** Bytes under a folder (symbolic links counted as links, as an image layer stores them). */
+function sizeOf(path: string): number {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((total, entry) => total + sizeOf(join(path, entry)), 0);
+}
+
 /** Values for the variables each service requires, pointing at this machine's PostgreSQL and Redis. */
 function requiredEnvironment(app: ServiceName, values: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -89,6 +96,9 @@ async function checkApp(app: ServiceName): Promise<void> {
       buildArgs: { APP: app },
       log: (line) => console.log(`[${app}] ${line}`),
     });
+    console.log(
+      `[${app}] runtime stage adds ${(sizeOf(image.root) / 1_048_576).toFixed(0)} MB to the base image`,
+    );
     const problems = inspect(app, image);
     if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
     const port = await freePort();
