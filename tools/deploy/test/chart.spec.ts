@@ -16,8 +16,13 @@ const byComponent = (objects: KubeObject[], kind: string, component: string) =>
   );
 
 describe('the Helm chart', () => {
-  it('has values for local, staging and production', () => {
-    expect(valuesFiles()).toEqual(['values-local.yaml', 'values-production.yaml', 'values-staging.yaml']);
+  it('has defaults and values for local, staging and production', () => {
+    expect(valuesFiles()).toEqual([
+      'values.yaml',
+      'values-local.yaml',
+      'values-production.yaml',
+      'values-staging.yaml',
+    ]);
   });
 
   describe.each(valuesFiles())('with %s', (valuesFile) => {

@@ -3,11 +3,13 @@ import { readdirSync } from 'node:fs';
 import { CHART_DIR, toolchain } from '../toolchain';
 import { parseManifests, type KubeObject } from './manifests';
 
-/** The chart's environment values files: values-<environment>.yaml. */
-export const valuesFiles = () =>
-  readdirSync(CHART_DIR)
+/** The chart's defaults and each environment's values-<environment>.yaml. */
+export const valuesFiles = () => [
+  'values.yaml',
+  ...readdirSync(CHART_DIR)
     .filter((name) => /^values-[a-z]+\.yaml$/.test(name))
-    .sort();
+    .sort(),
+];
 
 function helm(args: string[]): string {
   const result = spawnSync(toolchain.helm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
