@@ -172,9 +172,9 @@ spec:
             name: {{ include "meridian.componentName" . }}
       env:
         {{- .env | nindent 8 }}
-      # Distinct probes: startup gates the others while migrations and
-      # connections come up; liveness only asks whether the event loop
-      # answers; readiness asks whether dependencies answer (and turns 503
+      # Distinct probes: startup gates the others until the startup tasks
+      # (database, Redis) have finished; liveness only asks whether the event
+      # loop answers; readiness asks whether dependencies answer (and turns 503
       # first thing on SIGTERM).
       startupProbe:
         httpGet:
@@ -213,4 +213,27 @@ spec:
 - podSelector:
     matchLabels:
       {{- include "meridian.selectorLabels" . | nindent 6 }}
+{{- end -}}
+
+{{/* Egress to cluster DNS (UDP and TCP 53). Usage: include "meridian.dnsEgress" .Values.networkPolicy */}}
+{{- define "meridian.dnsEgress" -}}
+- to:
+    {{- toYaml .dns.to | nindent 4 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end -}}
+
+{{/*
+Egress to a dependency outside the chart, given as peers and a port in values
+(networkPolicy.postgresql, .redis, .collector).
+*/}}
+{{- define "meridian.externalEgress" -}}
+- to:
+    {{- toYaml .to | nindent 4 }}
+  ports:
+    - port: {{ .port }}
+      protocol: TCP
 {{- end -}}
