@@ -1,11 +1,14 @@
 import { renderChart, valuesFiles } from '../src/kubernetes/helm';
-import { type Container, type KubeObject, podTemplateOf } from '../src/kubernetes/manifests';
+import {
+  componentObjects,
+  type Container,
+  type KubeObject,
+  podTemplateOf,
+} from '../src/kubernetes/manifests';
 import { formatFinding, POLICY_CHECKS, runPolicies } from '../src/policies/checks';
 
 const find = (objects: KubeObject[], kind: string, component: string) =>
-  objects.find(
-    (object) => object.kind === kind && object.metadata.labels?.['app.kubernetes.io/component'] === component,
-  )!;
+  componentObjects(objects, kind, component)[0]!;
 const pod = (object: KubeObject) => podTemplateOf(object)!.template;
 const container = (object: KubeObject): Container => pod(object).spec.containers[0]!;
 

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, delimiter, dirname, isAbsolute, join, posix, relative } from 'node:path';
+import { basename, delimiter, dirname, join, posix } from 'node:path';
 import ignore from 'ignore';
 import { execForm, parseAssignments, parseDockerfile, substitute, type Stage } from './parse';
 
@@ -235,8 +235,3 @@ export function installedPackages(root: string): string[] {
   walk(root);
   return [...found].sort();
 }
-
-export const isInside = (parent: string, child: string) => {
-  const path = relative(parent, child);
-  return !path.startsWith('..') && !isAbsolute(path);
-};

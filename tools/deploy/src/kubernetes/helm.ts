@@ -11,10 +11,18 @@ export const valuesFiles = () => [
     .sort(),
 ];
 
+/** helm's output by arguments: the chart does not change while the checks run, so each render happens once. */
+const outputs = new Map<string, string>();
+
 function helm(args: string[]): string {
+  const key = JSON.stringify(args);
+  const cached = outputs.get(key);
+  if (cached !== undefined) return cached;
   const result = spawnSync(toolchain.helm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0)
+  if (result.status !== 0) {
     throw new Error(`helm ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  }
+  outputs.set(key, result.stdout);
   return result.stdout;
 }
 
@@ -30,7 +38,7 @@ export const lintChart = (valuesFile: string) =>
     toolchain.kubernetesVersion(),
   ]);
 
-/** Every object `helm template` renders for one values file, hooks and tests included. */
+/** Every object `helm template` renders for one values file, hooks and tests included; fresh objects each call. */
 export function renderChart(valuesFile: string | undefined, set: string[] = []): KubeObject[] {
   const args = ['template', 'meridian', CHART_DIR, '--namespace', 'meridian'];
   args.push('--kube-version', toolchain.kubernetesVersion());

@@ -61,6 +61,12 @@ export interface PodTemplate {
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
 
+/** The objects of one kind that belong to one of the chart's components (app.kubernetes.io/component). */
+export const componentObjects = (objects: KubeObject[], kind: string, component: string) =>
+  objects.filter(
+    (object) => object.kind === kind && object.metadata.labels?.['app.kubernetes.io/component'] === component,
+  );
+
 export const objectRef = (object: KubeObject) => `${object.kind}/${object.metadata?.name ?? '(unnamed)'}`;
 
 /** Parses `helm template` output into objects (empty documents dropped). */

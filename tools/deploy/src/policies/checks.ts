@@ -5,6 +5,7 @@
  * to change.
  */
 import {
+  componentObjects,
   type Container,
   isHook,
   type KubeObject,
@@ -714,41 +715,35 @@ export const POLICY_CHECKS: PolicyCheck[] = [
     id: 'statefulset-rollout',
     from: 'ordered, one-at-a-time ledger rollouts with a canary partition',
     run: (objects) =>
-      objects
-        .filter(
-          (object) =>
-            object.kind === 'StatefulSet' &&
-            object.metadata.labels?.['app.kubernetes.io/component'] === 'ledger',
-        )
-        .flatMap((statefulSet) => {
-          const spec = statefulSet.spec as {
-            podManagementPolicy?: string;
-            updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
-          };
-          return [
-            ...(spec.podManagementPolicy === 'OrderedReady'
-              ? []
-              : [
-                  finding(
-                    'statefulset-rollout',
-                    statefulSet,
-                    'spec.podManagementPolicy',
-                    'must be OrderedReady',
-                  ),
-                ]),
-            ...(spec.updateStrategy?.type === 'RollingUpdate' &&
-            typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
-              ? []
-              : [
-                  finding(
-                    'statefulset-rollout',
-                    statefulSet,
-                    'spec.updateStrategy.rollingUpdate.partition',
-                    'must be set (RollingUpdate)',
-                  ),
-                ]),
-          ];
-        }),
+      componentObjects(objects, 'StatefulSet', 'ledger').flatMap((statefulSet) => {
+        const spec = statefulSet.spec as {
+          podManagementPolicy?: string;
+          updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+        };
+        return [
+          ...(spec.podManagementPolicy === 'OrderedReady'
+            ? []
+            : [
+                finding(
+                  'statefulset-rollout',
+                  statefulSet,
+                  'spec.podManagementPolicy',
+                  'must be OrderedReady',
+                ),
+              ]),
+          ...(spec.updateStrategy?.type === 'RollingUpdate' &&
+          typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
+            ? []
+            : [
+                finding(
+                  'statefulset-rollout',
+                  statefulSet,
+                  'spec.updateStrategy.rollingUpdate.partition',
+                  'must be set (RollingUpdate)',
+                ),
+              ]),
+        ];
+      }),
   },
   {
     id: 'recommended-labels',
