@@ -1,19 +1,16 @@
 import { join } from 'node:path';
 import { checkChartVariables } from '../src/config-coverage';
 import { lintChart, renderChart, valuesFiles } from '../src/kubernetes/helm';
-import { type KubeObject, podTemplateOf, selects } from '../src/kubernetes/manifests';
+import { componentObjects as byComponent, podTemplateOf, selects } from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
 import { toolchain } from '../src/toolchain';
 
+// Loaded once for the file: the OpenAPI documents are 13 MB of JSON.
+let loaded: KubernetesSchemas | undefined;
 const schemas = () =>
-  KubernetesSchemas.load(toolchain.kubernetesOpenApiDir(), [
+  (loaded ??= KubernetesSchemas.load(toolchain.kubernetesOpenApiDir(), [
     join(toolchain.kedaCrdDir(), 'keda.sh_scaledobjects.yaml'),
-  ]);
-
-const byComponent = (objects: KubeObject[], kind: string, component: string) =>
-  objects.filter(
-    (object) => object.kind === kind && object.metadata.labels?.['app.kubernetes.io/component'] === component,
-  );
+  ]));
 
 describe('the Helm chart', () => {
   it('has defaults and values for local, staging and production', () => {
@@ -130,6 +127,44 @@ describe('the Helm chart', () => {
     expect(trigger.type).toBe('prometheus');
     expect(trigger.metadata.query).toContain('settlement_queue_jobs');
     expect(byComponent(objects, 'Deployment', 'settlement')[0]!.spec!.replicas).toBeUndefined();
+  });
+
+  it('finds a variable the schema does not know, and a required one not passed', () => {
+    const objects = renderChart('values-production.yaml', ['ledger.config.LEDGER_BATCH_SIZE=10']);
+    const api = byComponent(objects, 'Deployment', 'api')[0]!;
+    const container = podTemplateOf(api)!.template.spec.containers[0]!;
+    container.env = container.env!.filter((variable) => variable.name !== 'ADMIN_TOKEN');
+    expect(checkChartVariables(objects)).toEqual([
+      {
+        where: 'Deployment/meridian-api container api',
+        message: 'ADMIN_TOKEN is required by the api config schema but not passed',
+      },
+      {
+        where: 'StatefulSet/meridian-ledger container ledger',
+        message: 'LEDGER_BATCH_SIZE is not a variable of the ledger config schema',
+      },
+    ]);
+  });
+
+  it('rolls only the pods whose ConfigMap changed, and gives each the grace its shutdown needs', () => {
+    const checksums = (set: string[]) =>
+      Object.fromEntries(
+        renderChart('values-production.yaml', set)
+          .filter((object) => ['Deployment', 'StatefulSet'].includes(object.kind))
+          .map((object) => [object.metadata.name, podTemplateOf(object)!.template.metadata!.annotations!]),
+      );
+    const before = checksums([]);
+    const after = checksums(['ledger.config.LEDGER_BATCH_MAX_ITEMS=500']);
+    const changed = Object.keys(before).filter(
+      (name) => after[name]!['checksum/config'] !== before[name]!['checksum/config'],
+    );
+    expect(changed).toEqual(['meridian-ledger']);
+    expect(Object.keys(before).sort()).toEqual(['meridian-api', 'meridian-ledger', 'meridian-settlement']);
+    const graceOf = (set: string[]) =>
+      podTemplateOf(byComponent(renderChart('values-production.yaml', set), 'Deployment', 'settlement')[0]!)!
+        .template.spec.terminationGracePeriodSeconds;
+    expect(graceOf([])).toBe(60);
+    expect(graceOf(['settlement.shutdown.timeoutMs=90000'])).toBe(95);
   });
 
   it('pins images by digest when one is given', () => {

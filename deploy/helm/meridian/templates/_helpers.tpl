@@ -131,8 +131,8 @@ metadata:
   labels:
     {{- include "meridian.labels" . | nindent 4 }}
   annotations:
-    # A changed ConfigMap or Secret rolls the pods.
-    checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    # A change to this app's ConfigMap, or to the Secret, rolls its pods.
+    checksum/config: {{ include "meridian.configMap" . | sha256sum }}
     checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
     {{- with $app.podAnnotations }}
     {{- toYaml . | nindent 4 }}
@@ -236,4 +236,44 @@ Egress to a dependency outside the chart, given as peers and a port in values
   ports:
     - port: {{ .port }}
       protocol: TCP
+{{- end -}}
+
+{{/*
+An app's ConfigMap: the variables its config schema reads that are not
+secrets. tools/deploy checks that every key is one the app's schema knows.
+The app's pod template carries this text's checksum, so only that app rolls
+when it changes.
+Usage: include "meridian.configMap" (dict "root" $ "component" "ledger")
+*/}}
+{{- define "meridian.configMap" -}}
+{{- $root := .root -}}
+{{- $component := .component -}}
+{{- $app := index $root.Values $component -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "meridian.componentName" . }}
+  labels:
+    {{- include "meridian.labels" . | nindent 4 }}
+data:
+  HOST: "0.0.0.0"
+  PORT: {{ $app.port | quote }}
+  LOG_LEVEL: {{ $root.Values.logLevel | quote }}
+  DEPLOYMENT_ENVIRONMENT: {{ $root.Values.environment | quote }}
+  {{- with $root.Values.telemetry.otlpEndpoint }}
+  OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+  {{- end }}
+  REDIS_KEY_PREFIX: {{ $root.Values.redisKeyPrefix | quote }}
+  DATABASE_POOL_MAX: {{ $app.databasePoolMax | quote }}
+  SHUTDOWN_DELAY_MS: {{ $app.shutdown.delayMs | quote }}
+  SHUTDOWN_TIMEOUT_MS: {{ $app.shutdown.timeoutMs | quote }}
+  {{- if ne $component "ledger" }}
+  LEDGER_URL: {{ printf "http://%s-ledger:%d" (include "meridian.fullname" $root) (int $root.Values.ledger.port) | quote }}
+  {{- end }}
+  {{- if eq $component "api" }}
+  SETTLEMENT_URL: {{ printf "http://%s-settlement:%d" (include "meridian.fullname" $root) (int $root.Values.settlement.port) | quote }}
+  {{- end }}
+  {{- range $name, $value := $app.config }}
+  {{ $name }}: {{ $value | quote }}
+  {{- end }}
 {{- end -}}
