@@ -11,7 +11,10 @@ import { type ApiConfig, loadConfigOrExit, migrationConfigSchema } from '@meridi
 import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
-import { type Scope, SCOPES } from './tenancy/api-key';
+import { parseOrThrow } from '@meridian/bootstrap';
+import { identifier } from '@meridian/ledger-contract';
+import { SCOPES } from './tenancy/api-key';
+import { newKey, newTenant } from './tenancy/tenant-requests';
 import { TenantsService } from './tenancy/tenants.service';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 
@@ -45,15 +48,15 @@ async function main(argv: string[]): Promise<number> {
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   try {
     const [noun, verb, ...args] = argv;
-    if (noun === 'tenant' && verb === 'create' && args.length === 2)
-      print(await tenants.createTenant(args[0]!, args[1]!));
-    else if (noun === 'key' && verb === 'create' && args.length === 3) {
-      const scopes = args[2]!.split(',').filter(Boolean);
-      if (!scopes.every((s): s is Scope => (SCOPES as readonly string[]).includes(s)))
-        throw new Error(`scopes are ${SCOPES.join(', ')}`);
-      print(await tenants.createKey(args[0]!, args[1]!, scopes));
+    if (noun === 'tenant' && verb === 'create' && args.length === 2) {
+      const tenant = parseOrThrow(newTenant, { id: args[0], name: args[1] });
+      print(await tenants.createTenant(tenant.id, tenant.name));
+    } else if (noun === 'key' && verb === 'create' && args.length === 3) {
+      const tenantId = parseOrThrow(identifier, args[0], 'tenantId');
+      const key = parseOrThrow(newKey, { name: args[1], scopes: args[2]!.split(',').filter(Boolean) });
+      print(await tenants.createKey(tenantId, key.name, key.scopes));
     } else if (noun === 'key' && verb === 'list' && args.length === 1)
-      print(await tenants.listKeys(args[0]!));
+      print(await tenants.listKeys(parseOrThrow(identifier, args[0], 'tenantId')));
     else if (noun === 'key' && verb === 'revoke' && args.length === 1)
       print(await tenants.revokeKey(args[0]!));
     else {

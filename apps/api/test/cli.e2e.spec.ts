@@ -38,9 +38,17 @@ describe('the keys command (node apps/api/dist/cli.js)', () => {
     expect(usage.code).toBe(64);
     expect(usage.stderr).toContain('usage:');
     const scope = await cli('key', 'create', 'initech', 'x', 'root');
-    expect([scope.code, scope.stderr.trim()]).toEqual([1, 'scopes are read, write, admin']);
+    expect([scope.code, scope.stderr.trim()]).toEqual([1, 'scopes[0]: must be one of read, write, admin']);
     const tenant = await cli('key', 'create', 'nobody', 'x', 'read');
     expect([tenant.code, tenant.stderr.trim()]).toEqual([1, 'No tenant "nobody".']);
+  });
+
+  it('refuses a tenant id the ledger could not take, and an over-long name, naming the field', async () => {
+    const id = await cli('tenant', 'create', '../other/tenant', 'Other');
+    expect(id.code).toBe(1);
+    expect(id.stderr).toMatch(/^id: may hold only letters, digits/);
+    const name = await cli('tenant', 'create', 'long', 'x'.repeat(201));
+    expect([name.code, name.stderr.trim()]).toEqual([1, 'name: must be at most 200 characters']);
   });
 
   it('carries the trace context of a request through to the ledger', async () => {

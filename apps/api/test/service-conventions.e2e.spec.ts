@@ -8,8 +8,8 @@ import {
 
 describeServiceConventions({
   app: 'api',
-  required: ['ADMIN_TOKEN', 'DATABASE_URL', 'LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
-  invalidSecret: { name: 'LEDGER_SERVICE_TOKEN', value: 'Sh0rt-S3cret' },
+  required: ['ADMIN_TOKEN', 'DATABASE_URL', 'LEDGER_TOKEN', 'REDIS_URL', 'SETTLEMENT_TOKEN'],
+  invalidSecret: { name: 'LEDGER_TOKEN', value: 'Sh0rt-S3cret' },
   setup: async () => {
     const redis = createRedisNamespace('api');
     const database = await createTestDatabase('api');
@@ -20,7 +20,8 @@ describeServiceConventions({
         DATABASE_URL: database.url,
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,
         REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: 'api-test-token-0123456789abcdef0123456',
+        LEDGER_TOKEN: 'api-test-token-0123456789abcdef0123456',
+        SETTLEMENT_TOKEN: 'api-test-settlement-token-0123456789abcdef',
         ADMIN_TOKEN: 'api-admin-token-0123456789abcdef012345678',
       },
       dependency: proxy,

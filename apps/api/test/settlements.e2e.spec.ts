@@ -1,4 +1,4 @@
-import { ApiStack, LEDGER_TOKEN, request, type TenantClient } from './support/api-fixture';
+import { ApiStack, request, SETTLEMENT_TOKEN, type TenantClient } from './support/api-fixture';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -15,7 +15,9 @@ describe('GET /v1/settlements', () => {
       await stack.tenant('globex'),
       await stack.tenant('initech'),
     ];
-    for (const client of [acme, globex, initech]) await client.account('main');
+    // Each tenant opens its main account to payments from other tenants.
+    for (const client of [acme, globex, initech])
+      await client.account('main', { flags: { acceptsExternalCredits: true } });
     await acme.fund('main', '100000');
   });
 
@@ -32,7 +34,7 @@ describe('GET /v1/settlements', () => {
     expect(pay.status).toBe(201);
     // Settlement records the obligation from the ledger's event, then a cut-off settles it.
     const settlementUrl = stack.settlement!.service.url;
-    const auth = { authorization: `Bearer ${LEDGER_TOKEN}` };
+    const auth = { authorization: `Bearer ${SETTLEMENT_TOKEN}` };
     const deadline = Date.now() + 20_000;
     while (
       (await request(settlementUrl, 'GET', '/internal/batches', undefined, auth)).body.open.obligationCount <

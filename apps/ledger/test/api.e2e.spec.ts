@@ -12,7 +12,8 @@ describe('ledger internal API', () => {
     const reply = await ledger.client.createAccounts('acme', [
       { id: 'cash', currency: 'EUR' },
       { id: 'wallet', currency: 'EUR', flags: { debitsMustNotExceedCredits: true } },
-      { id: 'shop', currency: 'EUR' },
+      // Other tenants may pay into the shop (their credits need the owner's consent).
+      { id: 'shop', currency: 'EUR', flags: { acceptsExternalCredits: true } },
       { id: 'dollars', currency: 'USD' },
     ]);
     expect(reply.body.results.map((r: { result: string }) => r.result)).toEqual([
@@ -21,7 +22,9 @@ describe('ledger internal API', () => {
       'created',
       'created',
     ]);
-    await ledger.client.createAccounts('globex', [{ id: 'revenue', currency: 'EUR' }]);
+    await ledger.client.createAccounts('globex', [
+      { id: 'revenue', currency: 'EUR', flags: { acceptsExternalCredits: true } },
+    ]);
   });
 
   afterAll(() => ledger?.stop());
@@ -91,7 +94,12 @@ describe('ledger internal API', () => {
         { id: 'cash', currency: 'EUR' },
         { id: 'cash', currency: 'USD' },
         { id: 'wallet', currency: 'EUR' },
-        { id: 'shop', currency: 'EUR', metadata: { kind: 'merchant' } },
+        {
+          id: 'shop',
+          currency: 'EUR',
+          flags: { acceptsExternalCredits: true },
+          metadata: { kind: 'merchant' },
+        },
       ]);
       expect(reply.body.results.map((r: { result: string }) => r.result)).toEqual([
         'exists',

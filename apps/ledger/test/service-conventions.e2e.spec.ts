@@ -10,7 +10,7 @@ const SERVICE_TOKEN = 'ledger-test-token-0123456789abcdef0123';
 
 describeServiceConventions({
   app: 'ledger',
-  required: ['DATABASE_URL', 'LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
+  required: ['DATABASE_URL', 'INBOUND_API_TOKEN', 'INBOUND_SETTLEMENT_TOKEN', 'REDIS_URL'],
   invalidSecret: { name: 'DATABASE_URL', value: 'mysql://ledger:Pr1vate-Passw0rd@db.internal/ledger' },
   setup: async () => {
     const database = await createTestDatabase('ledger');
@@ -24,7 +24,8 @@ describeServiceConventions({
         DATABASE_URL: url.toString(),
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: SERVICE_TOKEN,
+        INBOUND_API_TOKEN: SERVICE_TOKEN,
+        INBOUND_SETTLEMENT_TOKEN: `${SERVICE_TOKEN}-settlement`,
       },
       dependency: proxy,
       dependencyName: 'postgres',

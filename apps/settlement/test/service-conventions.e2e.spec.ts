@@ -8,8 +8,8 @@ import {
 
 describeServiceConventions({
   app: 'settlement',
-  required: ['DATABASE_URL', 'LEDGER_SERVICE_TOKEN', 'REDIS_URL'],
-  invalidSecret: { name: 'LEDGER_SERVICE_TOKEN', value: 'Sh0rt-S3cret' },
+  required: ['DATABASE_URL', 'INBOUND_API_TOKEN', 'LEDGER_TOKEN', 'REDIS_URL'],
+  invalidSecret: { name: 'LEDGER_TOKEN', value: 'Sh0rt-S3cret' },
   setup: async () => {
     const redis = createRedisNamespace('settlement');
     const database = await createTestDatabase('settlement');
@@ -20,7 +20,8 @@ describeServiceConventions({
         DATABASE_URL: database.url,
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,
         REDIS_KEY_PREFIX: redis.prefix,
-        LEDGER_SERVICE_TOKEN: 'settlement-test-token-0123456789abcdef0123',
+        LEDGER_TOKEN: 'settlement-test-token-0123456789abcdef0123',
+        INBOUND_API_TOKEN: 'settlement-test-api-token-0123456789abcdef',
       },
       dependency: proxy,
       dependencyName: 'redis',

@@ -1,5 +1,6 @@
 import {
   type CanActivate,
+  createParamDecorator,
   type ExecutionContext,
   HttpStatus,
   Inject,
@@ -8,27 +9,37 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '@meridian/config/nest';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BearerToken } from './bearer-token';
+import { BearerCredentials, type Callers } from './bearer-token';
 import { ProblemException } from './problem-details';
 
+type RequestWithCaller = FastifyRequest & { caller?: string };
+
 /**
- * A guard that admits requests bearing the token named in the service's
- * configuration: `@UseGuards(tokenGuard((c: LedgerConfig) => c.LEDGER_SERVICE_TOKEN, 'service token'))`.
+ * A guard that admits requests bearing one of the tokens named in the
+ * service's configuration, and remembers which caller presented it:
+ *
+ *   tokenGuard((c: LedgerConfig) => ({ api: [c.INBOUND_API_TOKEN, c.INBOUND_API_TOKEN_NEXT] }), 'service token')
+ *
  * Anything else is a 401 problem with `WWW-Authenticate: Bearer`.
  */
-export function tokenGuard<C>(tokenOf: (config: C) => string, name: string): Type<CanActivate> {
+export function tokenGuard<C>(callersOf: (config: C) => Callers, name: string): Type<CanActivate> {
   @Injectable()
   class TokenGuard implements CanActivate {
-    private readonly token: BearerToken;
+    private readonly credentials: BearerCredentials;
 
     constructor(@Inject(APP_CONFIG) config: C) {
-      this.token = new BearerToken(tokenOf(config));
+      this.credentials = new BearerCredentials(callersOf(config));
     }
 
     canActivate(context: ExecutionContext): boolean {
       const http = context.switchToHttp();
-      const header = http.getRequest<FastifyRequest>().headers.authorization;
-      if (this.token.matches(header)) return true;
+      const request = http.getRequest<RequestWithCaller>();
+      const header = request.headers.authorization;
+      const caller = this.credentials.identify(header);
+      if (caller !== null) {
+        request.caller = caller;
+        return true;
+      }
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="meridian"');
       throw ProblemException.of(
         HttpStatus.UNAUTHORIZED,
@@ -40,3 +51,9 @@ export function tokenGuard<C>(tokenOf: (config: C) => string, name: string): Typ
   }
   return TokenGuard;
 }
+
+/** The caller a token guard identified (`api`, `settlement`, ...): `handler(@Caller() caller: string)`. */
+export const Caller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string =>
+    context.switchToHttp().getRequest<RequestWithCaller>().caller!,
+);

@@ -62,28 +62,53 @@ export const redisPart = {
   }).describe('Prefix of every Redis key and queue this service creates.'),
 };
 
-/** The ledger accepts this token; api and settlement present it. */
-export const ledgerAuthPart = {
-  LEDGER_SERVICE_TOKEN: secret(
-    z
-      .string({ error: 'is required' })
-      .min(32, { error: 'must be at least 32 characters' })
-      .describe('Shared service token for calls to the ledger (secret; or LEDGER_SERVICE_TOKEN_FILE).'),
-  ),
-};
+/** A service token: a random secret, long enough that guessing is hopeless. */
+export const serviceToken = () =>
+  z.string({ error: 'is required' }).min(32, { error: 'must be at least 32 characters' });
+
+/**
+ * Tokens a service accepts from one caller: the current one and, while a
+ * rotation is under way, the next one (README, "Rotating service tokens").
+ * Each caller has its own, so the callee knows who calls and what it may do.
+ */
+function inboundTokens<N extends string>(caller: N, callerName: string) {
+  const name = caller.toUpperCase() as Uppercase<N>;
+  return {
+    [`INBOUND_${name}_TOKEN`]: secret(
+      serviceToken().describe(
+        `Token the ${callerName} presents to this service (secret; or INBOUND_${name}_TOKEN_FILE).`,
+      ),
+    ),
+    [`INBOUND_${name}_TOKEN_NEXT`]: secret(
+      serviceToken()
+        .optional()
+        .describe(
+          `Also accepted from the ${callerName} while its token is rotated (secret; or INBOUND_${name}_TOKEN_NEXT_FILE).`,
+        ),
+    ),
+  } as Record<`INBOUND_${Uppercase<N>}_TOKEN`, z.ZodString> &
+    Record<`INBOUND_${Uppercase<N>}_TOKEN_NEXT`, z.ZodOptional<z.ZodString>>;
+}
+
+/** The api's calls: the ledger and the settlement service accept them. */
+export const inboundApiTokensPart = inboundTokens('api', 'api');
+/** The settlement service's calls: the ledger accepts them. */
+export const inboundSettlementTokensPart = inboundTokens('settlement', 'settlement service');
 
 /** How a service calls the ledger: where, with which token, and the resilience policies (packages/ledger-client). */
 export const ledgerClientPart = {
   LEDGER_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3001' }).describe(
     'Base URL of the ledger.',
   ),
-  ...ledgerAuthPart,
+  LEDGER_TOKEN: secret(
+    serviceToken().describe("This service's token for calls to the ledger (secret; or LEDGER_TOKEN_FILE)."),
+  ),
   LEDGER_TIMEOUT_MS: durationMs(2_000, 60_000).describe('Timeout of one call to the ledger.'),
   LEDGER_DEADLINE_MS: durationMs(5_000, 120_000).describe(
     'Overall time for a ledger call, retries included; past it the call fails (503).',
   ),
   LEDGER_RETRIES: integer({ min: 0, max: 10, default: 2 }).describe(
-    'Retries of an idempotent (GET) ledger call, with exponential backoff and full jitter.',
+    'Retries of a ledger call (a GET when unavailable or timed out, a write only when unavailable), with exponential backoff and full jitter.',
   ),
   LEDGER_BREAKER_FAILURES: integer({ min: 1, max: 1_000, default: 5 }).describe(
     'Consecutive ledger failures that open the circuit breaker.',

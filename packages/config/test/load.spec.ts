@@ -6,7 +6,8 @@ import { ConfigError, describeVariables, loadConfig, serviceConfigSchemas, type 
 const validLedgerEnv: Environment = {
   DATABASE_URL: 'postgres://ledger:hunter2-very-secret@db.internal:5432/ledger',
   REDIS_URL: 'redis://cache.internal:6379',
-  LEDGER_SERVICE_TOKEN: 'x'.repeat(40),
+  INBOUND_API_TOKEN: 'x'.repeat(40),
+  INBOUND_SETTLEMENT_TOKEN: 'y'.repeat(40),
 };
 
 function problemsOf(
@@ -36,7 +37,8 @@ describe('loadConfig', () => {
     const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: '-5' });
     expect(problems).toEqual([
       'DATABASE_URL: is required',
-      'LEDGER_SERVICE_TOKEN: is required',
+      'INBOUND_API_TOKEN: is required',
+      'INBOUND_SETTLEMENT_TOKEN: is required',
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
       'PORT: must be an integer between 0 and 65535',
       'REDIS_URL: is required',
@@ -74,10 +76,10 @@ describe('loadConfig', () => {
       writeFileSync(file, `${'t'.repeat(48)}\n`);
       const config = loadConfig('ledger', serviceConfigSchemas.ledger, {
         ...validLedgerEnv,
-        LEDGER_SERVICE_TOKEN: undefined,
-        LEDGER_SERVICE_TOKEN_FILE: file,
+        INBOUND_API_TOKEN: undefined,
+        INBOUND_API_TOKEN_FILE: file,
       });
-      expect(config.LEDGER_SERVICE_TOKEN).toBe('t'.repeat(48));
+      expect(config.INBOUND_API_TOKEN).toBe('t'.repeat(48));
     });
 
     it('reports an unreadable file by path, not by content', () => {
@@ -101,10 +103,10 @@ describe('loadConfig', () => {
       writeFileSync(file, 'short');
       const problems = problemsOf({
         ...validLedgerEnv,
-        LEDGER_SERVICE_TOKEN: undefined,
-        LEDGER_SERVICE_TOKEN_FILE: file,
+        INBOUND_API_TOKEN: undefined,
+        INBOUND_API_TOKEN_FILE: file,
       });
-      expect(problems).toEqual(['LEDGER_SERVICE_TOKEN: must be at least 32 characters']);
+      expect(problems).toEqual(['INBOUND_API_TOKEN: must be at least 32 characters']);
     });
   });
 });

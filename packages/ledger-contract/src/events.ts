@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { code, currency, identifier, parsePositiveAmount, platformOrClientIdentifier } from './wire';
 
 /**
  * The contract between the ledger (producer, through its transactional outbox)
@@ -18,20 +19,25 @@ export const LEDGER_EVENT_TYPES = [
 
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
 
-const amount = z.string().regex(/^[1-9][0-9]{0,18}$/);
+/** What arrives on the queue is checked like any input: amounts within BIGINT, ids in the ledger's formats. */
+const amount = z.string().refine((text) => typeof parsePositiveAmount(text) === 'bigint', {
+  error: 'must be a decimal amount from 1 to 2^63-1',
+});
+const tenantId = identifier;
+const id = platformOrClientIdentifier;
 
 /** The transfer an event is about, in wire form (amounts as decimal strings of minor units). */
 export const eventTransfer = z.object({
-  tenantId: z.string(),
-  id: z.string(),
+  tenantId,
+  id,
   kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
-  debitAccountId: z.string(),
-  creditTenantId: z.string(),
-  creditAccountId: z.string(),
+  debitAccountId: id,
+  creditTenantId: tenantId,
+  creditAccountId: id,
   amount,
-  currency: z.string().length(3),
-  code: z.number().int(),
-  pendingId: z.string().nullable(),
+  currency,
+  code,
+  pendingId: id.nullable(),
   createdAt: z.iso.datetime(),
 });
 
@@ -39,11 +45,11 @@ export const eventTransfer = z.object({
 export const ledgerEventJob = z.object({
   eventId: z.uuid(),
   type: z.enum(LEDGER_EVENT_TYPES),
-  tenantId: z.string(),
+  tenantId,
   occurredAt: z.iso.datetime(),
   transfer: eventTransfer,
   /** W3C trace context of the request that caused the event. */
-  traceparent: z.string().nullable(),
+  traceparent: z.string().max(256).nullable(),
 });
 
 export type LedgerEventJob = z.infer<typeof ledgerEventJob>;

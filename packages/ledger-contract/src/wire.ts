@@ -6,21 +6,45 @@ import { z } from 'zod';
  * named to the customer before any call is made). Messages say what to fix.
  */
 
-/** Largest amount or balance: PostgreSQL BIGINT, a signed 64-bit integer. */
-export const MAX_AMOUNT = 2n ** 63n - 1n;
+/** Largest value of PostgreSQL's BIGINT, a signed 64-bit integer. */
+export const MAX_INT64 = 2n ** 63n - 1n;
+
+/** Largest amount or balance: a BIGINT. */
+export const MAX_AMOUNT = MAX_INT64;
 
 /** A type error that tells "missing" apart from "wrong type". */
 export const expected = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${what}`;
 
+const identifierOf = (pattern: RegExp, rule: string) =>
+  z
+    .string({ error: expected('a string') })
+    .min(1, { error: 'must not be empty' })
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(pattern, { error: rule });
+
 /** Client-supplied identifiers: tenants, accounts, transfers. */
-export const identifier = z
-  .string({ error: expected('a string') })
-  .min(1, { error: 'must not be empty' })
-  .max(64, { error: 'must be at most 64 characters' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
-    error: 'may hold only letters, digits, ".", "_", ":" and "-", and must start with a letter or digit',
-  });
+export const identifier = identifierOf(
+  /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+  'may hold only letters, digits, ".", "_", ":" and "-", and must start with a letter or digit',
+);
+
+/**
+ * Identifiers that start with "_" belong to the platform: the accounts and
+ * transfers Meridian's own services keep inside a tenant (its settlement
+ * accounts, net settlement transfers). No client identifier can start with it,
+ * so a tenant can neither create, name nor collide with them; the ledger
+ * accepts them only from the settlement service's credential.
+ */
+export const PLATFORM_ID_PREFIX = '_';
+
+export const isPlatformId = (id: string): boolean => id.startsWith(PLATFORM_ID_PREFIX);
+
+/** An identifier a platform service may use: a client identifier, or a platform one. */
+export const platformOrClientIdentifier = identifierOf(
+  /^_?[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+  'may hold only letters, digits, ".", "_", ":" and "-", and must start with a letter, a digit or "_"',
+);
 
 const DIGITS = /^(0|[1-9][0-9]*)$/;
 
@@ -62,18 +86,35 @@ export const code = z
   .min(0, { error: 'must be at least 0' })
   .max(65_535, { error: 'must be at most 65535' });
 
+/**
+ * Text that PostgreSQL stores as it is: no NUL character (text and jsonb
+ * refuse it) and no unpaired UTF-16 surrogate (not valid Unicode, so not
+ * valid UTF-8 once encoded). Anything else, however strange, is kept.
+ */
+export const isStorableText = (text: string): boolean => text.isWellFormed() && !text.includes('\u0000');
+
+/**
+ * A string field of free text, up to `max` characters, that PostgreSQL can
+ * store. `subject` starts each message ("values must ..."), when the field is
+ * a part of something larger.
+ */
+export const storableText = (max: number, subject = '') => {
+  const must = subject === '' ? 'must' : `${subject} must`;
+  return z
+    .string({ error: expected('a string') })
+    .max(max, { error: `${must} be at most ${max} characters` })
+    .refine(isStorableText, { error: `${must} not contain NUL characters or unpaired surrogates` });
+};
+
 /** Small, flat string metadata: at most 16 entries, keys up to 64 and values up to 256 characters. */
 export const metadata = z
-  .record(
-    z
-      .string()
-      .min(1, { error: 'keys must not be empty' })
-      .max(64, { error: 'keys must be at most 64 characters' }),
-    z
-      .string({ error: 'values must be strings' })
-      .max(256, { error: 'values must be at most 256 characters' }),
-    { error: 'must be an object of string values' },
-  )
+  .record(storableText(64, 'keys').min(1, { error: 'keys must not be empty' }), storableText(256, 'values'), {
+    // A bad key is reported by the record itself, which would otherwise hide what is wrong with it.
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? 'keys must be 1 to 64 characters, without NUL characters or unpaired surrogates'
+        : 'must be an object of string values',
+  })
   .refine((value) => Object.keys(value).length <= 16, { error: 'must have at most 16 entries' });
 
 /** Longest timeout of a pending transfer: 30 days. */

@@ -85,7 +85,8 @@ async function main(): Promise<void> {
       DATABASE_POOL_MAX: '16',
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      LEDGER_SERVICE_TOKEN: TOKEN,
+      INBOUND_API_TOKEN: TOKEN,
+      INBOUND_SETTLEMENT_TOKEN: `${TOKEN}-settlement`,
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '0',
     });

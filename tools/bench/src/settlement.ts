@@ -16,7 +16,9 @@ import { Queue, Worker } from 'bullmq';
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const OBLIGATIONS = Number(process.env.OBLIGATIONS ?? 100_000);
 const CONCURRENCY = 32;
+/** The api's token (the bench calls settlement as the api does) and settlement's token for the ledger. */
 const TOKEN = `bench-${randomUUID()}`;
+const SETTLEMENT_TOKEN = `bench-settlement-${randomUUID()}`;
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'];
 
 function event(n: number) {
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
   const ledger = await startWithDatabase('ledger', 'bench_stl_ledger', {
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `${redis.prefix}:ledger`,
-    LEDGER_SERVICE_TOKEN: TOKEN,
+    INBOUND_API_TOKEN: TOKEN,
+    INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_TOKEN,
     LOG_LEVEL: 'warn',
     SHUTDOWN_DELAY_MS: '0',
   });
@@ -96,7 +99,8 @@ async function main(): Promise<void> {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
       LEDGER_URL: ledger.service.url,
-      LEDGER_SERVICE_TOKEN: TOKEN,
+      LEDGER_TOKEN: SETTLEMENT_TOKEN,
+      INBOUND_API_TOKEN: TOKEN,
       WORKER_CONCURRENCY: String(CONCURRENCY),
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
       LOG_LEVEL: 'warn',

@@ -14,7 +14,8 @@ export interface LocalStackSettings {
   redisUrl: string;
   redisKeyPrefix: string;
   ports: { api: number; ledger: number; settlement: number };
-  serviceToken: string;
+  /** A token per caller and callee (api to ledger, settlement to ledger, api to settlement). */
+  tokens: { apiToLedger: string; settlementToLedger: string; apiToSettlement: string };
   adminToken: string;
   logLevel: string;
 }
@@ -30,8 +31,12 @@ export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalS
       ledger: Number(env.MERIDIAN_LEDGER_PORT ?? 3001),
       settlement: Number(env.MERIDIAN_SETTLEMENT_PORT ?? 3002),
     },
-    // Local only: a fresh random token per run unless one is given.
-    serviceToken: env.MERIDIAN_SERVICE_TOKEN ?? `local-${randomBytes(24).toString('hex')}`,
+    // Local only: fresh random service tokens per run (the services are restarted together).
+    tokens: {
+      apiToLedger: `local-${randomBytes(24).toString('hex')}`,
+      settlementToLedger: `local-${randomBytes(24).toString('hex')}`,
+      apiToSettlement: `local-${randomBytes(24).toString('hex')}`,
+    },
     adminToken: env.MERIDIAN_ADMIN_TOKEN ?? `local-admin-${randomBytes(24).toString('hex')}`,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
@@ -52,7 +57,6 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     // No load balancer to wait for locally: stop as soon as in-flight work is done.
     SHUTDOWN_DELAY_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '10000',
-    LEDGER_SERVICE_TOKEN: settings.serviceToken,
   };
   const ledgerUrl = `http://127.0.0.1:${settings.ports.ledger}`;
   return {
@@ -62,6 +66,8 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
       DATABASE_URL: databaseUrl(settings, 'ledger'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
+      INBOUND_API_TOKEN: settings.tokens.apiToLedger,
+      INBOUND_SETTLEMENT_TOKEN: settings.tokens.settlementToLedger,
     },
     api: {
       ...common,
@@ -71,6 +77,9 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
       LEDGER_URL: ledgerUrl,
+      LEDGER_TOKEN: settings.tokens.apiToLedger,
+      SETTLEMENT_URL: `http://127.0.0.1:${settings.ports.settlement}`,
+      SETTLEMENT_TOKEN: settings.tokens.apiToSettlement,
     },
     settlement: {
       ...common,
@@ -79,6 +88,8 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
       LEDGER_URL: ledgerUrl,
+      LEDGER_TOKEN: settings.tokens.settlementToLedger,
+      INBOUND_API_TOKEN: settings.tokens.apiToSettlement,
     },
   };
 }

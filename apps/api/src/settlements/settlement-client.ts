@@ -9,7 +9,7 @@ import { InjectLogger, type Logger } from '@meridian/telemetry';
 export class SettlementClient extends ServiceClient {
   constructor(@InjectConfig() config: ApiConfig, @InjectLogger() logger: Logger) {
     super(
-      { name: 'settlement', baseUrl: config.SETTLEMENT_URL, token: config.LEDGER_SERVICE_TOKEN },
+      { name: 'settlement', baseUrl: config.SETTLEMENT_URL, token: config.SETTLEMENT_TOKEN },
       config,
       logger,
     );

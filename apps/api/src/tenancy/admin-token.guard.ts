@@ -2,4 +2,7 @@ import type { ApiConfig } from '@meridian/config';
 import { tokenGuard } from '@meridian/bootstrap';
 
 /** The operator's endpoints (/admin) need `Authorization: Bearer $ADMIN_TOKEN`. */
-export const AdminTokenGuard = tokenGuard((config: ApiConfig) => config.ADMIN_TOKEN, 'admin token');
+export const AdminTokenGuard = tokenGuard(
+  (config: ApiConfig) => ({ operator: [config.ADMIN_TOKEN, config.ADMIN_TOKEN_NEXT] }),
+  'admin token',
+);

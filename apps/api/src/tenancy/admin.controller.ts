@@ -3,17 +3,9 @@ import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { SCOPES } from './api-key';
 import { AdminTokenGuard } from './admin-token.guard';
+import { newKey, newTenant } from './tenant-requests';
 import { TenantsService } from './tenants.service';
-
-const createTenant = z.strictObject({ id: identifier, name: z.string().min(1).max(200) });
-const createKey = z.strictObject({
-  name: z.string().min(1, { error: 'must not be empty' }).max(200),
-  scopes: z
-    .array(z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }))
-    .min(1, { error: 'must hold at least one scope' }),
-});
 
 /**
  * The operator's API (ADMIN_TOKEN): tenants and their API keys. The key's
@@ -27,7 +19,7 @@ export class AdminController {
 
   @Post('tenants')
   async createTenant(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const input = parseOrThrow(createTenant, body);
+    const input = parseOrThrow(newTenant, body);
     const { created, tenant } = await this.tenants.createTenant(input.id, input.name);
     void reply.status(created ? 201 : 200);
     return tenant;
@@ -37,7 +29,7 @@ export class AdminController {
   @HttpCode(201)
   async createKey(@Param('tenantId') tenant: string, @Body() body: unknown) {
     const tenantId = parseOrThrow(identifier, tenant, 'tenantId');
-    const input = parseOrThrow(createKey, body);
+    const input = parseOrThrow(newKey, body);
     return this.tenants.createKey(tenantId, input.name, input.scopes);
   }
 

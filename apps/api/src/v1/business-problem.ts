@@ -36,6 +36,13 @@ export function problemForResult(result: string, id: string): BusinessProblem {
         'No such account',
         `${result === 'debit_account_not_found' ? 'The debit' : 'The credit'} account does not exist.`,
       );
+    case 'external_credit_refused':
+      return business(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'external-credit-refused',
+        "The other tenant's account cannot take this transfer",
+        'It does not exist, is not open to payments from other tenants, or cannot take this amount in this currency.',
+      );
     case 'currency_mismatch':
       return business(
         HttpStatus.UNPROCESSABLE_ENTITY,

@@ -24,6 +24,8 @@ export const createAccountRequest = z.strictObject({
     .strictObject({
       debitsMustNotExceedCredits: z.boolean().optional(),
       creditsMustNotExceedDebits: z.boolean().optional(),
+      /** Other tenants may pay into it (off: only this tenant's own transfers credit it). */
+      acceptsExternalCredits: z.boolean().optional(),
     })
     .optional(),
 });
@@ -66,7 +68,11 @@ export const listQuery = z.strictObject({
     .string()
     .regex(/^\d{1,4}$/, { error: 'must be a whole number from 1 to 1000' })
     .optional(),
-  cursor: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .max(64, { error: 'is not a cursor this service issued' })
+    .regex(/^[A-Za-z0-9_-]*$/, { error: 'is not a cursor this service issued' })
+    .optional(),
 });
 
 /**

@@ -9,7 +9,10 @@ import {
   type TestRedisNamespace,
 } from '@meridian/testing';
 
+/** api -> ledger, settlement -> ledger and api -> settlement: a token each. */
 export const LEDGER_TOKEN = 'api-e2e-ledger-token-0123456789abcdef0123';
+export const SETTLEMENT_LEDGER_TOKEN = 'api-e2e-settlement-ledger-token-0123456789';
+export const SETTLEMENT_TOKEN = 'api-e2e-settlement-token-0123456789abcdef01';
 export const ADMIN_TOKEN = 'api-e2e-admin-token-0123456789abcdef012345';
 
 export interface Reply<T = any> {
@@ -43,7 +46,8 @@ export class ApiStack {
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      LEDGER_SERVICE_TOKEN: LEDGER_TOKEN,
+      INBOUND_API_TOKEN: LEDGER_TOKEN,
+      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_LEDGER_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
     });
@@ -54,7 +58,8 @@ export class ApiStack {
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_URL: ledger.service.url,
-        LEDGER_SERVICE_TOKEN: LEDGER_TOKEN,
+        LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
+        INBOUND_API_TOKEN: SETTLEMENT_TOKEN,
         SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
         SHUTDOWN_DELAY_MS: '0',
         LOG_LEVEL: 'warn',
@@ -69,7 +74,8 @@ export class ApiStack {
       REDIS_URL: this.redis.url,
       REDIS_KEY_PREFIX: this.redis.prefix,
       LEDGER_URL: `http://127.0.0.1:${this.ledgerProxy.port}`,
-      LEDGER_SERVICE_TOKEN: LEDGER_TOKEN,
+      LEDGER_TOKEN,
+      SETTLEMENT_TOKEN,
       ADMIN_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',

@@ -34,6 +34,7 @@ export class TransferBatcher {
     private readonly settings: BatcherSettings,
     private readonly execute: (submissions: Submission[]) => Promise<ItemResult[][]>,
     private readonly onBatch: (size: { submissions: number; items: number }) => void = () => undefined,
+    private readonly onIsolation: (submissions: number) => void = () => undefined,
   ) {}
 
   submit(submission: Submission): Promise<ItemResult[]> {
@@ -79,14 +80,29 @@ export class TransferBatcher {
     this.#queuedItems -= items;
     this.#inFlight++;
     this.onBatch({ submissions: batch.length, items });
-    this.execute(batch.map((w) => w.submission))
-      .then(
-        (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
-        (error: unknown) => batch.forEach((w) => w.reject(error)),
-      )
-      .finally(() => {
-        this.#inFlight--;
-        this.#schedule();
-      });
+    void this.#run(batch).finally(() => {
+      this.#inFlight--;
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Runs a batch; when it fails as a whole (the database refused something
+   * that retries cannot fix), each submission runs again on its own, so the
+   * one that caused it gets the error and the others their results: one
+   * client's bad request never fails another's.
+   */
+  async #run(batch: Waiting[]): Promise<void> {
+    try {
+      const results = await this.execute(batch.map((w) => w.submission));
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      this.onIsolation(batch.length);
+      for (const waiting of batch) await this.#run([waiting]);
+    }
   }
 }

@@ -3,7 +3,7 @@ import { context, propagation } from '@opentelemetry/api';
 import type { LedgerConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ServiceMetrics } from '@meridian/telemetry';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { Command, ItemResult } from '../domain/posting';
 import { PostingService } from './posting.service';
 import { TransferBatcher } from './transfer-batcher';
@@ -23,6 +23,11 @@ export class TransferPosting {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
       registers: [metrics.registry],
     });
+    const isolated = new Counter({
+      name: 'ledger_posting_isolated_submissions_total',
+      help: 'Submissions re-run on their own after the batch they were merged into failed as a whole.',
+      registers: [metrics.registry],
+    });
     this.batcher = new TransferBatcher(
       {
         maxItems: config.LEDGER_BATCH_MAX_ITEMS,
@@ -31,6 +36,7 @@ export class TransferPosting {
       },
       (submissions) => posting.post(submissions),
       ({ items }) => batchSize.observe(items),
+      (submissions) => isolated.inc(submissions),
     );
   }
 

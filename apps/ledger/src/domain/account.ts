@@ -13,6 +13,11 @@ export interface AccountFlags {
   debitsMustNotExceedCredits: boolean;
   /** The account may never be credited beyond what it has been debited. */
   creditsMustNotExceedDebits: boolean;
+  /**
+   * Other tenants may credit it (pay into it). Off by default: a tenant
+   * receives money from others only on accounts it opened for that.
+   */
+  acceptsExternalCredits: boolean;
 }
 
 export interface Balances {

@@ -184,11 +184,7 @@ class Engine {
     const { id, amount } = command;
     const debit = this.state.accounts.get(accountKey(command.tenantId, command.debitAccountId));
     if (!debit) return { id, result: TransferResult.debitAccountNotFound };
-    const credit = this.state.accounts.get(accountKey(command.creditTenantId, command.creditAccountId));
-    if (!credit) return { id, result: TransferResult.creditAccountNotFound };
-    if (debit.currency !== command.currency || credit.currency !== command.currency) {
-      return { id, result: TransferResult.currencyMismatch };
-    }
+    if (debit.currency !== command.currency) return { id, result: TransferResult.currencyMismatch };
     // Limits count pending amounts: a reservation is as binding as a posting.
     if (
       debit.debitsMustNotExceedCredits &&
@@ -196,18 +192,19 @@ class Engine {
     ) {
       return { id, result: TransferResult.exceedsCredits };
     }
-    if (
-      credit.creditsMustNotExceedDebits &&
-      credit.creditsPending + credit.creditsPosted + amount > credit.debitsPosted
-    ) {
-      return { id, result: TransferResult.exceedsDebits };
-    }
     if (debit.debitsPending + debit.debitsPosted + amount > MAX_AMOUNT) {
       return { id, result: TransferResult.overflowsDebits };
     }
-    if (credit.creditsPending + credit.creditsPosted + amount > MAX_AMOUNT) {
-      return { id, result: TransferResult.overflowsCredits };
+    const creditAccount = this.state.accounts.get(
+      accountKey(command.creditTenantId, command.creditAccountId),
+    );
+    const creditRefusal = refusalOfCredit(creditAccount, command);
+    if (creditRefusal !== null) {
+      // Another tenant's account: one answer, whichever check failed.
+      const external = command.creditTenantId !== command.tenantId;
+      return { id, result: external ? TransferResult.externalCreditRefused : creditRefusal };
     }
+    const credit = creditAccount!;
 
     this.remember(debit, undo);
     this.remember(credit, undo);
@@ -375,6 +372,26 @@ class Engine {
       occurredAt: this.state.now,
     });
   }
+}
+
+/** Why the credit side of a new transfer cannot take it, or null when it can. */
+function refusalOfCredit(
+  credit: AccountState | undefined,
+  command: CreateTransferCommand,
+): TransferResult | null {
+  if (!credit) return TransferResult.creditAccountNotFound;
+  if (command.creditTenantId !== command.tenantId && !credit.acceptsExternalCredits)
+    return TransferResult.externalCreditRefused;
+  if (credit.currency !== command.currency) return TransferResult.currencyMismatch;
+  if (
+    credit.creditsMustNotExceedDebits &&
+    credit.creditsPending + credit.creditsPosted + command.amount > credit.debitsPosted
+  ) {
+    return TransferResult.exceedsDebits;
+  }
+  if (credit.creditsPending + credit.creditsPosted + command.amount > MAX_AMOUNT)
+    return TransferResult.overflowsCredits;
+  return null;
 }
 
 /** Same id again: identical means success (`exists`); otherwise the first field that differs. */

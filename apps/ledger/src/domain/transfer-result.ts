@@ -21,6 +21,13 @@ export const TransferResult = {
   idAlreadyFailed: 'id_already_failed',
   debitAccountNotFound: 'debit_account_not_found',
   creditAccountNotFound: 'credit_account_not_found',
+  /**
+   * A transfer to another tenant's account that cannot be made, for whatever
+   * reason concerns that account: it does not exist, does not accept credits
+   * from other tenants, holds another currency, or would pass a limit. One
+   * answer for all of them, so nothing about another tenant's account leaks.
+   */
+  externalCreditRefused: 'external_credit_refused',
   currencyMismatch: 'currency_mismatch',
   exceedsCredits: 'exceeds_credits',
   exceedsDebits: 'exceeds_debits',

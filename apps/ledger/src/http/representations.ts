@@ -1,3 +1,4 @@
+import { MAX_INT64 } from '@meridian/ledger-contract';
 import type { Account } from '../generated/prisma/client';
 import type { ItemResult } from '../domain/posting';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
@@ -17,6 +18,7 @@ export function accountJson(account: Account) {
     flags: {
       debitsMustNotExceedCredits: account.debitsMustNotExceedCredits,
       creditsMustNotExceedDebits: account.creditsMustNotExceedDebits,
+      acceptsExternalCredits: account.acceptsExternalCredits,
     },
     balances: {
       debitsPending: account.debitsPending.toString(),
@@ -75,5 +77,8 @@ export const encodeCursor = (seq: bigint): string => Buffer.from(`s${seq}`).toSt
 
 export function decodeCursor(cursor: string): bigint | null {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^s\d{1,19}$/.test(text) ? BigInt(text.slice(1)) : null;
+  if (!/^s\d{1,19}$/.test(text)) return null;
+  // Nineteen digits can still pass BIGINT; PostgreSQL would refuse the query.
+  const seq = BigInt(text.slice(1));
+  return seq <= MAX_INT64 ? seq : null;
 }

@@ -1,7 +1,9 @@
 import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
-import { ProblemException } from '@meridian/bootstrap';
+import { Caller, ProblemException } from '@meridian/bootstrap';
+import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
+import { CALLER_RULES } from '../http/caller-rules';
 import { accountJson, encodeCursor } from '../http/representations';
-import { ServiceTokenGuard } from '../http/service-token.guard';
+import { type LedgerCaller, ServiceTokenGuard } from '../http/service-token.guard';
 import { idParam, tenantParam } from '../http/tenant';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { pageOf } from './pagination';
@@ -25,20 +27,32 @@ export class AccountsQueryController {
   constructor(private readonly prisma: PrismaService) {}
 
   @Get(':accountId')
-  async get(@Param('tenantId') tenant: string, @Param('accountId') account: string) {
+  async get(
+    @Param('tenantId') tenant: string,
+    @Param('accountId') account: string,
+    @Caller() caller: LedgerCaller,
+  ) {
     const tenantId = tenantParam(tenant);
-    const id = idParam('accountId', account);
+    const id = idParam(caller, 'accountId', account);
     const found = await this.prisma.account.findUnique({ where: { tenantId_id: { tenantId, id } } });
     if (!found) throw accountNotFound(id);
     return accountJson(found);
   }
 
   @Get()
-  async list(@Param('tenantId') tenant: string, @Query() query: unknown) {
+  async list(@Param('tenantId') tenant: string, @Query() query: unknown, @Caller() caller: LedgerCaller) {
     const tenantId = tenantParam(tenant);
     const { limit, after } = pageOf(query);
     const rows = await this.prisma.account.findMany({
-      where: { tenantId, ...(after === null ? {} : { seq: { gt: after } }) },
+      where: {
+        tenantId,
+        ...(after === null ? {} : { seq: { gt: after } }),
+        // The platform's accounts inside a tenant are not the tenant's to see.
+        // (startsWith becomes LIKE, where "_" is a wildcard: hence the escape.)
+        ...(CALLER_RULES[caller].seesPlatformAccounts
+          ? {}
+          : { NOT: { id: { startsWith: `\\${PLATFORM_ID_PREFIX}` } } }),
+      },
       orderBy: { seq: 'asc' },
       take: limit + 1,
     });

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
-import { ProblemException } from '@meridian/bootstrap';
+import { Caller, ProblemException } from '@meridian/bootstrap';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
 import { encodeCursor, transferJson } from '../http/representations';
-import { ServiceTokenGuard } from '../http/service-token.guard';
+import { type LedgerCaller, ServiceTokenGuard } from '../http/service-token.guard';
 import { idParam, tenantParam } from '../http/tenant';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { toTransfer, type TransferRow } from '../infrastructure/persistence/rows';
@@ -22,9 +22,13 @@ export class TransfersQueryController {
   constructor(private readonly prisma: PrismaService) {}
 
   @Get('transfers/:transferId')
-  async get(@Param('tenantId') tenant: string, @Param('transferId') transfer: string) {
+  async get(
+    @Param('tenantId') tenant: string,
+    @Param('transferId') transfer: string,
+    @Caller() caller: LedgerCaller,
+  ) {
     const tenantId = tenantParam(tenant);
-    const id = idParam('transferId', transfer);
+    const id = idParam(caller, 'transferId', transfer);
     const [found, pending] = await Promise.all([
       this.prisma.transfer.findUnique({ where: { tenantId_id: { tenantId, id } } }),
       this.prisma.pendingTransfer.findUnique({
@@ -47,9 +51,10 @@ export class TransfersQueryController {
     @Param('tenantId') tenant: string,
     @Param('accountId') account: string,
     @Query() query: unknown,
+    @Caller() caller: LedgerCaller,
   ) {
     const tenantId = tenantParam(tenant);
-    const accountId = idParam('accountId', account);
+    const accountId = idParam(caller, 'accountId', account);
     const { limit, after } = pageOf(query);
     const exists = await this.prisma.account.count({ where: { tenantId, id: accountId } });
     if (exists === 0) throw accountNotFound(accountId);

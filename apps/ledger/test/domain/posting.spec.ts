@@ -14,6 +14,7 @@ function account(id: string, overrides: Partial<AccountState> = {}): AccountStat
     currency: 'EUR',
     debitsMustNotExceedCredits: false,
     creditsMustNotExceedDebits: false,
+    acceptsExternalCredits: false,
     debitsPending: 0n,
     debitsPosted: 0n,
     creditsPending: 0n,
@@ -235,5 +236,53 @@ describe('posting engine', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  describe('credits to another tenant', () => {
+    const payer = account('wallet');
+    const other = (id: string, overrides: Partial<AccountState> = {}) =>
+      account(id, { tenantId: 't2', ...overrides });
+    const toOther = (id: string, credit: string, amount = 10n) =>
+      transfer(id, 'wallet', credit, amount, { creditTenantId: 't2' });
+
+    it('moves money only into an account its owner opened for credits from other tenants', () => {
+      const state = stateWith([
+        account('wallet'),
+        other('closed'),
+        other('open', { acceptsExternalCredits: true }),
+      ]);
+      const [results] = post(state, [[toOther('x1', 'closed'), toOther('x2', 'open')]]).results;
+      expect(results!.map((r) => r.result)).toEqual([
+        TransferResult.externalCreditRefused,
+        TransferResult.created,
+      ]);
+      expect(state.accounts.get(accountKey('t2', 'closed'))!.creditsPosted).toBe(0n);
+      expect(state.accounts.get(accountKey('t2', 'open'))!.creditsPosted).toBe(10n);
+    });
+
+    it("answers external_credit_refused whatever is wrong with the other tenant's account, so nothing about it leaks", () => {
+      const state = stateWith([
+        payer,
+        other('usd', { acceptsExternalCredits: true, currency: 'USD' }),
+        other('capped', { acceptsExternalCredits: true, creditsMustNotExceedDebits: true }),
+        other('full', { acceptsExternalCredits: true, creditsPosted: 2n ** 63n - 5n }),
+        other('closed'),
+      ]);
+      const [results] = post(state, [
+        ['missing', 'usd', 'capped', 'full', 'closed'].map((credit, i) => toOther(`x${i}`, credit)),
+      ]).results;
+      expect(new Set(results!.map((r) => r.result))).toEqual(new Set([TransferResult.externalCreditRefused]));
+    });
+
+    it('still names what is wrong with an account of the same tenant', () => {
+      const state = stateWith([payer, account('usd', { currency: 'USD' })]);
+      const [results] = post(state, [
+        [transfer('y1', 'wallet', 'missing', 1n), transfer('y2', 'wallet', 'usd', 1n)],
+      ]).results;
+      expect(results!.map((r) => r.result)).toEqual([
+        TransferResult.creditAccountNotFound,
+        TransferResult.currencyMismatch,
+      ]);
+    });
   });
 });

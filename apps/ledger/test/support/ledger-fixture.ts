@@ -8,7 +8,10 @@ import {
   type TestRedisNamespace,
 } from '@meridian/testing';
 
-export const SERVICE_TOKEN = 'ledger-e2e-token-0123456789abcdef01234567';
+/** The token of the api, as the ledger knows it (INBOUND_API_TOKEN). */
+export const SERVICE_TOKEN = 'ledger-e2e-api-token-0123456789abcdef0123';
+/** The token of the settlement service (INBOUND_SETTLEMENT_TOKEN). */
+export const SETTLEMENT_TOKEN = 'ledger-e2e-settlement-token-0123456789abcd';
 
 export interface Reply<T = any> {
   status: number;
@@ -18,7 +21,10 @@ export interface Reply<T = any> {
 
 /** A small client of the ledger's internal API, as api and settlement use it. */
 export class LedgerClient {
-  constructor(public baseUrl: string) {}
+  constructor(
+    public baseUrl: string,
+    private readonly token = SERVICE_TOKEN,
+  ) {}
 
   async request<T = any>(
     method: string,
@@ -29,7 +35,7 @@ export class LedgerClient {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${SERVICE_TOKEN}`,
+        authorization: `Bearer ${this.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
@@ -71,7 +77,10 @@ export class LedgerClient {
 /** A real ledger process on its own throwaway database and Redis prefix. */
 export class LedgerFixture {
   service!: ServiceProcess;
+  /** Calls as the api does. */
   readonly client = new LedgerClient('');
+  /** Calls as the settlement service does (platform accounts, settlement transfers). */
+  readonly settlementClient = new LedgerClient('', SETTLEMENT_TOKEN);
 
   private constructor(
     readonly database: TestDatabase,
@@ -92,7 +101,8 @@ export class LedgerFixture {
       DATABASE_URL: this.database.url,
       REDIS_URL: this.redis.url,
       REDIS_KEY_PREFIX: this.redis.prefix,
-      LEDGER_SERVICE_TOKEN: SERVICE_TOKEN,
+      INBOUND_API_TOKEN: SERVICE_TOKEN,
+      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
       ...this.extraEnv,
@@ -103,6 +113,7 @@ export class LedgerFixture {
     this.service = await ServiceProcess.start('ledger', this.env);
     await this.service.waitUntilReady(30_000);
     this.client.baseUrl = this.service.url;
+    this.settlementClient.baseUrl = this.service.url;
   }
 
   /** SIGKILL: no shutdown sequence, no flush; whatever was not committed is gone. */

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
+import { PLATFORM_ID_PREFIX, SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
 import { LedgerClient } from '@meridian/ledger-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { net, settlementTransferId } from '../domain/netting';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { SettlementMetrics } from './settlement-metrics';
 
-/** Each tenant settles through one account per currency in the ledger. */
-export const settlementAccountId = (currency: string) => `settlement-${currency}`;
+/**
+ * Each tenant settles through one account per currency in the ledger, a
+ * platform account (its id starts with "_"), which no tenant can create,
+ * name or move money through: only this service's credential can.
+ */
+export const settlementAccountId = (currency: string) => `${PLATFORM_ID_PREFIX}settlement-${currency}`;
 
 interface ItemResult {
   id: string;
@@ -201,6 +205,8 @@ export class CutoffService {
           id: settlementAccountId(currency),
           currency,
           code: SETTLEMENT_TRANSFER_CODE,
+          // Net settlements from other tenants are credited here.
+          flags: { acceptsExternalCredits: true },
         })),
       },
     );

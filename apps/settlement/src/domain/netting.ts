@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
 
 /**
  * Netting, a pure function. Obligations between tenants in one window become:
@@ -89,6 +90,7 @@ export function settlementTransferId(
   payee: string,
   currency: string,
 ): string {
-  // Ledger ids are at most 64 characters; a digest keeps long tenant ids within that.
-  return `stl-${createHash('sha256').update(`${batchId}\u0000${payer}\u0000${payee}\u0000${currency}`).digest('hex').slice(0, 48)}`;
+  // Ledger ids are at most 64 characters; a digest keeps long tenant ids within that. The
+  // platform prefix keeps them out of every tenant's reach: none can take the id first.
+  return `${PLATFORM_ID_PREFIX}stl-${createHash('sha256').update(`${batchId}\u0000${payer}\u0000${payee}\u0000${currency}`).digest('hex').slice(0, 48)}`;
 }

@@ -4,9 +4,9 @@ import { ProblemException, tokenGuard } from '@meridian/bootstrap';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
 
-/** Internal endpoints take the services' shared token (LEDGER_SERVICE_TOKEN), like the ledger's. */
+/** Internal endpoints take the api's token (the only service that calls settlement). */
 const InternalTokenGuard = tokenGuard(
-  (config: SettlementConfig) => config.LEDGER_SERVICE_TOKEN,
+  (config: SettlementConfig) => ({ api: [config.INBOUND_API_TOKEN, config.INBOUND_API_TOKEN_NEXT] }),
   'service token',
 );
 

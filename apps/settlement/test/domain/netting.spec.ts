@@ -81,6 +81,6 @@ describe('netting (property-based)', () => {
     const id = settlementTransferId('batch-1', 'acme', 'globex', 'EUR');
     expect(id).toBe(settlementTransferId('batch-1', 'acme', 'globex', 'EUR'));
     expect(id).not.toBe(settlementTransferId('batch-1', 'globex', 'acme', 'EUR'));
-    expect(id).toMatch(/^stl-[0-9a-f]{48}$/);
+    expect(id).toMatch(/^_stl-[0-9a-f]{48}$/);
   });
 });

@@ -8,7 +8,10 @@ import {
   type TestRedisNamespace,
 } from '@meridian/testing';
 
-export const TOKEN = 'settlement-e2e-token-0123456789abcdef012345';
+/** The api's token, as both the ledger and the settlement service accept it (tests call them as the api does). */
+export const TOKEN = 'settlement-e2e-api-token-0123456789abcdef01';
+/** The settlement service's own token for the ledger. */
+export const SETTLEMENT_LEDGER_TOKEN = 'settlement-e2e-ledger-token-0123456789abcd';
 export const TENANTS = ['acme', 'globex', 'initech', 'umbrella'];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -31,7 +34,8 @@ export class SettlementStack {
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      LEDGER_SERVICE_TOKEN: TOKEN,
+      INBOUND_API_TOKEN: TOKEN,
+      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_LEDGER_TOKEN,
       LEDGER_OUTBOX_POLL_MS: '20',
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
@@ -46,7 +50,7 @@ export class SettlementStack {
     for (const tenant of TENANTS) {
       await stack.ledgerCall('POST', `/v1/tenants/${tenant}/accounts`, {
         accounts: ['EUR', 'USD'].flatMap((currency) => [
-          { id: `main-${currency}`, currency },
+          { id: `main-${currency}`, currency, flags: { acceptsExternalCredits: true } },
           { id: `other-${currency}`, currency },
         ]),
       });
@@ -59,7 +63,8 @@ export class SettlementStack {
       REDIS_URL: `redis://${this.redisProxy.host}:${this.redisProxy.port}`,
       REDIS_KEY_PREFIX: this.redis.prefix,
       LEDGER_URL: this.ledger.service.url,
-      LEDGER_SERVICE_TOKEN: TOKEN,
+      LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
+      INBOUND_API_TOKEN: TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
       // Far in the future: cut-offs in tests are triggered on demand.

@@ -91,6 +91,22 @@ Usage: include "meridian.secretEnv" (dict "root" $ "name" "DATABASE_URL" "key" "
 {{- end -}}
 
 {{/*
+A service token the app accepts from one caller: the current one from <key>
+and, while a rotation is under way, the next one from <key>-next when the
+Secret holds it (README, "Rotating service tokens").
+Usage: include "meridian.inboundTokenEnv" (dict "root" $ "name" "INBOUND_API_TOKEN" "key" "api-ledger-token")
+*/}}
+{{- define "meridian.inboundTokenEnv" -}}
+{{ include "meridian.secretEnv" . }}
+- name: {{ .name }}_NEXT
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "meridian.secretName" .root }}
+      key: {{ .key }}-next
+      optional: true
+{{- end -}}
+
+{{/*
 Spreads an app's pods over zones and nodes, and keeps two replicas off one node
 where the scheduler can.
 */}}

@@ -5,6 +5,7 @@ import {
   httpServerPart,
   ledgerClientPart,
   redisPart,
+  serviceToken,
   shutdownPart,
   telemetryPart,
 } from '../parts';
@@ -24,13 +25,20 @@ export const apiConfigSchema = withShutdownRules(
     SETTLEMENT_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3002' }).describe(
       'Base URL of the settlement service (its internal API), for /v1/settlements.',
     ),
+    SETTLEMENT_TOKEN: secret(
+      serviceToken().describe(
+        "The api's token for calls to the settlement service (secret; or SETTLEMENT_TOKEN_FILE).",
+      ),
+    ),
     ADMIN_TOKEN: secret(
-      z
-        .string({ error: 'is required' })
-        .min(32, { error: 'must be at least 32 characters' })
-        .describe(
-          'Token of the /admin endpoints that manage tenants and API keys (secret; or ADMIN_TOKEN_FILE).',
-        ),
+      serviceToken().describe(
+        'Token of the /admin endpoints that manage tenants and API keys (secret; or ADMIN_TOKEN_FILE).',
+      ),
+    ),
+    ADMIN_TOKEN_NEXT: secret(
+      serviceToken()
+        .optional()
+        .describe('Also accepted as the admin token while it is rotated (secret; or ADMIN_TOKEN_NEXT_FILE).'),
     ),
     API_KEY_CACHE_TTL_MS: durationMs(5_000, 60_000).describe(
       'How long a verified API key is trusted without asking the database; a revoked key stops working after this.',

@@ -3,7 +3,8 @@ import { durationMs, integer } from '../fields';
 import {
   databasePart,
   httpServerPart,
-  ledgerAuthPart,
+  inboundApiTokensPart,
+  inboundSettlementTokensPart,
   redisPart,
   shutdownPart,
   telemetryPart,
@@ -17,7 +18,8 @@ export const ledgerConfigSchema = withShutdownRules(
     ...telemetryPart('ledger'),
     ...databasePart,
     ...redisPart,
-    ...ledgerAuthPart,
+    ...inboundApiTokensPart,
+    ...inboundSettlementTokensPart,
     LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(
       'Most transfer commands in one posting transaction (micro-batching).',
     ),
@@ -26,6 +28,9 @@ export const ledgerConfigSchema = withShutdownRules(
     ),
     LEDGER_BATCH_CONCURRENCY: integer({ min: 1, max: 64, default: 2 }).describe(
       'Posting transactions running at once; further requests queue and merge.',
+    ),
+    LEDGER_MAX_EXTERNAL_PENDING_SECONDS: integer({ min: 1, max: 2_592_000, default: 86_400 }).describe(
+      "Longest a pending transfer to another tenant's account may reserve its credit; also the timeout when none is given.",
     ),
     LEDGER_EXPIRY_INTERVAL_MS: durationMs(1_000, 60_000).describe(
       'How often pending transfers past their timeout are expired.',

@@ -3,6 +3,7 @@ import { durationMs, integer, text } from '../fields';
 import {
   databasePart,
   httpServerPart,
+  inboundApiTokensPart,
   ledgerClientPart,
   redisPart,
   shutdownPart,
@@ -18,6 +19,7 @@ export const settlementConfigSchema = withShutdownRules(
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,
+    ...inboundApiTokensPart,
     WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 32 }).describe(
       'Ledger events one settlement process works on at once.',
     ),

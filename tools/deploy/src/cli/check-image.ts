@@ -106,7 +106,10 @@ async function checkApp(app: ServiceName): Promise<void> {
       ...requiredEnvironment(app, {
         DATABASE_URL: database.url,
         REDIS_URL: redis.url,
-        LEDGER_SERVICE_TOKEN: randomBytes(24).toString('hex'),
+        LEDGER_TOKEN: randomBytes(24).toString('hex'),
+        SETTLEMENT_TOKEN: randomBytes(24).toString('hex'),
+        INBOUND_API_TOKEN: randomBytes(24).toString('hex'),
+        INBOUND_SETTLEMENT_TOKEN: randomBytes(24).toString('hex'),
         ADMIN_TOKEN: randomBytes(24).toString('hex'),
       }),
       REDIS_KEY_PREFIX: redis.prefix,

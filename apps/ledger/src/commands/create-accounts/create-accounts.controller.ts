@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Caller } from '@meridian/bootstrap';
 import { accountJson } from '../../http/representations';
-import { ServiceTokenGuard } from '../../http/service-token.guard';
+import { type LedgerCaller, ServiceTokenGuard } from '../../http/service-token.guard';
 import { tenantParam } from '../../http/tenant';
 import { parseAccounts } from './create-accounts.request';
 import { CreateAccountsService } from './create-accounts.service';
@@ -13,9 +14,9 @@ export class CreateAccountsController {
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown) {
+  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
     const tenantId = tenantParam(tenant);
-    const results = await this.service.create(tenantId, parseAccounts(body));
+    const results = await this.service.create(tenantId, parseAccounts(caller, body));
     return {
       results: results.map(({ result, account }, index) => ({
         index,

@@ -1,39 +1,45 @@
 import { z } from 'zod';
-import { code, currency, expected, identifier, metadata, parseOrThrow } from '../../http/validation';
+import { type CallerRules, perCaller } from '../../http/caller-rules';
+import type { LedgerCaller } from '../../http/service-token.guard';
+import { currency, expected, metadata, parseOrThrow } from '../../http/validation';
 
 export const MAX_ACCOUNTS_PER_REQUEST = 1_000;
 
-const accountItem = z
-  .strictObject({
-    id: identifier,
-    currency,
-    code: code.optional(),
-    metadata: metadata.optional(),
-    flags: z
-      .strictObject({
-        debitsMustNotExceedCredits: z.boolean({ error: expected('true or false') }).optional(),
-        creditsMustNotExceedDebits: z.boolean({ error: expected('true or false') }).optional(),
-      })
-      .optional(),
-  })
-  .superRefine((item, ctx) => {
-    if (item.flags?.debitsMustNotExceedCredits && item.flags.creditsMustNotExceedDebits) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['flags'],
-        message:
-          'debitsMustNotExceedCredits and creditsMustNotExceedDebits exclude each other; set at most one',
-      });
-    }
-  });
+const flag = () => z.boolean({ error: expected('true or false') }).optional();
 
-const createAccountsRequest = z.strictObject({
-  accounts: z
-    .array(accountItem, { error: expected('an array of accounts') })
-    .min(1, { error: 'must hold at least one account' })
-    .max(MAX_ACCOUNTS_PER_REQUEST, {
-      error: `must hold at most ${MAX_ACCOUNTS_PER_REQUEST} accounts; split the batch`,
-    }),
+const createAccountsRequest = perCaller((rules: CallerRules) => {
+  const accountItem = z
+    .strictObject({
+      id: rules.ids,
+      currency,
+      code: rules.code.optional(),
+      metadata: metadata.optional(),
+      flags: z
+        .strictObject({
+          debitsMustNotExceedCredits: flag(),
+          creditsMustNotExceedDebits: flag(),
+          acceptsExternalCredits: flag(),
+        })
+        .optional(),
+    })
+    .superRefine((item, ctx) => {
+      if (item.flags?.debitsMustNotExceedCredits && item.flags.creditsMustNotExceedDebits) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flags'],
+          message:
+            'debitsMustNotExceedCredits and creditsMustNotExceedDebits exclude each other; set at most one',
+        });
+      }
+    });
+  return z.strictObject({
+    accounts: z
+      .array(accountItem, { error: expected('an array of accounts') })
+      .min(1, { error: 'must hold at least one account' })
+      .max(MAX_ACCOUNTS_PER_REQUEST, {
+        error: `must hold at most ${MAX_ACCOUNTS_PER_REQUEST} accounts; split the batch`,
+      }),
+  });
 });
 
 export interface NewAccount {
@@ -43,15 +49,17 @@ export interface NewAccount {
   metadata: Record<string, string>;
   debitsMustNotExceedCredits: boolean;
   creditsMustNotExceedDebits: boolean;
+  acceptsExternalCredits: boolean;
 }
 
-export function parseAccounts(body: unknown): NewAccount[] {
-  return parseOrThrow(createAccountsRequest, body).accounts.map((a) => ({
+export function parseAccounts(caller: LedgerCaller, body: unknown): NewAccount[] {
+  return parseOrThrow(createAccountsRequest[caller], body).accounts.map((a) => ({
     id: a.id,
     currency: a.currency,
     code: a.code ?? 0,
     metadata: a.metadata ?? {},
     debitsMustNotExceedCredits: a.flags?.debitsMustNotExceedCredits ?? false,
     creditsMustNotExceedDebits: a.flags?.creditsMustNotExceedDebits ?? false,
+    acceptsExternalCredits: a.flags?.acceptsExternalCredits ?? false,
   }));
 }

@@ -30,12 +30,13 @@ export class CreateAccountsService {
       // One statement for the batch (Prisma's createMany cannot report which rows were new).
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO accounts (tenant_id, id, currency, code, metadata, debits_must_not_exceed_credits,
-                              credits_must_not_exceed_debits)
+                              credits_must_not_exceed_debits, accepts_external_credits)
         SELECT ${tenantId}, * FROM unnest(${ids}::text[], ${accounts.map((a) => a.currency)}::text[],
                                           ${accounts.map((a) => a.code)}::int[],
                                           ${accounts.map((a) => JSON.stringify(a.metadata))}::jsonb[],
                                           ${accounts.map((a) => a.debitsMustNotExceedCredits)}::bool[],
-                                          ${accounts.map((a) => a.creditsMustNotExceedDebits)}::bool[])
+                                          ${accounts.map((a) => a.creditsMustNotExceedDebits)}::bool[],
+                                          ${accounts.map((a) => a.acceptsExternalCredits)}::bool[])
         ON CONFLICT (tenant_id, id) DO NOTHING
         RETURNING id`;
       const created = new Set(inserted.map((row) => row.id));
@@ -64,7 +65,8 @@ function compare(stored: Account, request: NewAccount): AccountResult {
   if (stored.code !== request.code) return 'exists_with_different_code';
   if (
     stored.debitsMustNotExceedCredits !== request.debitsMustNotExceedCredits ||
-    stored.creditsMustNotExceedDebits !== request.creditsMustNotExceedDebits
+    stored.creditsMustNotExceedDebits !== request.creditsMustNotExceedDebits ||
+    stored.acceptsExternalCredits !== request.acceptsExternalCredits
   ) {
     return 'exists_with_different_flags';
   }

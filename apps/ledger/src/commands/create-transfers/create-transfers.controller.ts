@@ -1,9 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ServiceTokenGuard } from '../../http/service-token.guard';
-import { itemResultJson } from '../../http/representations';
-import { tenantParam } from '../../http/tenant';
+import { Caller } from '@meridian/bootstrap';
+import type { LedgerConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../../application/transfer-posting';
-import { parseTransfers } from './create-transfers.request';
+import { itemResultJson } from '../../http/representations';
+import { type LedgerCaller, ServiceTokenGuard } from '../../http/service-token.guard';
+import { tenantParam } from '../../http/tenant';
+import { parseTransfers, type TransferLimits } from './create-transfers.request';
 
 /**
  * POST /v1/tenants/:tenantId/transfers — a batch of 1..1000 transfers, applied
@@ -14,13 +17,20 @@ import { parseTransfers } from './create-transfers.request';
 @Controller('v1/tenants/:tenantId/transfers')
 @UseGuards(ServiceTokenGuard)
 export class CreateTransfersController {
-  constructor(private readonly posting: TransferPosting) {}
+  private readonly limits: TransferLimits;
+
+  constructor(
+    private readonly posting: TransferPosting,
+    @InjectConfig() config: LedgerConfig,
+  ) {
+    this.limits = { maxExternalPendingSeconds: config.LEDGER_MAX_EXTERNAL_PENDING_SECONDS };
+  }
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown) {
+  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
     const tenantId = tenantParam(tenant);
-    const results = await this.posting.submit(parseTransfers(tenantId, body));
+    const results = await this.posting.submit(parseTransfers(tenantId, body, caller, this.limits));
     return { results: results.map(itemResultJson) };
   }
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { TransferCommand } from '../../domain/transfer';
 import { type FieldError, validationProblem } from '@meridian/bootstrap';
+import { type CallerRules, perCaller } from '../../http/caller-rules';
+import type { LedgerCaller } from '../../http/service-token.guard';
 import {
   amount,
-  code,
   currency,
   expected,
   identifier,
@@ -31,67 +32,81 @@ const flags = z
  * - post or void a pending transfer (`flags.postPending` / `flags.voidPending`):
  *   pendingId, and for a post an optional amount (default: all of it).
  */
-export const transferItem = z
-  .strictObject({
-    id: identifier,
-    debitAccountId: identifier.optional(),
-    creditAccountId: identifier.optional(),
-    creditTenantId: identifier.optional(),
-    amount: amount.optional(),
-    currency: currency.optional(),
-    code: code.optional(),
-    metadata: metadata.optional(),
-    flags,
-    pendingId: identifier.optional(),
-    timeoutSeconds: timeoutSeconds.optional(),
-  })
-  .superRefine((item, ctx) => {
-    const f = item.flags ?? {};
-    const kinds = [f.pending, f.postPending, f.voidPending].filter(Boolean).length;
-    const problem = (path: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [path], message });
-    if (kinds > 1)
-      problem('flags', 'pending, postPending and voidPending exclude each other; set at most one');
-    if (f.postPending || f.voidPending) {
-      if (item.pendingId === undefined)
-        problem('pendingId', 'is required to post or void a pending transfer');
-      for (const field of [
-        'debitAccountId',
-        'creditAccountId',
-        'creditTenantId',
-        'currency',
-        'timeoutSeconds',
-      ] as const) {
-        if (item[field] !== undefined)
-          problem(field, 'must be omitted; it is taken from the pending transfer');
+const transferItem = (rules: CallerRules) =>
+  z
+    .strictObject({
+      id: rules.ids,
+      debitAccountId: rules.ids.optional(),
+      creditAccountId: rules.ids.optional(),
+      creditTenantId: identifier.optional(),
+      amount: amount.optional(),
+      currency: currency.optional(),
+      code: rules.code.optional(),
+      metadata: metadata.optional(),
+      flags,
+      pendingId: rules.ids.optional(),
+      timeoutSeconds: timeoutSeconds.optional(),
+    })
+    .superRefine((item, ctx) => {
+      const f = item.flags ?? {};
+      const kinds = [f.pending, f.postPending, f.voidPending].filter(Boolean).length;
+      const problem = (path: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      if (kinds > 1)
+        problem('flags', 'pending, postPending and voidPending exclude each other; set at most one');
+      if (f.postPending || f.voidPending) {
+        if (item.pendingId === undefined)
+          problem('pendingId', 'is required to post or void a pending transfer');
+        for (const field of [
+          'debitAccountId',
+          'creditAccountId',
+          'creditTenantId',
+          'currency',
+          'timeoutSeconds',
+        ] as const) {
+          if (item[field] !== undefined)
+            problem(field, 'must be omitted; it is taken from the pending transfer');
+        }
+        if (f.voidPending && item.amount !== undefined)
+          problem('amount', 'must be omitted; a void releases the whole amount');
+      } else {
+        for (const field of ['debitAccountId', 'creditAccountId', 'amount', 'currency'] as const) {
+          if (item[field] === undefined) problem(field, 'is required');
+        }
+        if (item.pendingId !== undefined)
+          problem('pendingId', 'is only for postPending or voidPending transfers');
+        if (item.timeoutSeconds !== undefined && !f.pending)
+          problem('timeoutSeconds', 'is only for pending transfers');
       }
-      if (f.voidPending && item.amount !== undefined)
-        problem('amount', 'must be omitted; a void releases the whole amount');
-    } else {
-      for (const field of ['debitAccountId', 'creditAccountId', 'amount', 'currency'] as const) {
-        if (item[field] === undefined) problem(field, 'is required');
-      }
-      if (item.pendingId !== undefined)
-        problem('pendingId', 'is only for postPending or voidPending transfers');
-      if (item.timeoutSeconds !== undefined && !f.pending)
-        problem('timeoutSeconds', 'is only for pending transfers');
-    }
-  });
+    });
 
-export const createTransfersRequest = z.strictObject({
-  transfers: z
-    .array(transferItem, { error: expected('an array of transfers') })
-    .min(1, { error: 'must hold at least one transfer' })
-    .max(MAX_TRANSFERS_PER_REQUEST, {
-      error: `must hold at most ${MAX_TRANSFERS_PER_REQUEST} transfers; split the batch`,
-    }),
-});
+const createTransfersRequest = perCaller((rules) =>
+  z.strictObject({
+    transfers: z
+      .array(transferItem(rules), { error: expected('an array of transfers') })
+      .min(1, { error: 'must hold at least one transfer' })
+      .max(MAX_TRANSFERS_PER_REQUEST, {
+        error: `must hold at most ${MAX_TRANSFERS_PER_REQUEST} transfers; split the batch`,
+      }),
+  }),
+);
 
-export type TransferItem = z.output<typeof transferItem>;
+export type TransferItem = z.output<ReturnType<typeof transferItem>>;
 
-/** Parses a create-transfers body for a tenant, or throws a 400 problem naming every bad field. */
-export function parseTransfers(tenantId: string, body: unknown): TransferCommand[] {
-  const { transfers } = parseOrThrow(createTransfersRequest, body);
+/** Rules of the ledger's configuration that requests must keep. */
+export interface TransferLimits {
+  /** Longest reservation on another tenant's account (LEDGER_MAX_EXTERNAL_PENDING_SECONDS). */
+  maxExternalPendingSeconds: number;
+}
+
+/** Parses a create-transfers body of a caller for a tenant, or throws a 400 problem naming every bad field. */
+export function parseTransfers(
+  tenantId: string,
+  body: unknown,
+  caller: LedgerCaller,
+  limits: TransferLimits,
+): TransferCommand[] {
+  const { transfers } = parseOrThrow(createTransfersRequest[caller], body);
   const errors: FieldError[] = [];
   transfers.forEach((item, index) => {
     const sameTenant = (item.creditTenantId ?? tenantId) === tenantId;
@@ -101,13 +116,24 @@ export function parseTransfers(tenantId: string, body: unknown): TransferCommand
         message: 'must differ from debitAccountId',
       });
     }
+    if (!sameTenant && (item.timeoutSeconds ?? 0) > limits.maxExternalPendingSeconds) {
+      errors.push({
+        field: `transfers[${index}].timeoutSeconds`,
+        message: `must be at most ${limits.maxExternalPendingSeconds} for a transfer to another tenant`,
+      });
+    }
   });
   if (errors.length > 0) throw validationProblem(errors);
-  return transfers.map((item) => toCommand(tenantId, item));
+  return transfers.map((item) => toCommand(tenantId, item, limits));
 }
 
-/** A validated item as a command of the posting engine, in the tenant of the request. */
-export function toCommand(tenantId: string, item: TransferItem): TransferCommand {
+/**
+ * A validated item as a command of the posting engine, in the tenant of the
+ * request. A reservation on another tenant's account always ends: without a
+ * timeout it gets the longest one allowed, so no tenant can hold another's
+ * account (or its credit capacity) forever.
+ */
+function toCommand(tenantId: string, item: TransferItem, limits: TransferLimits): TransferCommand {
   const f = item.flags ?? {};
   if (f.postPending || f.voidPending) {
     return {
@@ -121,18 +147,21 @@ export function toCommand(tenantId: string, item: TransferItem): TransferCommand
       linked: f.linked ?? false,
     };
   }
+  const creditTenantId = item.creditTenantId ?? tenantId;
   return {
     kind: f.pending ? 'pending' : 'posted',
     tenantId,
     id: item.id,
     debitAccountId: item.debitAccountId!,
-    creditTenantId: item.creditTenantId ?? tenantId,
+    creditTenantId,
     creditAccountId: item.creditAccountId!,
     amount: item.amount!,
     currency: item.currency!,
     code: item.code ?? 0,
     metadata: item.metadata ?? {},
     linked: f.linked ?? false,
-    timeoutSeconds: f.pending ? (item.timeoutSeconds ?? null) : null,
+    timeoutSeconds: f.pending
+      ? (item.timeoutSeconds ?? (creditTenantId === tenantId ? null : limits.maxExternalPendingSeconds))
+      : null,
   };
 }

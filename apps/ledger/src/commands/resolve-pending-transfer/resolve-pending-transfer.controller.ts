@@ -1,18 +1,22 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Caller } from '@meridian/bootstrap';
 import { z } from 'zod';
 import { TransferPosting } from '../../application/transfer-posting';
+import { perCaller } from '../../http/caller-rules';
 import { itemResultJson } from '../../http/representations';
-import { ServiceTokenGuard } from '../../http/service-token.guard';
+import { type LedgerCaller, ServiceTokenGuard } from '../../http/service-token.guard';
 import { idParam, tenantParam } from '../../http/tenant';
-import { amount, code, identifier, metadata, parseOrThrow } from '../../http/validation';
+import { amount, metadata, parseOrThrow } from '../../http/validation';
 
-const postRequest = z.strictObject({
-  id: identifier,
-  amount: amount.optional(),
-  code: code.optional(),
-  metadata: metadata.optional(),
-});
-const voidRequest = z.strictObject({ id: identifier, code: code.optional(), metadata: metadata.optional() });
+const resolveRequests = perCaller((rules) => ({
+  post: z.strictObject({
+    id: rules.ids,
+    amount: amount.optional(),
+    code: rules.code.optional(),
+    metadata: metadata.optional(),
+  }),
+  void: z.strictObject({ id: rules.ids, code: rules.code.optional(), metadata: metadata.optional() }),
+}));
 
 /**
  * POST /v1/tenants/:tenantId/transfers/:pendingId/post and /void — resolve a
@@ -27,22 +31,36 @@ export class ResolvePendingTransferController {
 
   @Post('post')
   @HttpCode(200)
-  post(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
-    const request = parseOrThrow(postRequest, body);
-    return this.resolve('post_pending', tenant, pending, { ...request, amount: request.amount ?? null });
+  post(
+    @Param('tenantId') tenant: string,
+    @Param('pendingId') pending: string,
+    @Body() body: unknown,
+    @Caller() caller: LedgerCaller,
+  ) {
+    const request = parseOrThrow(resolveRequests[caller].post, body);
+    return this.resolve('post_pending', caller, tenant, pending, {
+      ...request,
+      amount: request.amount ?? null,
+    });
   }
 
   @Post('void')
   @HttpCode(200)
-  void(@Param('tenantId') tenant: string, @Param('pendingId') pending: string, @Body() body: unknown) {
-    return this.resolve('void_pending', tenant, pending, {
-      ...parseOrThrow(voidRequest, body),
+  void(
+    @Param('tenantId') tenant: string,
+    @Param('pendingId') pending: string,
+    @Body() body: unknown,
+    @Caller() caller: LedgerCaller,
+  ) {
+    return this.resolve('void_pending', caller, tenant, pending, {
+      ...parseOrThrow(resolveRequests[caller].void, body),
       amount: null,
     });
   }
 
   private async resolve(
     kind: 'post_pending' | 'void_pending',
+    caller: LedgerCaller,
     tenant: string,
     pending: string,
     request: { id: string; amount: bigint | null; code?: number; metadata?: Record<string, string> },
@@ -52,7 +70,7 @@ export class ResolvePendingTransferController {
         kind,
         tenantId: tenantParam(tenant),
         id: request.id,
-        pendingId: idParam('pendingId', pending),
+        pendingId: idParam(caller, 'pendingId', pending),
         amount: request.amount,
         code: request.code ?? null,
         metadata: request.metadata ?? {},

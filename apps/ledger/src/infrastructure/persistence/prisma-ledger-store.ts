@@ -83,7 +83,7 @@ class PrismaPostingTransaction implements PostingTransaction {
     // Only what the engine needs: every column read is decoded per row.
     const accounts = await this.tx.$queryRaw<(LockedAccountRow & { now: Date })[]>`
       SELECT tenant_id, id, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
-             debits_pending, debits_posted, credits_pending, credits_posted, now() AS now
+             accepts_external_credits, debits_pending, debits_posted, credits_pending, credits_posted, now() AS now
         FROM accounts
        WHERE (tenant_id, id) IN (SELECT t, i FROM jsonb_to_recordset(${accountKeyRows}::jsonb) AS k(t text, i text))
        ORDER BY tenant_id, id

@@ -16,6 +16,7 @@ export interface AccountRow {
   metadata: Metadata;
   debits_must_not_exceed_credits: boolean;
   credits_must_not_exceed_debits: boolean;
+  accepts_external_credits: boolean;
   debits_pending: bigint;
   debits_posted: bigint;
   credits_pending: bigint;
@@ -60,6 +61,7 @@ export type LockedAccountRow = Pick<
   | 'currency'
   | 'debits_must_not_exceed_credits'
   | 'credits_must_not_exceed_debits'
+  | 'accepts_external_credits'
   | 'debits_pending'
   | 'debits_posted'
   | 'credits_pending'
@@ -72,6 +74,7 @@ export const toAccountState = (row: LockedAccountRow): AccountState => ({
   currency: row.currency,
   debitsMustNotExceedCredits: row.debits_must_not_exceed_credits,
   creditsMustNotExceedDebits: row.credits_must_not_exceed_debits,
+  acceptsExternalCredits: row.accepts_external_credits,
   debitsPending: row.debits_pending,
   debitsPosted: row.debits_posted,
   creditsPending: row.credits_pending,
