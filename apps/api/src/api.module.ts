@@ -10,14 +10,17 @@ import { PersistenceModule } from './infrastructure/persistence/persistence.modu
 import { LedgerClient } from '@meridian/ledger-client';
 import { DocsController } from './openapi/docs.controller';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { TenantConcurrencyGuard } from './rate-limit/tenant-concurrency.guard';
 import { SettlementClient } from './settlements/settlement-client';
 import { SettlementsController } from './settlements/settlements.controller';
 import { AdminController } from './tenancy/admin.controller';
 import { AdminTokenGuard } from './tenancy/admin-token.guard';
 import { ApiKeyGuard } from './tenancy/api-key.guard';
 import { ApiKeyStore } from './tenancy/api-key.store';
+import { AuthFailureLimiter } from './tenancy/auth-failure.limiter';
 import { TenantsService } from './tenancy/tenants.service';
 import { AccountsController } from './v1/accounts.controller';
+import { TransferResultsCompactor } from './v1/transfer-results.compactor';
 import { AccountTransfersController, TransfersController } from './v1/transfers.controller';
 
 /**
@@ -57,8 +60,11 @@ import { AccountTransfersController, TransfersController } from './v1/transfers.
     ApiKeyGuard,
     AdminTokenGuard,
     RateLimitGuard,
+    TenantConcurrencyGuard,
+    AuthFailureLimiter,
     TenantsService,
     IdempotencyStore,
+    TransferResultsCompactor,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

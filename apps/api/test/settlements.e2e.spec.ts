@@ -1,6 +1,5 @@
-import { ApiStack, request, SETTLEMENT_TOKEN, type TenantClient } from './support/api-fixture';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { ApiStack, type TenantClient } from './support/api-fixture';
+import { SettlementDriver } from './support/settlement-driver';
 
 describe('GET /v1/settlements', () => {
   let stack: ApiStack;
@@ -33,23 +32,9 @@ describe('GET /v1/settlements', () => {
     });
     expect(pay.status).toBe(201);
     // Settlement records the obligation from the ledger's event, then a cut-off settles it.
-    const settlementUrl = stack.settlement!.service.url;
-    const auth = { authorization: `Bearer ${SETTLEMENT_TOKEN}` };
-    const deadline = Date.now() + 20_000;
-    while (
-      (await request(settlementUrl, 'GET', '/internal/batches', undefined, auth)).body.open.obligationCount <
-        1 &&
-      Date.now() < deadline
-    ) {
-      await sleep(100);
-    }
-    const { body: trigger } = await request(settlementUrl, 'POST', '/internal/cutoffs', undefined, auth);
-    let state = '';
-    while (state !== 'completed' && Date.now() < deadline) {
-      state = (await request(settlementUrl, 'GET', `/internal/cutoffs/${trigger.jobId}`, undefined, auth))
-        .body.state;
-      await sleep(100);
-    }
+    const settlement = new SettlementDriver(stack);
+    await settlement.waitForObligations(1);
+    await settlement.cutoff();
 
     const list = await acme.get('/v1/settlements');
     expect(list.status).toBe(200);

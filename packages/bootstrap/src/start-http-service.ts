@@ -26,6 +26,8 @@ export interface HttpServiceConfig {
   SHUTDOWN_TIMEOUT_MS: number;
   LOG_LEVEL: string;
   OTEL_SERVICE_NAME: string;
+  /** Proxies whose X-Forwarded-For names the client (request.ip); absent or 0: the TCP peer. */
+  TRUST_PROXY_HOPS?: number;
 }
 
 export interface HttpServiceOptions<C extends HttpServiceConfig> {
@@ -79,6 +81,8 @@ export async function startHttpService<C extends HttpServiceConfig>(
     // hold a connection (and a shutdown) open forever.
     requestTimeout: Math.max(config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DELAY_MS, 1_000),
     logger: false,
+    // Trust the nearest TRUST_PROXY_HOPS addresses of X-Forwarded-For (Fastify's numeric form).
+    trustProxy: (_address: string, hop: number) => hop < (config.TRUST_PROXY_HOPS ?? 0),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),

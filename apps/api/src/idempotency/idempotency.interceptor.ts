@@ -6,20 +6,45 @@ import {
   Injectable,
   type NestInterceptor,
   SetMetadata,
+  type Type,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { ProblemException } from '@meridian/bootstrap';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import stringify from 'safe-stable-stringify';
 import { principalOf } from '../tenancy/api-key.guard';
+import type { Principal } from '../tenancy/api-key.store';
 import { BusinessProblem } from '../v1/business-problem';
-import { IdempotencyStore } from './idempotency.store';
+import { type CompactedResponse, IdempotencyStore, type StoredResponse } from './idempotency.store';
 
 const IDEMPOTENT = 'meridian:idempotent';
 
+/**
+ * How a route whose responses can outgrow IDEMPOTENCY_MAX_RECORD_BYTES keeps
+ * them: `compact` keeps what identifies the response (e.g. results without
+ * the transfers they name), and `rebuild` gets the rest back from the system
+ * of record, where it cannot have changed (transfers are immutable).
+ */
+export interface ResponseCompactor {
+  compact(body: unknown): unknown;
+  rebuild(compact: unknown, principal: Principal): Promise<unknown>;
+}
+
+export interface IdempotentOptions {
+  /** For routes whose responses can exceed the record size cap (batches). */
+  compactor?: Type<ResponseCompactor>;
+}
+
 /** Marks a POST that creates or moves money: it needs an Idempotency-Key. */
-export const Idempotent = () => SetMetadata(IDEMPOTENT, true);
+export const Idempotent = (options: IdempotentOptions = {}) => SetMetadata(IDEMPOTENT, options);
+
+/** Digest of a response body, independent of key order. */
+const digestOf = (body: unknown): string =>
+  createHash('sha256')
+    .update(stringify(body ?? null))
+    .digest('hex');
 
 /** The header as the draft defines it (a string); we accept 1..255 visible ASCII characters. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -39,24 +64,38 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  *   same key, same request, done     original status and body, Idempotent-Replayed: true
  *   same key, different request      422 idempotency-key-reused
  *   same key while the first runs    409 idempotency-key-in-flight, Retry-After
+ *   tenant's record budget spent     429 idempotency-budget-exhausted, Retry-After
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger: Logger;
+
   constructor(
     private readonly store: IdempotencyStore,
     private readonly reflector: Reflector,
-  ) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT, context.getHandler())) return next.handle();
-    return from(this.run(context, next));
+    private readonly modules: ModuleRef,
+    @InjectLogger() logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'idempotency' });
   }
 
-  private async run(context: ExecutionContext, next: CallHandler): Promise<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, context.getHandler());
+    if (!options) return next.handle();
+    return from(this.run(context, next, options));
+  }
+
+  private async run(
+    context: ExecutionContext,
+    next: CallHandler,
+    options: IdempotentOptions,
+  ): Promise<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const tenantId = principalOf(request)!.tenantId;
+    const principal = principalOf(request)!;
+    const tenantId = principal.tenantId;
+    const compactor = options.compactor ? this.modules.get(options.compactor, { strict: false }) : undefined;
     const key = idempotencyKeyOf(request);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url.split('?')[0]}\n${stringify(request.body ?? null)}`)
@@ -64,10 +103,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const claim = await this.store.claim(tenantId, key, fingerprint);
     if (claim.kind === 'replay') {
+      const body = await this.replayedBody(claim.response, compactor, principal);
       void reply.status(claim.response.status);
       for (const [name, value] of Object.entries(claim.response.headers)) void reply.header(name, value);
       void reply.header('idempotent-replayed', 'true');
-      return claim.response.body;
+      return body;
+    }
+    if (claim.kind === 'over_budget') {
+      throw ProblemException.of(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'idempotency-budget-exhausted',
+        "The tenant's Idempotency-Key storage is full",
+        `New keys are refused until older records expire (retention ${this.retentionHours()} h); retry after Retry-After.`,
+        { retryAfterSeconds: claim.retryAfterSeconds },
+      );
     }
     if (claim.kind === 'mismatch') {
       throw ProblemException.of(
@@ -89,11 +138,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     try {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(tenantId, key, claim.claim, fingerprint, {
-        status: reply.statusCode,
-        headers: replayedHeaders(reply),
-        body,
-      });
+      const response = { status: reply.statusCode, headers: replayedHeaders(reply), body };
+      if (!this.store.exceedsRecordLimit(response)) {
+        await this.store.complete(tenantId, key, claim.claim, fingerprint, response);
+      } else if (compactor) {
+        await this.store.complete(tenantId, key, claim.claim, fingerprint, {
+          status: response.status,
+          headers: response.headers,
+          compact: compactor.compact(body),
+          digest: digestOf(body),
+        });
+      } else {
+        // Cannot happen for today's routes (their bodies are bounded well below the cap). Not
+        // stored: a retry runs again, and the ledger's ids keep it from moving money twice.
+        this.logger.error(
+          { route: request.routeOptions.url },
+          'response over the record cap and no compactor',
+        );
+        await this.store.release(tenantId, key, claim.claim);
+      }
       return body;
     } catch (error) {
       if (error instanceof BusinessProblem) {
@@ -107,6 +170,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       throw error;
     }
+  }
+
+  /** A stored body as it was, rebuilt when it was stored compacted. */
+  private async replayedBody(
+    response: StoredResponse | CompactedResponse,
+    compactor: ResponseCompactor | undefined,
+    principal: Principal,
+  ): Promise<unknown> {
+    if ('body' in response) return response.body;
+    if (!compactor) throw new Error('a compacted record for a route without a compactor');
+    const body = await compactor.rebuild(response.compact, principal);
+    if (digestOf(body) !== response.digest) throw new Error('rebuilt response differs from the one stored');
+    return body;
+  }
+
+  private retentionHours(): number {
+    return Math.round(this.store.retentionSeconds / 3600);
   }
 }
 

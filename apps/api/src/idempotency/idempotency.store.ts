@@ -12,30 +12,86 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/**
+ * A response too large to keep whole, kept as what rebuilds it (see
+ * ResponseCompactor) and the digest of the whole, which the rebuilt one must match.
+ */
+export interface CompactedResponse {
+  status: number;
+  headers: Record<string, string>;
+  compact: unknown;
+  digest: string;
+}
+
 type Record_ =
   | { state: 'in_flight'; fingerprint: string; claim: string }
-  | ({ state: 'done'; fingerprint: string } & StoredResponse);
+  | ({ state: 'done'; fingerprint: string } & (StoredResponse | CompactedResponse));
 
 export type Claim =
   | { kind: 'acquired'; claim: string }
-  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'replay'; response: StoredResponse | CompactedResponse }
   | { kind: 'mismatch' }
-  | { kind: 'in_flight' };
+  | { kind: 'in_flight' }
+  | { kind: 'over_budget'; retryAfterSeconds: number };
 
-/** Writes `value` only while the record still holds our claim (a lock that timed out may have passed on). */
-const REPLACE_IF_CLAIMED = `
+/**
+ * Takes the key unless a record holds it (then returns that record), after
+ * forgetting the tenant's records that have expired; refuses when the
+ * tenant's stored bytes are at its budget.
+ * KEYS: record, tenant's usage (sorted set: "<record>:<bytes>:<claim>" by expiry), tenant's byte count.
+ * ARGV: in-flight record, lock ms, now ms, budget bytes.
+ */
+const CLAIM = `
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+if #expired > 0 then
+  local freed = 0
+  for _, member in ipairs(expired) do freed = freed + tonumber(string.match(member, ':(%d+):[^:]*$')) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+  redis.call('DECRBY', KEYS[3], freed)
+end
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[4]) then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return {'over_budget', oldest[2] or ARGV[3]}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 'OK'`;
+
+/**
+ * Writes the finished record only while it still holds our claim (a lock
+ * that timed out may have passed on), and counts its bytes against the
+ * tenant's budget until it expires. An empty value releases the claim.
+ * KEYS: record, usage, byte count. ARGV: claim, value, ttl seconds, now ms, record digest.
+ */
+const COMPLETE = `
 local current = redis.call('GET', KEYS[1])
 if not current or cjson.decode(current).claim ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+local bytes = string.len(ARGV[2])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + tonumber(ARGV[3]) * 1000, ARGV[5] .. ':' .. bytes .. ':' .. ARGV[1])
+redis.call('INCRBY', KEYS[3], bytes)
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1`;
 
 /**
  * Idempotency-Key records in Redis, per tenant, following the IETF
- * Idempotency-Key draft. A record is first an in-flight lock (SET NX with a
+ * Idempotency-Key draft. A record is first an in-flight lock (with a
  * timeout), then the stored response, kept for IDEMPOTENCY_RETENTION_SECONDS
  * (at least 24 h) and then forgotten by Redis itself: past retention, the same
  * key counts as new. The fingerprint (method, path, canonical body) tells a
  * retry from a different request that reuses the key.
+ *
+ * Budgets keep one tenant from filling the Redis others depend on: a record
+ * larger than IDEMPOTENCY_MAX_RECORD_BYTES is stored compacted (the caller
+ * rebuilds it on replay), and a tenant whose records add up to
+ * IDEMPOTENCY_TENANT_BUDGET_BYTES gets `over_budget` for new keys until its
+ * oldest records expire.
  */
 @Injectable()
 export class IdempotencyStore {
@@ -44,36 +100,55 @@ export class IdempotencyStore {
     @InjectConfig() private readonly config: ApiConfig,
   ) {}
 
-  /** The Redis key of a tenant's Idempotency-Key (hashed: keys are client-chosen text). */
-  recordKey(tenantId: string, key: string): string {
+  /** The Redis keys of a tenant's Idempotency-Key (hashed: keys are client-chosen text). */
+  private keysOf(tenantId: string, key: string) {
     const digest = createHash('sha256').update(key).digest('hex');
-    return `${this.config.REDIS_KEY_PREFIX}:idempotency:${tenantId}:${digest}`;
+    const prefix = this.config.REDIS_KEY_PREFIX;
+    return {
+      digest,
+      keys: [
+        `${prefix}:idempotency:${tenantId}:${digest}`,
+        `${prefix}:idempotency-usage:${tenantId}`,
+        `${prefix}:idempotency-bytes:${tenantId}`,
+      ],
+    };
+  }
+
+  get retentionSeconds(): number {
+    return this.config.IDEMPOTENCY_RETENTION_SECONDS;
+  }
+
+  /** Whether a response is too large to store whole. */
+  exceedsRecordLimit(response: StoredResponse): boolean {
+    return Buffer.byteLength(JSON.stringify(response)) > this.config.IDEMPOTENCY_MAX_RECORD_BYTES;
   }
 
   async claim(tenantId: string, key: string, fingerprint: string): Promise<Claim> {
-    const redisKey = this.recordKey(tenantId, key);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const claim = randomUUID();
-      const record: Record_ = { state: 'in_flight', fingerprint, claim };
-      const set = await this.redis.set(
-        redisKey,
-        JSON.stringify(record),
-        'PX',
-        this.config.IDEMPOTENCY_LOCK_TIMEOUT_MS,
-        'NX',
-      );
-      if (set === 'OK') return { kind: 'acquired', claim };
-      const raw = await this.redis.get(redisKey);
-      if (raw === null) continue; // expired between the two calls: try again
-      const existing = JSON.parse(raw) as Record_;
-      if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (existing.state === 'in_flight') return { kind: 'in_flight' };
+    const { keys } = this.keysOf(tenantId, key);
+    const claim = randomUUID();
+    const record: Record_ = { state: 'in_flight', fingerprint, claim };
+    const now = Date.now();
+    const answer = (await this.redis.eval(
+      CLAIM,
+      keys.length,
+      ...keys,
+      JSON.stringify(record),
+      String(this.config.IDEMPOTENCY_LOCK_TIMEOUT_MS),
+      String(now),
+      String(this.config.IDEMPOTENCY_TENANT_BUDGET_BYTES),
+    )) as string | [string, string];
+    if (answer === 'OK') return { kind: 'acquired', claim };
+    if (Array.isArray(answer)) {
       return {
-        kind: 'replay',
-        response: { status: existing.status, headers: existing.headers, body: existing.body },
+        kind: 'over_budget',
+        retryAfterSeconds: Math.max(1, Math.ceil((Number(answer[1]) - now) / 1000)),
       };
     }
-    return { kind: 'in_flight' };
+    const existing = JSON.parse(answer) as Record_;
+    if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
+    if (existing.state === 'in_flight') return { kind: 'in_flight' };
+    const { state: _state, fingerprint: _fingerprint, ...response } = existing;
+    return { kind: 'replay', response };
   }
 
   async complete(
@@ -81,21 +156,28 @@ export class IdempotencyStore {
     key: string,
     claim: string,
     fingerprint: string,
-    response: StoredResponse,
-  ) {
+    response: StoredResponse | CompactedResponse,
+  ): Promise<void> {
     const record: Record_ = { state: 'done', fingerprint, ...response };
-    await this.redis.eval(
-      REPLACE_IF_CLAIMED,
-      1,
-      this.recordKey(tenantId, key),
-      claim,
-      JSON.stringify(record),
-      String(this.config.IDEMPOTENCY_RETENTION_SECONDS),
-    );
+    await this.write(tenantId, key, claim, JSON.stringify(record));
   }
 
   /** Forgets an in-flight claim (the request failed in a way a retry should redo). */
   async release(tenantId: string, key: string, claim: string): Promise<void> {
-    await this.redis.eval(REPLACE_IF_CLAIMED, 1, this.recordKey(tenantId, key), claim, '', '0');
+    await this.write(tenantId, key, claim, '');
+  }
+
+  private async write(tenantId: string, key: string, claim: string, value: string): Promise<void> {
+    const { keys, digest } = this.keysOf(tenantId, key);
+    await this.redis.eval(
+      COMPLETE,
+      keys.length,
+      ...keys,
+      claim,
+      value,
+      String(this.config.IDEMPOTENCY_RETENTION_SECONDS),
+      String(Date.now()),
+      digest,
+    );
   }
 }

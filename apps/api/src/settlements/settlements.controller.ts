@@ -1,8 +1,8 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { parseOrThrow } from '@meridian/bootstrap';
 import { z } from 'zod';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
 import { okBody } from '../v1/ledger-replies';
 import { SettlementClient } from './settlement-client';
@@ -15,7 +15,7 @@ const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a sett
  * receives. Other tenants' positions are never shown.
  */
 @Controller('v1/settlements')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@TenantRoute()
 export class SettlementsController {
   constructor(private readonly settlement: SettlementClient) {}
 

@@ -11,6 +11,7 @@ import { ProblemException } from '@meridian/bootstrap';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Scope } from './api-key';
 import { ApiKeyStore, type Principal } from './api-key.store';
+import { AuthFailureLimiter } from './auth-failure.limiter';
 
 const SCOPE = 'meridian:scope';
 
@@ -28,11 +29,16 @@ export const CurrentPrincipal = createParamDecorator(
 export const principalOf = (request: FastifyRequest): Principal | undefined =>
   (request as AuthenticatedRequest).principal;
 
-/** `Authorization: Bearer mk_...`: finds the tenant, and checks the route's scope. */
+/**
+ * `Authorization: Bearer mk_...`: finds the tenant, and checks the route's
+ * scope. A client address that keeps failing is refused (429) before its
+ * next unknown key reaches the database (AuthFailureLimiter).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly keys: ApiKeyStore,
+    private readonly failures: AuthFailureLimiter,
     private readonly reflector: Reflector,
   ) {}
 
@@ -41,8 +47,9 @@ export class ApiKeyGuard implements CanActivate {
     const request = http.getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? /^Bearer ([\x21-\x7e]+)$/.exec(header)?.[1] : undefined;
-    const principal = token ? await this.keys.verify(token) : null;
+    const principal = (token && this.keys.cached(token)) || (await this.verifyUncached(request.ip, token));
     if (!principal) {
+      await this.failures.recordFailure(request.ip);
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="meridian"');
       throw ProblemException.of(
         HttpStatus.UNAUTHORIZED,
@@ -64,5 +71,19 @@ export class ApiKeyGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
+  }
+
+  private async verifyUncached(address: string, token: string | undefined): Promise<Principal | null> {
+    const retryAfterSeconds = await this.failures.blockedFor(address);
+    if (retryAfterSeconds > 0) {
+      throw ProblemException.of(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'authentication-rate-limited',
+        'Too many failed authentications',
+        `This client address failed to authenticate too often; retry after ${retryAfterSeconds} s with a valid API key.`,
+        { retryAfterSeconds },
+      );
+    }
+    return token ? this.keys.verify(token) : null;
   }
 }

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { parseOrThrow, problemType } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
 import { BusinessProblem } from './business-problem';
 import { okBody } from './ledger-replies';
@@ -17,7 +17,7 @@ interface AccountResult {
 
 /** Accounts of the caller's tenant: create, get, list. */
 @Controller('v1/accounts')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@TenantRoute()
 export class AccountsController {
   constructor(private readonly ledger: LedgerClient) {}
 

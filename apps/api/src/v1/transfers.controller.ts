@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
+import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
 import { problemForResult } from './business-problem';
 import { okBody } from './ledger-replies';
+import { TransferResultsCompactor } from './transfer-results.compactor';
 import {
   batchTransfersRequest,
   createTransferRequest,
@@ -48,7 +49,7 @@ function toLedgerTransfer(input: TransferInput, id: string) {
  * the same id and fields), or a problem naming the business reason.
  */
 @Controller('v1/transfers')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@TenantRoute()
 export class TransfersController {
   constructor(private readonly ledger: LedgerClient) {}
 
@@ -68,7 +69,7 @@ export class TransfersController {
 
   @Post('batch')
   @RequireScope('write')
-  @Idempotent()
+  @Idempotent({ compactor: TransferResultsCompactor })
   @HttpCode(200)
   async batch(
     @CurrentPrincipal() principal: Principal,
@@ -163,7 +164,7 @@ export class TransfersController {
 
 /** GET /v1/accounts/:id/transfers: an account's transfers, newest first. */
 @Controller('v1/accounts/:id/transfers')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@TenantRoute()
 export class AccountTransfersController {
   constructor(private readonly ledger: LedgerClient) {}
 

@@ -1,9 +1,12 @@
-import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
 import { Caller, ProblemException } from '@meridian/bootstrap';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
 import { encodeCursor, transferJson } from '../http/representations';
 import { type LedgerCaller, ServiceTokenGuard } from '../http/service-token.guard';
+import { perCaller } from '../http/caller-rules';
 import { idParam, tenantParam } from '../http/tenant';
+import { expected, parseOrThrow } from '../http/validation';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { toTransfer, type TransferRow } from '../infrastructure/persistence/rows';
 import { accountNotFound } from './accounts.controller';
@@ -12,10 +15,22 @@ import { pageOf } from './pagination';
 /**
  * GET /v1/tenants/:tenantId/transfers/:transferId — one transfer (with the
  * state of a pending one).
+ * POST /v1/tenants/:tenantId/transfers/lookup — up to 1000 transfers by id, in
+ * the order asked, null for an id the tenant does not have (TigerBeetle's
+ * lookup_transfers); a read, so safe to repeat.
  * GET /v1/tenants/:tenantId/accounts/:accountId/transfers?limit=&cursor= — the
  * transfers that debit or credit an account, newest first; incoming transfers
  * from other tenants included, since they credit this tenant's account.
  */
+const lookupRequest = perCaller((rules) =>
+  z.strictObject({
+    ids: z
+      .array(rules.ids, { error: expected('an array of transfer ids') })
+      .min(1, { error: 'must hold at least one id' })
+      .max(1_000, { error: 'must hold at most 1000 ids' }),
+  }),
+);
+
 @Controller('v1/tenants/:tenantId')
 @UseGuards(ServiceTokenGuard)
 export class TransfersQueryController {
@@ -44,6 +59,16 @@ export class TransfersQueryController {
       );
     }
     return transferJson(found as Transfer, pending as PendingTransferState | null);
+  }
+
+  @Post('transfers/lookup')
+  @HttpCode(200)
+  async lookup(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
+    const tenantId = tenantParam(tenant);
+    const { ids } = parseOrThrow(lookupRequest[caller], body);
+    const found = await this.prisma.transfer.findMany({ where: { tenantId, id: { in: ids } } });
+    const byId = new Map(found.map((t) => [t.id, t as Transfer]));
+    return { data: ids.map((id) => (byId.has(id) ? transferJson(byId.get(id)!) : null)) };
   }
 
   @Get('accounts/:accountId/transfers')

@@ -53,6 +53,28 @@ export const apiConfigSchema = withShutdownRules(
     IDEMPOTENCY_LOCK_TIMEOUT_MS: durationMs(30_000, 600_000).describe(
       'How long a request holds its Idempotency-Key while in flight before another may take it over.',
     ),
+    IDEMPOTENCY_MAX_RECORD_BYTES: integer({ min: 65_536, max: 16 * 1_048_576, default: 65_536 }).describe(
+      'Largest Idempotency-Key record stored whole; larger responses (big batches) are stored as their results and rebuilt from the ledger on replay.',
+    ),
+    IDEMPOTENCY_TENANT_BUDGET_BYTES: integer({
+      min: 1_048_576,
+      max: 64 * 1_073_741_824,
+      default: 256 * 1_048_576,
+    }).describe(
+      "Idempotency-Key storage one tenant may hold in Redis; once spent, its new keyed requests get 429 until old records expire. Size Redis's maxmemory for tenants x budget.",
+    ),
+    TENANT_MAX_IN_FLIGHT: integer({ min: 1, max: 10_000, default: 16 }).describe(
+      'Requests of one tenant this replica works on at once; more get 429, so no tenant can take every ledger call slot.',
+    ),
+    AUTH_FAILURE_LIMIT: integer({ min: 1, max: 100_000, default: 20 }).describe(
+      'Failed authentications one client address may make per AUTH_FAILURE_WINDOW_SECONDS before its unknown keys get 429.',
+    ),
+    AUTH_FAILURE_WINDOW_SECONDS: integer({ min: 1, max: 86_400, default: 60 }).describe(
+      'The window of AUTH_FAILURE_LIMIT.',
+    ),
+    TRUST_PROXY_HOPS: integer({ min: 0, max: 10, default: 0 }).describe(
+      'Proxies in front of the api (load balancer, ingress) whose X-Forwarded-For names the client; 0: the TCP peer is the client.',
+    ),
     RATE_LIMIT_REQUESTS: integer({ min: 1, max: 1_000_000, default: 100 }).describe(
       'Requests a tenant may make per RATE_LIMIT_WINDOW_SECONDS.',
     ),
