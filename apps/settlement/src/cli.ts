@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     DATABASE_POOL_MAX: 2,
   };
   const waitSeconds = Number(process.env.CLI_WAIT_SECONDS ?? 30);
-  const logger = createLogger({ service: 'settlement-cli', version: '0', level: LOG_LEVEL });
+  // Logs go to stderr: stdout is the command's output (JSON).
+  const logger = createLogger({ service: 'settlement-cli', version: '0', level: LOG_LEVEL, fd: 2 });
 
   @Module({
     imports: [

@@ -79,7 +79,7 @@ export class CutoffService {
   /** Nets (if not yet) and makes the first attempt of the batch's instructions. */
   async settle(batchId: string): Promise<void> {
     await this.net(batchId);
-    await this.poster.postDue(batchId);
+    await this.poster.postDue(batchId, { wait: true });
     // A batch without instructions (every pair netted to zero) is complete now.
     await this.poster.completeBatches([batchId]);
   }

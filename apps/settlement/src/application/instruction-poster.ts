@@ -92,28 +92,34 @@ export class InstructionPoster {
     this.transactionTimeoutMs = 4 * config.LEDGER_DEADLINE_MS + 10_000;
   }
 
-  /** Attempts the due instructions (of one batch, when given) until none is due at once; returns how many attempts it made. */
-  async postDue(batchId?: string, maxRounds = 10_000): Promise<number> {
+  /**
+   * Attempts the due instructions (of one batch, when given) until none is
+   * due at once; returns how many attempts it made. `wait`: wait for
+   * instructions another round holds rather than pass them by (a cut-off
+   * does, so that its batch is as complete as it can be when it returns).
+   */
+  async postDue(batchId?: string, options: { maxRounds?: number; wait?: boolean } = {}): Promise<number> {
     let attempted = 0;
-    for (let round = 0; round < maxRounds; round++) {
-      const result = await this.round(batchId);
+    for (let round = 0; round < (options.maxRounds ?? 10_000); round++) {
+      const result = await this.round(batchId, options.wait ?? false);
       attempted += result.attempted;
       if (result.attempted < InstructionPoster.ROUND_SIZE && !result.again) break;
     }
     return attempted;
   }
 
-  /** One round: locks up to InstructionPoster.ROUND_SIZE due instructions, sends them, writes what happened. */
-  async round(batchId?: string): Promise<AttemptRound> {
+  /** One round: locks up to ROUND_SIZE due instructions, sends them, writes what happened. */
+  async round(batchId?: string, wait = false): Promise<AttemptRound> {
     const outcome = await this.prisma.$transaction(
       async (tx) => {
+        // A total order, so that rounds that wait for each other's rows cannot deadlock.
         const due = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM settlement_instructions
            WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= now()
              ${batchId === undefined ? Prisma.empty : Prisma.sql`AND batch_id = ${batchId}`}
-           ORDER BY next_attempt_at
+           ORDER BY next_attempt_at, id
            LIMIT ${InstructionPoster.ROUND_SIZE}
-             FOR UPDATE SKIP LOCKED`;
+             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
         if (due.length === 0) return { attempted: 0, again: false, batches: [] as string[] };
         const rows = await tx.settlementInstruction.findMany({ where: { id: { in: due.map((d) => d.id) } } });
         const again = await this.attemptLocked(tx, rows);
@@ -155,7 +161,7 @@ export class InstructionPoster {
     }
     await this.completeBatches([now.batchId]);
     // A rollover leaves it due at once: finish that too before answering.
-    if (locked.again) await this.postDue(now.batchId, 5);
+    if (locked.again) await this.postDue(now.batchId, { maxRounds: 5 });
     return { kind: 'done', instruction: (await this.store.find(found.id))! };
   }
 
@@ -170,7 +176,12 @@ export class InstructionPoster {
     if (!found) return { kind: 'not-found' };
     const requested = await this.store.requestCancel(found.id, reason);
     if (requested.kind !== 'done') return requested;
-    return (await this.fence(found.id)) ?? { kind: 'done', instruction: (await this.store.find(found.id))! };
+    // Waits for the retry loop if it is fencing the same instruction right now.
+    await this.fence(found.id, true);
+    const now = (await this.store.find(found.id))!;
+    if (now.state === 'posted') return { kind: 'posted', instruction: now };
+    if (now.state === 'cancelled') return { kind: 'cancelled', instruction: now };
+    return { kind: 'done', instruction: now };
   }
 
   /** Fences the instructions whose cancellation was requested (the retry loop's share of cancelling). */
@@ -181,7 +192,7 @@ export class InstructionPoster {
       orderBy: { cancelRequestedAt: 'asc' },
       take: limit,
     });
-    for (const { id } of requested) await this.fence(id);
+    for (const { id } of requested) await this.fence(id, false);
     return requested.length;
   }
 
@@ -189,16 +200,18 @@ export class InstructionPoster {
    * Sends a fence under the instruction's current transfer id: a transfer
    * that must fail (its debit account never exists), which the ledger records
    * against the id for good. If the id had posted, the ledger answers that it
-   * exists instead. Either way the instruction's fate is then certain.
-   * Returns null when the ledger could not be asked, or the row is locked.
+   * exists instead. Either way the instruction's fate is then certain, and
+   * written. When the ledger cannot be asked, it stays requested (the retry
+   * loop tries again). `wait`: wait for another fencer holding it, rather
+   * than pass it by.
    */
-  private async fence(id: string): Promise<OperatorResult | null> {
-    const result = await this.prisma.$transaction(
+  private async fence(id: string, wait: boolean): Promise<void> {
+    const verdict = await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM settlement_instructions
            WHERE id = ${id} AND state = 'pending' AND cancel_requested_at IS NOT NULL
-             FOR UPDATE SKIP LOCKED`;
+             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
         if (rows.length === 0) return null;
         const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id } });
         let answer: string;
@@ -231,23 +244,14 @@ export class InstructionPoster {
             where: { id },
             data: { state: 'cancelled', cancelledAt: now, nextAttemptAt: null, updatedAt: now },
           });
-          this.metrics.instructionsCancelled.inc();
-          this.logger.warn(
-            { instruction: id, transferId: row.transferId, reason: row.cancelReason },
-            'instruction cancelled; its transfer id can never post',
-          );
-          return 'cancelled' as const;
+          return { verdict, row };
         }
         if (verdict === 'posted') {
           await tx.settlementInstruction.update({
             where: { id },
             data: { state: 'posted', postedAt: now, nextAttemptAt: null, updatedAt: now },
           });
-          this.logger.warn(
-            { instruction: id, transferId: row.transferId },
-            'cancellation refused: the ledger had posted the instruction',
-          );
-          return 'posted' as const;
+          return { verdict, row };
         }
         this.logger.error(
           { instruction: id, result: answer },
@@ -257,10 +261,20 @@ export class InstructionPoster {
       },
       { timeout: this.transactionTimeoutMs },
     );
-    if (result === null) return null;
-    const now = (await this.store.find(id))!;
-    await this.completeBatches([now.batchId]);
-    return { kind: result, instruction: now };
+    if (verdict === null) return;
+    const { row } = verdict;
+    if (verdict.verdict === 'fenced') {
+      this.metrics.instructionsCancelled.inc();
+      this.logger.warn(
+        { instruction: id, transferId: row.transferId, reason: row.cancelReason },
+        'instruction cancelled; its transfer id can never post',
+      );
+    } else
+      this.logger.warn(
+        { instruction: id, transferId: row.transferId },
+        'cancellation refused: the ledger had posted the instruction',
+      );
+    await this.completeBatches([row.batchId]);
   }
 
   /** Batches whose instructions are all posted or cancelled are completed. */

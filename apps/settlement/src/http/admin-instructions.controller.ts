@@ -22,7 +22,7 @@ export const instructionNotFound = (ref: string) =>
     HttpStatus.NOT_FOUND,
     'instruction-not-found',
     'No such settlement instruction',
-    `No instruction has the id or transfer id "${ref}".`,
+    `No instruction has the id or current transfer id "${ref}" (an instruction's transfer id changes after each refusal; its id does not).`,
   );
 
 const alreadyPosted = (instruction: unknown) =>
@@ -92,6 +92,7 @@ export class AdminInstructionsController {
    * (or turns out to be) posted. Cancelling a cancelled one answers it as it is.
    */
   @Post(':transferId/cancel')
+  @HttpCode(200)
   async cancel(
     @Param('transferId') ref: string,
     @Body() body: unknown,
