@@ -458,4 +458,78 @@ describe('settlement instructions', () => {
     expect((await cli('redrive', `_stl-${'0'.repeat(48)}`)).code).toBe(1);
     expect((await cli('frobnicate')).code).toBe(64);
   });
+
+  it('lets two replicas retry one stuck instruction without ever sending it twice at once: one attempt per id, each id refused once, then posted exactly once', async () => {
+    const hammering = {
+      SETTLEMENT_RETRY_INTERVAL_MS: '50',
+      SETTLEMENT_RETRY_BACKOFF_MS: '0',
+      SETTLEMENT_RETRY_BACKOFF_MAX_MS: '0',
+    };
+    await stuckPayer('stuck-w');
+    const before = await stack.obligations();
+    await pay('stuck-w', 'w-1', 'initech', '900');
+    await recorded(before, 1);
+    const batchId = (await stack.cutoff())!;
+    await stack.settlement.restart(hammering);
+    const { ServiceProcess } = await import('@meridian/testing');
+    const second = await ServiceProcess.start('settlement', {
+      DATABASE_URL: stack.settlement.database.url,
+      ...stack.settlementEnv(hammering),
+    });
+    try {
+      await second.waitUntilReady(30_000);
+      const busy = await waitFor('both replicas to retry it many times', async () => {
+        const instruction = await instructionOf(batchId, 'stuck-w');
+        return instruction.attempts >= 40 && instruction;
+      });
+      expect(busy.state).toBe('pending');
+      // At rest (one replica, retries far apart), the records of both sides must agree exactly.
+      await second.stop();
+      await stack.settlement.restart({
+        SETTLEMENT_RETRY_BACKOFF_MS: '600000',
+        SETTLEMENT_RETRY_BACKOFF_MAX_MS: '600000',
+      });
+      await waitFor('the instruction to be scheduled far away', async () => {
+        const instruction = await instructionOf(batchId, 'stuck-w');
+        return Date.parse(instruction.nextAttemptAt) > Date.now() + 60_000;
+      });
+      const counters = () =>
+        stack
+          .settlementSql<{ attempts: number; generation: number }>(
+            `SELECT attempts, generation FROM settlement_instructions WHERE id = $1`,
+            [busy.id],
+          )
+          .then((rows) => rows[0]!);
+      const atRest = await counters();
+      // Every attempt was refused and moved the instruction to a new id: never two attempts of one id.
+      expect(atRest.generation).toBe(atRest.attempts);
+      const [failed] = await stack.ledgerSql<{ n: number; other: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE result <> 'exceeds_credits')::int AS other
+           FROM failed_transfers WHERE tenant_id = 'stuck-w'`,
+      );
+      expect(failed).toEqual({ n: atRest.generation, other: 0 });
+
+      await asSettlement('POST', '/v1/tenants/stuck-w/transfers', {
+        transfers: [
+          {
+            id: 'fund-w',
+            debitAccountId: 'main-EUR',
+            creditAccountId: '_settlement-EUR',
+            amount: '900',
+            currency: 'EUR',
+          },
+        ],
+      });
+      const redriven = await stack.adminCall('POST', `/admin/instructions/${busy.id}/redrive`);
+      expect(redriven.body).toMatchObject({ state: 'posted' });
+      expect(await settlementTransfers(`tenant_id = 'stuck-w'`)).toEqual([
+        expect.objectContaining({ id: redriven.body.transferId, credit_tenant_id: 'initech', amount: '900' }),
+      ]);
+      const final = await counters();
+      expect(final.attempts).toBe(final.generation + 1);
+    } finally {
+      await second.stop();
+      await stack.settlement.restart();
+    }
+  });
 });

@@ -17,6 +17,7 @@ import {
 import { settlementTransferId } from '../domain/netting';
 import { Prisma, type SettlementInstruction } from '../generated/prisma/client';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
 import { InstructionStore } from './instruction-store';
 import { type AccountFailure, SettlementAccounts } from './settlement-accounts';
 import { SettlementMetrics } from './settlement-metrics';
@@ -89,7 +90,9 @@ export class InstructionPoster {
       initialMs: config.SETTLEMENT_RETRY_BACKOFF_MS,
       maxMs: config.SETTLEMENT_RETRY_BACKOFF_MAX_MS,
     };
-    this.transactionTimeoutMs = 4 * config.LEDGER_DEADLINE_MS + 10_000;
+    // Three phases of ledger calls (accounts, transfers, reading accounts); once calls time out the client's
+    // breaker fails the rest fast, so each phase takes about two deadlines at worst.
+    this.transactionTimeoutMs = 6 * config.LEDGER_DEADLINE_MS + 10_000;
   }
 
   /**
@@ -328,8 +331,10 @@ export class InstructionPoster {
       else sendable.push(row);
     }
     // One ledger request per payer (the tenant whose account is debited); payers in parallel.
-    await Promise.all(
-      [...Map.groupBy(sendable, (row) => row.payerTenantId)].map(async ([payer, own]) => {
+    await concurrently(
+      [...Map.groupBy(sendable, (row) => row.payerTenantId)],
+      LEDGER_CALLS_PER_ROUND,
+      async ([payer, own]) => {
         try {
           const reply = await this.ledger.post<{ results: { result: string }[] }>(
             `/v1/tenants/${payer}/transfers`,
@@ -341,20 +346,27 @@ export class InstructionPoster {
               outcomes.set(row.id, { kind: 'unknown', reason: `ledger_status_${reply.status}` });
             return;
           }
-          own.forEach((row, index) =>
-            outcomes.set(row.id, classifyResult(reply.body.results[index]?.result ?? 'missing_result')),
-          );
+          own.forEach((row, index) => {
+            const result = reply.body.results[index]?.result;
+            // No result for it: nothing says it was not posted.
+            outcomes.set(
+              row.id,
+              result === undefined
+                ? { kind: 'unknown', reason: 'ledger_result_missing' }
+                : classifyResult(result),
+            );
+          });
         } catch {
           // Timeout, 503, connection lost, breaker open: the outcome is unknown (the client logged why).
           for (const row of own) outcomes.set(row.id, { kind: 'unknown', reason: 'ledger_unavailable' });
         }
-      }),
+      },
     );
 
     const decisions = new Map<string, Decision>();
-    await Promise.all(
-      rows.map(async (row) => decisions.set(row.id, await this.decide(row, outcomes.get(row.id)!))),
-    );
+    await concurrently(rows, LEDGER_CALLS_PER_ROUND, async (row) => {
+      decisions.set(row.id, await this.decide(row, outcomes.get(row.id)!));
+    });
     const epochOf = await this.accounts.currentEpochs(
       rows.flatMap((row) => [
         { tenantId: row.payerTenantId, currency: row.currency },

@@ -4,6 +4,7 @@ import { LedgerClient } from '@meridian/ledger-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { settlementAccountId } from '../domain/instruction';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
 import { SettlementMetrics } from './settlement-metrics';
 
 /** A settlement account of one tenant: its currency and epoch name it. */
@@ -101,41 +102,39 @@ export class SettlementAccounts {
       missing.set(ref.tenantId, own);
     }
     const failures = new Map<string, AccountFailure>();
-    await Promise.all(
-      [...missing].map(async ([tenantId, own]) => {
-        const accounts = [...own.values()];
-        try {
-          const reply = await this.ledger.post<{ results: { id: string; result: string }[] }>(
-            `/v1/tenants/${tenantId}/accounts`,
-            {
-              accounts: accounts.map((ref) => ({
-                id: settlementAccountId(ref.currency, ref.epoch),
-                currency: ref.currency,
-                code: SETTLEMENT_TRANSFER_CODE,
-                // Net settlements from other tenants are credited here.
-                flags: { acceptsExternalCredits: true },
-              })),
-            },
-          );
-          if (reply.status !== 200) {
-            failures.set(tenantId, { kind: 'refused', reason: `settlement_account_refused_${reply.status}` });
-            return;
-          }
-          reply.body.results.forEach((item, index) => {
-            const ref = accounts[index]!;
-            if (item.result !== 'created' && item.result !== 'exists')
-              this.logger.warn(
-                { tenantId, accountId: item.id, result: item.result },
-                'settlement account exists with other settings; using it as it is',
-              );
-            this.known.add(refKey(ref));
-          });
-        } catch {
-          // The ledger client has logged why; the instructions record that the ledger was not reachable.
-          failures.set(tenantId, { kind: 'unknown', reason: 'ledger_unavailable' });
+    await concurrently([...missing], LEDGER_CALLS_PER_ROUND, async ([tenantId, own]) => {
+      const accounts = [...own.values()];
+      try {
+        const reply = await this.ledger.post<{ results: { id: string; result: string }[] }>(
+          `/v1/tenants/${tenantId}/accounts`,
+          {
+            accounts: accounts.map((ref) => ({
+              id: settlementAccountId(ref.currency, ref.epoch),
+              currency: ref.currency,
+              code: SETTLEMENT_TRANSFER_CODE,
+              // Net settlements from other tenants are credited here.
+              flags: { acceptsExternalCredits: true },
+            })),
+          },
+        );
+        if (reply.status !== 200) {
+          failures.set(tenantId, { kind: 'refused', reason: `settlement_account_refused_${reply.status}` });
+          return;
         }
-      }),
-    );
+        reply.body.results.forEach((item, index) => {
+          const ref = accounts[index]!;
+          if (item.result !== 'created' && item.result !== 'exists')
+            this.logger.warn(
+              { tenantId, accountId: item.id, result: item.result },
+              'settlement account exists with other settings; using it as it is',
+            );
+          this.known.add(refKey(ref));
+        });
+      } catch {
+        // The ledger client has logged why; the instructions record that the ledger was not reachable.
+        failures.set(tenantId, { kind: 'unknown', reason: 'ledger_unavailable' });
+      }
+    });
     return failures;
   }
 
