@@ -22,7 +22,7 @@ describe('GET /v1/settlements', () => {
 
   afterAll(() => stack?.stop());
 
-  it("shows a tenant its settlements and nobody else's", async () => {
+  it("shows a tenant its share of its settlements (own positions, obligation count and instructions) and nothing of anyone else's", async () => {
     const pay = await acme.post('/v1/transfers', {
       debitAccountId: 'main',
       creditTenantId: 'globex',
@@ -42,13 +42,17 @@ describe('GET /v1/settlements', () => {
     expect(batch.state).toBe('completed');
 
     const mine = await acme.get(`/v1/settlements/${batch.id}`);
+    expect(mine.body).toMatchObject({ state: 'completed', obligationCount: 1 });
+    expect(mine.body).not.toHaveProperty('failureReason');
     expect(mine.body.positions).toEqual([{ tenantId: 'acme', currency: 'EUR', net: '-2500' }]);
     expect(mine.body.instructions).toEqual([
       expect.objectContaining({
         payerTenantId: 'acme',
         payeeTenantId: 'globex',
         amount: '2500',
+        part: 0,
         state: 'posted',
+        reason: null,
       }),
     ]);
     expect((await globex.get(`/v1/settlements/${batch.id}`)).body.positions).toEqual([

@@ -4,19 +4,28 @@ import { LedgerClient } from '@meridian/ledger-client';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import type { Redis } from 'ioredis';
 import { CutoffService } from './application/cutoff.service';
+import { InstructionPoster } from './application/instruction-poster';
+import { InstructionStore } from './application/instruction-store';
 import { ObligationsService } from './application/obligations.service';
+import { SettlementAccounts } from './application/settlement-accounts';
 import { SettlementMetrics } from './application/settlement-metrics';
+import { SettlementViews } from './application/settlement-views';
+import { AdminInstructionsController } from './http/admin-instructions.controller';
 import { SettlementsController } from './http/settlements.controller';
+import { InstructionGauges } from './infrastructure/persistence/instruction-gauges';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 import { CutoffJobs } from './infrastructure/queue/cutoff-jobs';
 import { LedgerEventsWorker } from './infrastructure/queue/ledger-events.worker';
 import { QueueDepthMetrics } from './infrastructure/queue/queue-depth.metrics';
+import { InstructionRetryLoop } from './infrastructure/retry/instruction-retry.loop';
 
 /**
- * The settlement worker: ledger events become obligations; cut-offs net and
- * settle them through the ledger. Its HTTP server serves probes, metrics and
- * the internal API. Ready means PostgreSQL and Redis answer.
+ * The settlement worker: ledger events become obligations; cut-offs net them
+ * into instructions, each posted to the ledger on its own and retried in the
+ * background until posted (or cancelled by an operator). Its HTTP server
+ * serves probes, metrics, the internal API and the operator's /admin API.
+ * Ready means PostgreSQL and Redis answer.
  */
 @Module({
   imports: [
@@ -33,15 +42,21 @@ import { QueueDepthMetrics } from './infrastructure/queue/queue-depth.metrics';
       },
     }),
   ],
-  controllers: [SettlementsController],
+  controllers: [SettlementsController, AdminInstructionsController],
   providers: [
     LedgerClient,
     SettlementMetrics,
     ObligationsService,
+    SettlementAccounts,
+    InstructionStore,
+    InstructionPoster,
     CutoffService,
+    SettlementViews,
     LedgerEventsWorker,
     CutoffJobs,
+    InstructionRetryLoop,
     QueueDepthMetrics,
+    InstructionGauges,
   ],
 })
 export class SettlementModule {}

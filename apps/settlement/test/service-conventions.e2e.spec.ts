@@ -8,7 +8,7 @@ import {
 
 describeServiceConventions({
   app: 'settlement',
-  required: ['DATABASE_URL', 'INBOUND_API_TOKEN', 'LEDGER_TOKEN', 'REDIS_URL'],
+  required: ['ADMIN_TOKEN', 'DATABASE_URL', 'INBOUND_API_TOKEN', 'LEDGER_TOKEN', 'REDIS_URL'],
   invalidSecret: { name: 'LEDGER_TOKEN', value: 'Sh0rt-S3cret' },
   setup: async () => {
     const redis = createRedisNamespace('settlement');
@@ -22,6 +22,7 @@ describeServiceConventions({
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_TOKEN: 'settlement-test-token-0123456789abcdef0123',
         INBOUND_API_TOKEN: 'settlement-test-api-token-0123456789abcdef',
+        ADMIN_TOKEN: 'settlement-test-admin-token-0123456789abcdef',
       },
       dependency: proxy,
       dependencyName: 'redis',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { Queue } from 'bullmq';
-import { SettlementStack } from './support/settlement-stack';
+import { SettlementStack, waitFor } from './support/settlement-stack';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -116,21 +116,68 @@ describe('settlement worker', () => {
     await queue.close();
   });
 
-  it('keeps a job that does not match the contract as failed, with its reason, and counts it', async () => {
+  it('keeps jobs that do not match the contract (bad event id, amount beyond 2^63-1, malformed tenant id) failed at the first attempt, with their reason, counted, and records no obligation', async () => {
     const queue = new Queue(LEDGER_EVENTS_QUEUE, {
       connection: { url: stack.redis.url },
       prefix: stack.redis.prefix,
     });
-    const job = await queue.add('transfer.posted', { eventId: 'not-a-uuid' });
-    const deadline = Date.now() + 10_000;
-    while ((await job.getState()) !== 'failed' && Date.now() < deadline) await sleep(100);
-    expect(await job.getState()).toBe('failed');
-    const failed = await queue.getJob(job.id!);
-    expect(failed!.failedReason).toContain('not a ledger event');
-    const metrics = await fetch(`${stack.settlement.service.url}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/settlement_jobs_failed_total\{[^}]*queue="ledger-events"[^}]*\} 1/);
-    expect(metrics).toMatch(/settlement_queue_jobs\{[^}]*queue="ledger-events"[^}]*state="failed"[^}]*\} 1/);
+    const valid = {
+      eventId: randomUUID(),
+      type: 'transfer.posted',
+      tenantId: 'acme',
+      occurredAt: new Date().toISOString(),
+      transfer: {
+        tenantId: 'acme',
+        id: 'contract-1',
+        kind: 'posted',
+        debitAccountId: 'main-EUR',
+        creditTenantId: 'globex',
+        creditAccountId: 'main-EUR',
+        amount: '100',
+        currency: 'EUR',
+        code: 0,
+        pendingId: null,
+        createdAt: new Date().toISOString(),
+      },
+      traceparent: null,
+    };
+    const invalid = {
+      'event id': { ...valid, eventId: 'not-a-uuid' },
+      'amount beyond 2^63-1': {
+        ...valid,
+        eventId: randomUUID(),
+        transfer: { ...valid.transfer, amount: '9223372036854775808' },
+      },
+      'malformed tenant id': {
+        ...valid,
+        eventId: randomUUID(),
+        tenantId: 'acme corp/..',
+        transfer: { ...valid.transfer, tenantId: 'acme corp/..' },
+      },
+      'malformed credit tenant id': {
+        ...valid,
+        eventId: randomUUID(),
+        transfer: { ...valid.transfer, creditTenantId: '_platform' },
+      },
+    };
+    const before = await stack.obligations();
+    const jobs = await Promise.all(
+      Object.values(invalid).map((data) =>
+        // As the ledger's relay adds them: retries allowed, which a contract violation must not use.
+        queue.add('transfer.posted', data, { attempts: 5, backoff: { type: 'fixed', delay: 100 } }),
+      ),
+    );
+    for (const [what, job] of Object.entries(invalid).map(([what], i) => [what, jobs[i]!] as const)) {
+      await waitFor(`the job with a bad ${what} to fail`, async () => (await job.getState()) === 'failed');
+      const failed = (await queue.getJob(job.id!))!;
+      expect(failed.failedReason).toContain('not a ledger event');
+      expect(failed.attemptsMade).toBe(1);
+    }
+    const metrics = await stack.metrics();
+    expect(metrics).toMatch(/settlement_jobs_failed_total\{[^}]*queue="ledger-events"[^}]*\} 4/);
+    expect(metrics).toMatch(/settlement_queue_jobs\{[^}]*queue="ledger-events"[^}]*state="failed"[^}]*\} 4/);
     expect(metrics).toContain('settlement_event_to_obligation_seconds_count');
+    expect(await stack.obligations()).toBe(before);
     await queue.close();
   });
 
@@ -155,9 +202,10 @@ describe('settlement worker', () => {
       stack.settlement.service.signal('SIGKILL');
       await stack.settlement.service.exited;
       await stack.settlement.restart();
-      // The interrupted batch is finished by the next run (the retried job, or this one).
+      // The interrupted batch is netted by the next run (the retried job, or this one), its
+      // instructions posted by that run or the retry loop.
       await stack.cutoff();
-      await sleep(300);
+      await stack.waitForBatchesCompleted();
       const batches = await stack.settlementSql<{ id: string; state: string }>(
         `SELECT id, state FROM settlement_batches`,
       );

@@ -63,6 +63,31 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("rejects a settlement retry backoff whose longest delay is shorter than its first, and defaults the retry loop's settings", () => {
+    const settlementEnv: Environment = {
+      DATABASE_URL: 'postgres://settlement@db.internal:5432/settlement',
+      REDIS_URL: 'redis://cache.internal:6379',
+      LEDGER_TOKEN: 'l'.repeat(40),
+      INBOUND_API_TOKEN: 'a'.repeat(40),
+      ADMIN_TOKEN: 'o'.repeat(40),
+    };
+    const config = loadConfig('settlement', serviceConfigSchemas.settlement, settlementEnv);
+    expect([
+      config.SETTLEMENT_RETRY_INTERVAL_MS,
+      config.SETTLEMENT_RETRY_BACKOFF_MS,
+      config.SETTLEMENT_RETRY_BACKOFF_MAX_MS,
+    ]).toEqual([5_000, 10_000, 300_000]);
+    expect(
+      problemsOf(
+        { ...settlementEnv, SETTLEMENT_RETRY_BACKOFF_MS: '60000', SETTLEMENT_RETRY_BACKOFF_MAX_MS: '1000' },
+        'settlement',
+      ),
+    ).toEqual(['SETTLEMENT_RETRY_BACKOFF_MAX_MS: must be at least SETTLEMENT_RETRY_BACKOFF_MS']);
+    expect(problemsOf({ ...settlementEnv, ADMIN_TOKEN: undefined }, 'settlement')).toEqual([
+      'ADMIN_TOKEN: is required',
+    ]);
+  });
+
   it('treats empty strings as unset', () => {
     const config = loadConfig('ledger', serviceConfigSchemas.ledger, { ...validLedgerEnv, PORT: '' });
     expect(config.PORT).toBe(3001);

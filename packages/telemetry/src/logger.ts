@@ -7,6 +7,8 @@ export interface LoggerSettings {
   service: string;
   version: string;
   level: string;
+  /** File descriptor written to: 1 (stdout, the default) or 2 (stderr, for a command whose stdout is its output). */
+  fd?: 1 | 2;
 }
 
 /**
@@ -40,7 +42,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
-/** One JSON object per line on stdout; nothing else, no files. */
+/** One JSON object per line on stdout (or stderr, when asked); nothing else, no files. */
 export function createLogger(settings: LoggerSettings): Logger {
-  return pino(loggerOptions(settings), pino.destination({ dest: 1, sync: true }));
+  return pino(loggerOptions(settings), pino.destination({ dest: settings.fd ?? 1, sync: true }));
 }

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       LEDGER_URL: ledger.service.url,
       LEDGER_TOKEN: SETTLEMENT_TOKEN,
       INBOUND_API_TOKEN: TOKEN,
+      ADMIN_TOKEN: `bench-admin-${randomUUID()}`,
       WORKER_CONCURRENCY: String(CONCURRENCY),
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
       LOG_LEVEL: 'warn',

@@ -123,7 +123,7 @@ describe('docker/compose.yaml', () => {
     const mounts = Object.values(services)
       .flatMap((service) => service.volumes ?? [])
       .filter((volume) => volume.startsWith('./'));
-    expect(mounts).toHaveLength(5);
+    expect(mounts).toHaveLength(6);
     for (const mount of mounts)
       expect(existsSync(resolve(dirname(COMPOSE_FILE), mount.split(':')[0]!))).toBe(true);
   });
@@ -145,8 +145,32 @@ describe('docker/compose.yaml', () => {
       'http_server_request_duration_seconds_bucket',
       'settlement_queue_jobs',
       'settlement_batches_total',
+      'settlement_instructions_unposted',
+      'settlement_instruction_oldest_unposted_age_seconds',
     ]) {
       expect(queries).toContain(metric);
     }
+  });
+
+  it("loads Prometheus' alert rules from a mounted file, and the README says what each alert means", () => {
+    const folder = dirname(COMPOSE_FILE);
+    const prometheus = parse(readFileSync(resolve(folder, 'observability/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+    };
+    const mounted = new Map(
+      (services.prometheus!.volumes ?? []).map((volume) => {
+        const [from, to] = volume.split(':');
+        return [to!, from!];
+      }),
+    );
+    const ruleFiles = prometheus.rule_files.map((file) => mounted.get(file));
+    expect(ruleFiles).toEqual(['./observability/prometheus-rules.yml']);
+    const rules = parse(readFileSync(resolve(folder, ruleFiles[0]!), 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    const alerts = rules.groups.flatMap((group) => group.rules);
+    expect(alerts.map((rule) => rule.alert)).toContain('SettlementInstructionStuck');
+    const readme = readFileSync(resolve(folder, '..', 'README.md'), 'utf8');
+    for (const { alert } of alerts) expect(readme).toContain(alert);
   });
 });

@@ -90,6 +90,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
       LEDGER_URL: ledgerUrl,
       LEDGER_TOKEN: settings.tokens.settlementToLedger,
       INBOUND_API_TOKEN: settings.tokens.apiToSettlement,
+      ADMIN_TOKEN: settings.adminToken,
     },
   };
 }

@@ -86,19 +86,29 @@ export const problem = z
     description: 'RFC 9457 problem details; `type` is stable per error (docs/problems.md).',
   });
 
+const settlementProgress = z
+  .enum(['closing', 'posting', 'completed'])
+  .describe(
+    "Where the batch stands for the caller's tenant, from its own instructions only: closing (being netted), posting (one of its instructions is not posted yet), completed (all of them posted or cancelled)",
+  );
+
 export const settlementBatch = z
   .object({
     id: z.string(),
-    state: z.enum(['closing', 'posting', 'completed', 'failed']),
-    failureReason: z.string().nullable(),
+    state: settlementProgress,
     cutoffAt: z.iso.datetime(),
-    completedAt: z.iso.datetime().nullable(),
-    obligationCount: z.number().int(),
+    completedAt: z.iso.datetime().nullable().describe("When the tenant's last instruction was settled"),
+    obligationCount: z
+      .number()
+      .int()
+      .describe("The tenant's obligations in the batch (it pays or receives them)"),
     positions: z.array(
       z.object({
         tenantId: z.string(),
         currency: z.string(),
-        net: z.string().describe('Signed minor units: positive receives'),
+        net: z
+          .string()
+          .describe('Signed minor units: positive receives. Not bounded by 64 bits (a sum of transfers).'),
       }),
     ),
     instructions: z.array(
@@ -106,9 +116,19 @@ export const settlementBatch = z
         payerTenantId: z.string(),
         payeeTenantId: z.string(),
         currency: z.string(),
+        part: z.number().int().describe('A net beyond 2^63-1 is settled in parts of at most 2^63-1'),
         amount: money,
-        transferId: z.string(),
-        state: z.enum(['pending', 'posted']),
+        transferId: z
+          .string()
+          .describe('The ledger transfer that settles it (the latest attempt while pending)'),
+        state: z.enum(['pending', 'posted', 'cancelled']),
+        reason: z
+          .string()
+          .nullable()
+          .describe(
+            'Why a pending instruction is not posted yet (the ledger result); shown to the payer only',
+          ),
+        postedAt: z.iso.datetime().nullable(),
       }),
     ),
   })
@@ -118,7 +138,7 @@ export const settlementList = z.object({
   data: z.array(
     z.object({
       id: z.string(),
-      state: z.string(),
+      state: settlementProgress,
       cutoffAt: z.iso.datetime(),
       completedAt: z.iso.datetime().nullable(),
     }),

@@ -61,6 +61,7 @@ export class ApiStack {
         LEDGER_URL: ledger.service.url,
         LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
         INBOUND_API_TOKEN: SETTLEMENT_TOKEN,
+        ADMIN_TOKEN,
         SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
         SHUTDOWN_DELAY_MS: '0',
         LOG_LEVEL: 'warn',

@@ -10,6 +10,9 @@ export class SettlementMetrics {
   readonly failedJobs: Counter<'queue'>;
   readonly batches: Counter<'state'>;
   readonly obligationsSettled: Counter;
+  readonly instructionAttempts: Counter<'outcome'>;
+  readonly instructionsCancelled: Counter;
+  readonly accountRollovers: Counter;
 
   constructor(metrics: ServiceMetrics) {
     const registers = [metrics.registry];
@@ -34,13 +37,29 @@ export class SettlementMetrics {
     });
     this.batches = new Counter({
       name: 'settlement_batches_total',
-      help: 'Settlement batches that ended, by final state.',
+      help: 'Settlement batches that completed (every instruction posted or cancelled).',
       labelNames: ['state'] as const,
       registers,
     });
     this.obligationsSettled = new Counter({
       name: 'settlement_obligations_settled_total',
       help: 'Obligations settled by completed batches.',
+      registers,
+    });
+    this.instructionAttempts = new Counter({
+      name: 'settlement_instruction_attempts_total',
+      help: 'Attempts to post a settlement instruction to the ledger, by outcome (posted, refused, rolled_over, unknown, conflict).',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.instructionsCancelled = new Counter({
+      name: 'settlement_instructions_cancelled_total',
+      help: 'Settlement instructions an operator cancelled (their transfer id fenced in the ledger).',
+      registers,
+    });
+    this.accountRollovers = new Counter({
+      name: 'settlement_account_rollovers_total',
+      help: "Tenants' settlement accounts that reached the 64-bit limit and rolled over to a new one.",
       registers,
     });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
+import { MAX_INT64, PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
 
 /**
  * Netting, a pure function. Obligations between tenants in one window become:
@@ -7,6 +7,11 @@ import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
  *   payer to the net payee (the difference of what each owes the other);
  * - multilateral positions: per tenant and currency, what it receives (+) or
  *   pays (-) in total. They sum to zero per currency.
+ *
+ * Amounts are bigint throughout: one obligation is at most 2^63-1, but sums,
+ * nets and positions are not bounded by 64 bits (two maximum-size transfers
+ * already pass it). A net is posted to the ledger in parts of at most 2^63-1
+ * (`splitAmount`).
  */
 
 export interface Obligation {
@@ -14,6 +19,8 @@ export interface Obligation {
   payeeTenantId: string;
   currency: string;
   amount: bigint;
+  /** How many obligations this stands for, when it is a sum of them (1 when absent). */
+  count?: number;
 }
 
 export interface BilateralNet {
@@ -27,6 +34,8 @@ export interface Position {
   tenantId: string;
   currency: string;
   net: bigint;
+  /** Obligations in this currency that the tenant pays or receives. */
+  obligationCount: number;
 }
 
 export interface Netting {
@@ -48,8 +57,9 @@ export function net(obligations: readonly Obligation[]): Netting {
     const pair = pairs.get(key) ?? { currency: o.currency, low, high, lowOwes: 0n };
     pair.lowOwes += o.payerTenantId === low ? o.amount : -o.amount;
     pairs.set(key, pair);
-    move(positions, o.payerTenantId, o.currency, -o.amount);
-    move(positions, o.payeeTenantId, o.currency, o.amount);
+    const count = o.count ?? 1;
+    move(positions, o.payerTenantId, o.currency, -o.amount, count);
+    move(positions, o.payeeTenantId, o.currency, o.amount, count);
   }
   const bilateral: BilateralNet[] = [];
   for (const pair of [...pairs.values()].sort(byKey((p) => `${p.currency}\u0000${p.low}\u0000${p.high}`))) {
@@ -71,10 +81,17 @@ export function net(obligations: readonly Obligation[]): Netting {
   };
 }
 
-function move(positions: Map<string, Position>, tenantId: string, currency: string, amount: bigint): void {
+function move(
+  positions: Map<string, Position>,
+  tenantId: string,
+  currency: string,
+  amount: bigint,
+  count: number,
+): void {
   const key = `${currency}\u0000${tenantId}`;
-  const position = positions.get(key) ?? { tenantId, currency, net: 0n };
+  const position = positions.get(key) ?? { tenantId, currency, net: 0n, obligationCount: 0 };
   position.net += amount;
+  position.obligationCount += count;
   positions.set(key, position);
 }
 
@@ -83,14 +100,44 @@ const byKey =
   (a: T, b: T): number =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
-/** The ledger id of a settlement transfer: the same batch, pair and currency always give the same id. */
+/**
+ * A net as the ledger can take it: parts of at most `max` (2^63-1, the
+ * largest transfer), in order, summing to the net. Every part but the last is
+ * exactly `max`.
+ */
+export function splitAmount(amount: bigint, max: bigint = MAX_INT64): bigint[] {
+  if (amount <= 0n) throw new RangeError(`a net to post must be positive, not ${amount}`);
+  if (max <= 0n) throw new RangeError('the largest part must be positive');
+  const parts: bigint[] = [];
+  let rest = amount;
+  while (rest > max) {
+    parts.push(max);
+    rest -= max;
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/**
+ * The ledger id of a settlement transfer, from the instruction it posts (batch,
+ * pair, currency, part) and the id's generation (how many ids the ledger
+ * refused for it before): the same inputs always give the same id, so a retry
+ * whose outcome is unknown sends the same id again and can post only once.
+ *
+ * Generation 0 of part 0 is the id earlier versions derived from batch, pair
+ * and currency alone, so a batch in flight across an upgrade keeps its ids.
+ */
 export function settlementTransferId(
   batchId: string,
   payer: string,
   payee: string,
   currency: string,
+  part = 0,
+  generation = 0,
 ): string {
+  const base = `${batchId}\u0000${payer}\u0000${payee}\u0000${currency}`;
+  const key = part === 0 && generation === 0 ? base : `${base}\u0000${part}\u0000${generation}`;
   // Ledger ids are at most 64 characters; a digest keeps long tenant ids within that. The
   // platform prefix keeps them out of every tenant's reach: none can take the id first.
-  return `${PLATFORM_ID_PREFIX}stl-${createHash('sha256').update(`${batchId}\u0000${payer}\u0000${payee}\u0000${currency}`).digest('hex').slice(0, 48)}`;
+  return `${PLATFORM_ID_PREFIX}stl-${createHash('sha256').update(key).digest('hex').slice(0, 48)}`;
 }

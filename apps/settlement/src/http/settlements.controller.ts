@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import type { SettlementConfig } from '@meridian/config';
 import { ProblemException, tokenGuard } from '@meridian/bootstrap';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { SettlementViews } from '../application/settlement-views';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
 
 /** Internal endpoints take the api's token (the only service that calls settlement). */
@@ -18,17 +18,17 @@ const batchNotFound = (id: string) =>
     `No batch "${id}".`,
   );
 
-const money = (value: bigint) => value.toString();
-
 /**
  * Internal API: trigger a cut-off, follow it, read batches with their
- * positions and instructions. The public api exposes settlements from here.
+ * positions and instructions (whole, under /internal/batches), and a
+ * tenant's share of them (under /internal/tenants/:tenantId, what the public
+ * api shows that tenant: nothing about other pairs).
  */
 @Controller('internal')
 @UseGuards(InternalTokenGuard)
 export class SettlementsController {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly views: SettlementViews,
     private readonly cutoffs: CutoffJobs,
   ) {}
 
@@ -52,89 +52,29 @@ export class SettlementsController {
   }
 
   @Get('batches')
-  async batches() {
-    const [open, batches] = await Promise.all([
-      this.prisma.obligation.count({ where: { batchId: null } }),
-      this.prisma.settlementBatch.findMany({ orderBy: { createdAt: 'desc' }, take: 100 }),
-    ]);
-    return {
-      // The open window is where obligations wait for the next cut-off.
-      open: { state: 'open', obligationCount: open },
-      data: batches.map((b) => ({
-        id: b.id,
-        state: b.state,
-        failureReason: b.failureReason,
-        cutoffAt: b.cutoffAt.toISOString(),
-        completedAt: b.completedAt?.toISOString() ?? null,
-        obligationCount: b.obligationCount,
-      })),
-    };
+  batches() {
+    return this.views.batches();
   }
 
   @Get('batches/:id')
   async batch(@Param('id') id: string) {
-    return this.view(id);
+    return (await this.views.batch(id)) ?? throwNotFound(id);
   }
 
   /** The batches a tenant took part in (it has a position), newest first: what the public api shows it. */
   @Get('tenants/:tenantId/batches')
-  async tenantBatches(@Param('tenantId') tenantId: string) {
-    const batches = await this.prisma.settlementBatch.findMany({
-      where: { positions: { some: { tenantId } } },
-      orderBy: { createdAt: 'desc' },
-      take: 100,
-    });
-    return {
-      data: batches.map((b) => ({
-        id: b.id,
-        state: b.state,
-        cutoffAt: b.cutoffAt.toISOString(),
-        completedAt: b.completedAt?.toISOString() ?? null,
-      })),
-    };
+  tenantBatches(@Param('tenantId') tenantId: string) {
+    return this.views.tenantBatches(tenantId);
   }
 
   /** One batch as a tenant sees it: its own positions, and the instructions it pays or receives. */
   @Get('tenants/:tenantId/batches/:id')
   async tenantBatch(@Param('tenantId') tenantId: string, @Param('id') id: string) {
-    return this.view(id, tenantId);
-  }
-
-  private async view(id: string, tenantId?: string) {
-    const batch = await this.prisma.settlementBatch.findUnique({
-      where: { id },
-      include: {
-        positions: {
-          where: tenantId ? { tenantId } : {},
-          orderBy: [{ currency: 'asc' }, { tenantId: 'asc' }],
-        },
-        instructions: {
-          where: tenantId ? { OR: [{ payerTenantId: tenantId }, { payeeTenantId: tenantId }] } : {},
-        },
-      },
-    });
     // Another tenant's batch does not exist for this one.
-    if (!batch || (tenantId !== undefined && batch.positions.length === 0)) throw batchNotFound(id);
-    return {
-      id: batch.id,
-      state: batch.state,
-      failureReason: batch.failureReason,
-      cutoffAt: batch.cutoffAt.toISOString(),
-      completedAt: batch.completedAt?.toISOString() ?? null,
-      obligationCount: batch.obligationCount,
-      positions: batch.positions.map((p) => ({
-        tenantId: p.tenantId,
-        currency: p.currency,
-        net: money(p.net),
-      })),
-      instructions: batch.instructions.map((i) => ({
-        payerTenantId: i.payerTenantId,
-        payeeTenantId: i.payeeTenantId,
-        currency: i.currency,
-        amount: money(i.amount),
-        transferId: i.transferId,
-        state: i.state,
-      })),
-    };
+    return (await this.views.tenantBatch(tenantId, id)) ?? throwNotFound(id);
   }
+}
+
+function throwNotFound(id: string): never {
+  throw batchNotFound(id);
 }

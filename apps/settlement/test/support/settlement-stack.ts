@@ -12,8 +12,25 @@ import {
 export const TOKEN = 'settlement-e2e-api-token-0123456789abcdef01';
 /** The settlement service's own token for the ledger. */
 export const SETTLEMENT_LEDGER_TOKEN = 'settlement-e2e-ledger-token-0123456789abcd';
+/** The operator's token for the settlement service's /admin endpoints. */
+export const ADMIN_TOKEN = 'settlement-e2e-admin-token-0123456789abcdef';
 export const TENANTS = ['acme', 'globex', 'initech', 'umbrella'];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns something other than undefined/false, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
 
 /**
  * A real ledger (publishing its events) and a real settlement worker, each on
@@ -65,8 +82,13 @@ export class SettlementStack {
       LEDGER_URL: this.ledger.service.url,
       LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
       INBOUND_API_TOKEN: TOKEN,
+      ADMIN_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
+      // Instructions the ledger refuses are retried quickly.
+      SETTLEMENT_RETRY_INTERVAL_MS: '100',
+      SETTLEMENT_RETRY_BACKOFF_MS: '200',
+      SETTLEMENT_RETRY_BACKOFF_MAX_MS: '1000',
       // Far in the future: cut-offs in tests are triggered on demand.
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
       JOB_BACKOFF_MS: '200',
@@ -74,21 +96,46 @@ export class SettlementStack {
     };
   }
 
-  async ledgerCall(method: string, path: string, body?: unknown) {
+  /** Calls the ledger as the api does (`token` SETTLEMENT_LEDGER_TOKEN: as the settlement service). */
+  async ledgerCall(method: string, path: string, body?: unknown, token = TOKEN) {
     const response = await fetch(`${this.ledger.service.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: response.status, body: (await response.json()) as any };
   }
 
-  async settlementCall(method: string, path: string) {
+  /** Calls the settlement service, as the api by default (`token` ADMIN_TOKEN: as an operator). */
+  async settlementCall(method: string, path: string, body?: unknown, token = TOKEN) {
     const response = await fetch(`${this.settlement.service.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
     });
     return { status: response.status, body: (await response.json()) as any };
+  }
+
+  adminCall(method: string, path: string, body?: unknown) {
+    return this.settlementCall(method, path, body, ADMIN_TOKEN);
+  }
+
+  async metrics(): Promise<string> {
+    return fetch(`${this.settlement.service.url}/metrics`).then((r) => r.text());
+  }
+
+  /** Waits until no batch is left closing or posting (the retry loop finishes what a cut-off left). */
+  async waitForBatchesCompleted(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      'every batch to complete',
+      async () =>
+        (
+          await this.settlementSql<{ n: number }>(
+            "SELECT count(*)::int AS n FROM settlement_batches WHERE state <> 'completed'",
+          )
+        )[0]!.n === 0,
+      timeoutMs,
+    );
   }
 
   /** Posts `count` random transfers between tenants (and some within one) through the ledger; returns the cross-tenant ones. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { durationMs, integer, text } from '../fields';
+import { durationMs, integer, secret, text } from '../fields';
 import {
   databasePart,
   httpServerPart,
   inboundApiTokensPart,
   ledgerClientPart,
   redisPart,
+  serviceToken,
   shutdownPart,
   telemetryPart,
 } from '../parts';
@@ -42,7 +43,34 @@ export const settlementConfigSchema = withShutdownRules(
     JOB_KEEP_FAILED_DAYS: integer({ min: 1, max: 365, default: 7 }).describe(
       'How long failed jobs are kept, with their reason.',
     ),
+    SETTLEMENT_RETRY_INTERVAL_MS: integer({ min: 50, max: 600_000, default: 5_000 }).describe(
+      'How often the retry loop looks for settlement instructions that are due for another attempt.',
+    ),
+    SETTLEMENT_RETRY_BACKOFF_MS: durationMs(10_000, 3_600_000).describe(
+      'Delay before the first retry of an instruction the ledger did not post; it doubles with each attempt, with jitter.',
+    ),
+    SETTLEMENT_RETRY_BACKOFF_MAX_MS: durationMs(300_000, 86_400_000).describe(
+      'Longest delay between two attempts of one instruction.',
+    ),
+    ADMIN_TOKEN: secret(
+      serviceToken().describe(
+        'Token of the /admin endpoints that list, re-drive and cancel settlement instructions (secret; or ADMIN_TOKEN_FILE).',
+      ),
+    ),
+    ADMIN_TOKEN_NEXT: secret(
+      serviceToken()
+        .optional()
+        .describe('Also accepted as the admin token while it is rotated (secret; or ADMIN_TOKEN_NEXT_FILE).'),
+    ),
   }),
-);
+).superRefine((config, ctx) => {
+  if (config.SETTLEMENT_RETRY_BACKOFF_MAX_MS < config.SETTLEMENT_RETRY_BACKOFF_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SETTLEMENT_RETRY_BACKOFF_MAX_MS'],
+      message: 'must be at least SETTLEMENT_RETRY_BACKOFF_MS',
+    });
+  }
+});
 
 export type SettlementConfig = z.output<typeof settlementConfigSchema>;

@@ -1,0 +1,507 @@
+import { Injectable } from '@nestjs/common';
+import type { SettlementConfig } from '@meridian/config';
+import { InjectConfig } from '@meridian/config/nest';
+import { SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
+import { LedgerClient } from '@meridian/ledger-client';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import {
+  type AttemptOutcome,
+  classifyFence,
+  classifyResult,
+  FENCE_ACCOUNT_ID,
+  retryDelayMs,
+  type RetrySchedule,
+  settlementAccountId,
+  shortReason,
+} from '../domain/instruction';
+import { settlementTransferId } from '../domain/netting';
+import { Prisma, type SettlementInstruction } from '../generated/prisma/client';
+import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
+import { InstructionStore } from './instruction-store';
+import { type AccountFailure, SettlementAccounts } from './settlement-accounts';
+import { SettlementMetrics } from './settlement-metrics';
+
+type Tx = Prisma.TransactionClient;
+
+/** How one attempt ends for one instruction, as it is written back. */
+type Decision =
+  | { kind: 'posted' }
+  | {
+      kind: 'retry';
+      /** Metric label. */
+      outcome: 'refused' | 'rolled_over' | 'unknown' | 'conflict';
+      reason: string;
+      /** Send a new id next time (the ledger refused this one for good). */
+      rotate: boolean;
+      /** Milliseconds until the next attempt; 0 at once, null parked (only an operator moves it). */
+      retryInMs: number | null;
+      /** Counts as a failure (a rollover does not: nothing is wrong). */
+      failed: boolean;
+    };
+
+export interface AttemptRound {
+  /** Instructions attempted. */
+  attempted: number;
+  /** Some are due again at once (a settlement account rolled over): run another round now. */
+  again: boolean;
+}
+
+export type OperatorResult =
+  | { kind: 'not-found' }
+  | { kind: 'posted'; instruction: SettlementInstruction }
+  | { kind: 'cancelled'; instruction: SettlementInstruction }
+  /** redrive: attempted (pending again or posted); cancel: requested, to be confirmed. */
+  | { kind: 'done'; instruction: SettlementInstruction }
+  | { kind: 'in-flight'; instruction: SettlementInstruction };
+
+/**
+ * Posts settlement instructions to the ledger, each on its own: its own
+ * state, attempts, reason and schedule, so one that cannot be posted holds
+ * back neither the others nor later batches.
+ *
+ * A round locks the instructions it sends (`FOR UPDATE SKIP LOCKED`) for as
+ * long as they are in flight, so replicas, the retry loop, cut-offs and
+ * operators never send one instruction twice at once, and a crash releases
+ * the locks with the connection: the next round retries with the stored id.
+ * Every id sent was committed before (ids change only when an attempt's
+ * outcome is written), so what the ledger may have posted is always on record.
+ */
+@Injectable()
+export class InstructionPoster {
+  /** Most instructions one round locks and sends (one ledger request per payer, at most 1000 transfers). */
+  static readonly ROUND_SIZE = 200;
+  private readonly logger: Logger;
+  private readonly schedule: RetrySchedule;
+  /** A round holds its transaction across ledger calls: allow for each of them to take its whole deadline. */
+  private readonly transactionTimeoutMs: number;
+
+  constructor(
+    @InjectConfig() config: SettlementConfig,
+    private readonly prisma: PrismaService,
+    private readonly ledger: LedgerClient,
+    private readonly accounts: SettlementAccounts,
+    private readonly store: InstructionStore,
+    private readonly metrics: SettlementMetrics,
+    @InjectLogger() logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'instruction-poster' });
+    this.schedule = {
+      initialMs: config.SETTLEMENT_RETRY_BACKOFF_MS,
+      maxMs: config.SETTLEMENT_RETRY_BACKOFF_MAX_MS,
+    };
+    // Three phases of ledger calls (accounts, transfers, reading accounts); once calls time out the client's
+    // breaker fails the rest fast, so each phase takes about two deadlines at worst.
+    this.transactionTimeoutMs = 6 * config.LEDGER_DEADLINE_MS + 10_000;
+  }
+
+  /**
+   * Attempts the due instructions (of one batch, when given) until none is
+   * due at once; returns how many attempts it made. `wait`: wait for
+   * instructions another round holds rather than pass them by (a cut-off
+   * does, so that its batch is as complete as it can be when it returns).
+   */
+  async postDue(batchId?: string, options: { maxRounds?: number; wait?: boolean } = {}): Promise<number> {
+    let attempted = 0;
+    for (let round = 0; round < (options.maxRounds ?? 10_000); round++) {
+      const result = await this.round(batchId, options.wait ?? false);
+      attempted += result.attempted;
+      if (result.attempted < InstructionPoster.ROUND_SIZE && !result.again) break;
+    }
+    return attempted;
+  }
+
+  /** One round: locks up to ROUND_SIZE due instructions, sends them, writes what happened. */
+  async round(batchId?: string, wait = false): Promise<AttemptRound> {
+    const outcome = await this.prisma.$transaction(
+      async (tx) => {
+        // A total order, so that rounds that wait for each other's rows cannot deadlock.
+        const due = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM settlement_instructions
+           WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= now()
+             ${batchId === undefined ? Prisma.empty : Prisma.sql`AND batch_id = ${batchId}`}
+           ORDER BY next_attempt_at, id
+           LIMIT ${InstructionPoster.ROUND_SIZE}
+             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
+        if (due.length === 0) return { attempted: 0, again: false, batches: [] as string[] };
+        const rows = await tx.settlementInstruction.findMany({ where: { id: { in: due.map((d) => d.id) } } });
+        const again = await this.attemptLocked(tx, rows);
+        return { attempted: rows.length, again, batches: [...new Set(rows.map((r) => r.batchId))] };
+      },
+      { timeout: this.transactionTimeoutMs },
+    );
+    await this.completeBatches(outcome.batches);
+    return outcome;
+  }
+
+  /** Re-drive: attempts one pending instruction now, whatever its schedule (parked included). */
+  async redrive(idOrTransferId: string): Promise<OperatorResult> {
+    const found = await this.store.find(idOrTransferId);
+    if (!found) return { kind: 'not-found' };
+    if (found.state === 'posted') return { kind: 'posted', instruction: found };
+    if (found.state === 'cancelled' || found.cancelRequestedAt !== null)
+      return { kind: 'cancelled', instruction: found };
+    const locked = await this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM settlement_instructions
+           WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL
+             FOR UPDATE SKIP LOCKED`;
+        if (rows.length === 0) return null;
+        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id: found.id } });
+        this.logger.info({ instruction: row.id, transferId: row.transferId }, 'instruction re-driven');
+        return { again: await this.attemptLocked(tx, [row]) };
+      },
+      { timeout: this.transactionTimeoutMs },
+    );
+    const now = (await this.store.find(found.id))!;
+    if (locked === null) {
+      // Not lockable: an attempt is in flight, or it was posted or cancelled meanwhile.
+      if (now.state === 'posted') return { kind: 'posted', instruction: now };
+      if (now.state === 'cancelled' || now.cancelRequestedAt !== null)
+        return { kind: 'cancelled', instruction: now };
+      return { kind: 'in-flight', instruction: now };
+    }
+    await this.completeBatches([now.batchId]);
+    // A rollover leaves it due at once: finish that too before answering.
+    if (locked.again) await this.postDue(now.batchId, { maxRounds: 5 });
+    return { kind: 'done', instruction: (await this.store.find(found.id))! };
+  }
+
+  /**
+   * Records an operator's request to cancel a pending instruction (durable:
+   * from now on it is never attempted again), then fences its transfer id in
+   * the ledger. Answers `cancelled`, or `posted` when the ledger had posted
+   * it, or `done` when the fence could not be made yet (the retry loop makes it).
+   */
+  async cancel(idOrTransferId: string, reason: string): Promise<OperatorResult> {
+    const found = await this.store.find(idOrTransferId);
+    if (!found) return { kind: 'not-found' };
+    const requested = await this.store.requestCancel(found.id, reason);
+    if (requested.kind !== 'done') return requested;
+    // Waits for the retry loop if it is fencing the same instruction right now.
+    await this.fence(found.id, true);
+    const now = (await this.store.find(found.id))!;
+    if (now.state === 'posted') return { kind: 'posted', instruction: now };
+    if (now.state === 'cancelled') return { kind: 'cancelled', instruction: now };
+    return { kind: 'done', instruction: now };
+  }
+
+  /** Fences the instructions whose cancellation was requested (the retry loop's share of cancelling). */
+  async fenceRequested(limit = 100): Promise<number> {
+    const requested = await this.prisma.settlementInstruction.findMany({
+      where: { state: 'pending', cancelRequestedAt: { not: null } },
+      select: { id: true },
+      orderBy: { cancelRequestedAt: 'asc' },
+      take: limit,
+    });
+    for (const { id } of requested) await this.fence(id, false);
+    return requested.length;
+  }
+
+  /**
+   * Sends a fence under the instruction's current transfer id: a transfer
+   * that must fail (its debit account never exists), which the ledger records
+   * against the id for good. If the id had posted, the ledger answers that it
+   * exists instead. Either way the instruction's fate is then certain, and
+   * written. When the ledger cannot be asked, it stays requested (the retry
+   * loop tries again). `wait`: wait for another fencer holding it, rather
+   * than pass it by.
+   */
+  private async fence(id: string, wait: boolean): Promise<void> {
+    const verdict = await this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM settlement_instructions
+           WHERE id = ${id} AND state = 'pending' AND cancel_requested_at IS NOT NULL
+             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
+        if (rows.length === 0) return null;
+        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id } });
+        let answer: string;
+        try {
+          const reply = await this.ledger.post<{ results: { result: string }[] }>(
+            `/v1/tenants/${row.payerTenantId}/transfers`,
+            {
+              transfers: [
+                {
+                  ...this.transfer(row),
+                  debitAccountId: FENCE_ACCOUNT_ID,
+                  metadata: { batchId: row.batchId, fence: 'cancelled' },
+                },
+              ],
+            },
+          );
+          if (reply.status !== 200) throw new Error(`ledger answered ${reply.status} to a fence`);
+          answer = reply.body.results[0]!.result;
+        } catch (error) {
+          this.logger.warn(
+            { err: error, instruction: id },
+            'fencing a cancelled instruction failed; retrying later',
+          );
+          return null;
+        }
+        const verdict = classifyFence(answer);
+        const now = new Date();
+        if (verdict === 'fenced') {
+          await tx.settlementInstruction.update({
+            where: { id },
+            data: { state: 'cancelled', cancelledAt: now, nextAttemptAt: null, updatedAt: now },
+          });
+          return { verdict, row };
+        }
+        if (verdict === 'posted') {
+          await tx.settlementInstruction.update({
+            where: { id },
+            data: { state: 'posted', postedAt: now, nextAttemptAt: null, updatedAt: now },
+          });
+          return { verdict, row };
+        }
+        this.logger.error(
+          { instruction: id, result: answer },
+          'unexpected answer to a fence; retrying later',
+        );
+        return null;
+      },
+      { timeout: this.transactionTimeoutMs },
+    );
+    if (verdict === null) return;
+    const { row } = verdict;
+    if (verdict.verdict === 'fenced') {
+      this.metrics.instructionsCancelled.inc();
+      this.logger.warn(
+        { instruction: id, transferId: row.transferId, reason: row.cancelReason },
+        'instruction cancelled; its transfer id can never post',
+      );
+    } else
+      this.logger.warn(
+        { instruction: id, transferId: row.transferId },
+        'cancellation refused: the ledger had posted the instruction',
+      );
+    await this.completeBatches([row.batchId]);
+  }
+
+  /** Batches whose instructions are all posted or cancelled are completed. */
+  async completeBatches(batchIds: readonly string[]): Promise<void> {
+    if (batchIds.length === 0) return;
+    const completed = await this.prisma.$queryRaw<{ id: string; obligation_count: number }[]>`
+      UPDATE settlement_batches AS b SET state = 'completed', completed_at = now()
+       WHERE b.id = ANY(${[...batchIds]}::text[]) AND b.state = 'posting'
+         AND NOT EXISTS (SELECT 1 FROM settlement_instructions AS i WHERE i.batch_id = b.id AND i.state = 'pending')
+      RETURNING b.id, b.obligation_count`;
+    for (const batch of completed) {
+      this.metrics.batches.inc({ state: 'completed' });
+      this.metrics.obligationsSettled.inc(batch.obligation_count);
+      this.logger.info(
+        { batchId: batch.id, obligations: batch.obligation_count },
+        'settlement batch completed',
+      );
+    }
+  }
+
+  /** The ledger transfer an instruction's current id stands for. */
+  private transfer(row: SettlementInstruction) {
+    return {
+      id: row.transferId,
+      debitAccountId: settlementAccountId(row.currency, row.debitEpoch),
+      creditTenantId: row.payeeTenantId,
+      creditAccountId: settlementAccountId(row.currency, row.creditEpoch),
+      amount: row.amount.toString(),
+      currency: row.currency,
+      code: SETTLEMENT_TRANSFER_CODE,
+      metadata: { batchId: row.batchId },
+    };
+  }
+
+  /** Sends locked instructions and writes each outcome; true when some are due again at once. */
+  private async attemptLocked(tx: Tx, rows: SettlementInstruction[]): Promise<boolean> {
+    const accountFailures = await this.accounts.ensure(
+      rows.flatMap((row) => [
+        { tenantId: row.payerTenantId, currency: row.currency, epoch: row.debitEpoch },
+        { tenantId: row.payeeTenantId, currency: row.currency, epoch: row.creditEpoch },
+      ]),
+    );
+    const outcomes = new Map<string, AttemptOutcome>();
+    const accountFailureOf = (row: SettlementInstruction): AccountFailure | undefined =>
+      accountFailures.get(row.payerTenantId) ?? accountFailures.get(row.payeeTenantId);
+    const sendable: SettlementInstruction[] = [];
+    for (const row of rows) {
+      const failure = accountFailureOf(row);
+      // Not sent: the same id next time, whatever the reason.
+      if (failure) outcomes.set(row.id, { kind: 'unknown', reason: failure.reason });
+      else sendable.push(row);
+    }
+    // One ledger request per payer (the tenant whose account is debited); payers in parallel.
+    await concurrently(
+      [...Map.groupBy(sendable, (row) => row.payerTenantId)],
+      LEDGER_CALLS_PER_ROUND,
+      async ([payer, own]) => {
+        try {
+          const reply = await this.ledger.post<{ results: { result: string }[] }>(
+            `/v1/tenants/${payer}/transfers`,
+            { transfers: own.map((row) => this.transfer(row)) },
+          );
+          if (reply.status !== 200 || !Array.isArray(reply.body?.results)) {
+            // The ledger took none of them (a 4xx records nothing): the same ids again.
+            for (const row of own)
+              outcomes.set(row.id, { kind: 'unknown', reason: `ledger_status_${reply.status}` });
+            return;
+          }
+          own.forEach((row, index) => {
+            const result = reply.body.results[index]?.result;
+            // No result for it: nothing says it was not posted.
+            outcomes.set(
+              row.id,
+              result === undefined
+                ? { kind: 'unknown', reason: 'ledger_result_missing' }
+                : classifyResult(result),
+            );
+          });
+        } catch {
+          // Timeout, 503, connection lost, breaker open: the outcome is unknown (the client logged why).
+          for (const row of own) outcomes.set(row.id, { kind: 'unknown', reason: 'ledger_unavailable' });
+        }
+      },
+    );
+
+    const decisions = new Map<string, Decision>();
+    await concurrently(rows, LEDGER_CALLS_PER_ROUND, async (row) => {
+      decisions.set(row.id, await this.decide(row, outcomes.get(row.id)!));
+    });
+    const epochOf = await this.accounts.currentEpochs(
+      rows.flatMap((row) => [
+        { tenantId: row.payerTenantId, currency: row.currency },
+        { tenantId: row.payeeTenantId, currency: row.currency },
+      ]),
+    );
+    const posted = rows.filter((row) => decisions.get(row.id)!.kind === 'posted');
+    // Times come from the database's clock, the one the next round compares them with.
+    if (posted.length > 0) {
+      await tx.$executeRaw`
+        UPDATE settlement_instructions
+           SET state = 'posted', posted_at = clock_timestamp(), last_attempt_at = clock_timestamp(),
+               next_attempt_at = NULL, attempts = attempts + 1, updated_at = clock_timestamp()
+         WHERE id = ANY(${posted.map((row) => row.id)}::text[]) AND state = 'pending'`;
+      this.metrics.instructionAttempts.inc({ outcome: 'posted' }, posted.length);
+    }
+    let again = false;
+    const unknownReasons = new Set<string>();
+    for (const row of rows) {
+      const decision = decisions.get(row.id)!;
+      if (decision.kind === 'posted') continue;
+      this.metrics.instructionAttempts.inc({ outcome: decision.outcome });
+      if (decision.retryInMs === 0) again = true;
+      const generation = decision.rotate ? row.generation + 1 : row.generation;
+      const transferId = decision.rotate
+        ? settlementTransferId(
+            row.batchId,
+            row.payerTenantId,
+            row.payeeTenantId,
+            row.currency,
+            row.part,
+            generation,
+          )
+        : row.transferId;
+      // A new id goes to the current accounts (a rollover may have moved one on); an id once sent keeps its fields.
+      const debitEpoch = decision.rotate ? epochOf(row.payerTenantId, row.currency) : row.debitEpoch;
+      const creditEpoch = decision.rotate ? epochOf(row.payeeTenantId, row.currency) : row.creditEpoch;
+      await tx.$executeRaw`
+        UPDATE settlement_instructions
+           SET generation = ${generation}, transfer_id = ${transferId},
+               debit_epoch = ${debitEpoch}, credit_epoch = ${creditEpoch},
+               attempts = attempts + 1, last_error = ${shortReason(decision.reason)},
+               last_attempt_at = clock_timestamp(),
+               next_attempt_at = CASE WHEN ${decision.retryInMs}::int IS NULL THEN NULL
+                                      ELSE clock_timestamp() + ${decision.retryInMs}::int * interval '1 millisecond' END,
+               first_failed_at = CASE WHEN ${decision.failed}::boolean THEN coalesce(first_failed_at, clock_timestamp())
+                                      ELSE first_failed_at END,
+               updated_at = clock_timestamp()
+         WHERE id = ${row.id} AND state = 'pending'`;
+      if (decision.outcome === 'unknown') unknownReasons.add(decision.reason);
+      else if (decision.outcome !== 'rolled_over')
+        this.logger.warn(
+          {
+            instruction: row.id,
+            transferId: row.transferId,
+            payer: row.payerTenantId,
+            payee: row.payeeTenantId,
+            attempts: row.attempts + 1,
+            reason: decision.reason,
+            nextAttemptInMs: decision.retryInMs,
+          },
+          decision.outcome === 'conflict'
+            ? 'settlement instruction parked: the ledger holds another transfer under its id'
+            : 'settlement instruction refused by the ledger; it is retried with a new id',
+        );
+    }
+    if (unknownReasons.size > 0)
+      this.logger.warn(
+        { count: rows.length - posted.length, reasons: [...unknownReasons] },
+        'settlement instructions not known to be posted; retrying with the same ids',
+      );
+    return again;
+  }
+
+  /** What an outcome means for the instruction (rolling a settlement account over where the ledger's limit was reached). */
+  private async decide(row: SettlementInstruction, outcome: AttemptOutcome): Promise<Decision> {
+    const backoff = retryDelayMs(row.attempts + 1, this.schedule);
+    switch (outcome.kind) {
+      case 'posted':
+        return { kind: 'posted' };
+      case 'payer-overflow':
+        await this.accounts.rollOver(row.payerTenantId, row.currency, row.debitEpoch);
+        return rolledOver(outcome.reason);
+      case 'credit-refused': {
+        const payee = { tenantId: row.payeeTenantId, currency: row.currency, epoch: row.creditEpoch };
+        if ((await this.accounts.creditWouldOverflow(payee, row.amount)) === true) {
+          await this.accounts.rollOver(row.payeeTenantId, row.currency, row.creditEpoch);
+          return rolledOver(outcome.reason);
+        }
+        return {
+          kind: 'retry',
+          outcome: 'refused',
+          reason: outcome.reason,
+          rotate: true,
+          retryInMs: backoff,
+          failed: true,
+        };
+      }
+      case 'conflict':
+        return {
+          kind: 'retry',
+          outcome: 'conflict',
+          reason: outcome.reason,
+          rotate: false,
+          retryInMs: null,
+          failed: true,
+        };
+      case 'refused':
+        return {
+          kind: 'retry',
+          outcome: 'refused',
+          reason: outcome.reason,
+          rotate: true,
+          retryInMs: backoff,
+          failed: true,
+        };
+      case 'unknown':
+        return {
+          kind: 'retry',
+          outcome: 'unknown',
+          reason: outcome.reason,
+          rotate: false,
+          retryInMs: backoff,
+          failed: true,
+        };
+    }
+  }
+}
+
+/** A settlement account reached the 64-bit limit and rolled over: a new id at once, to the new account. */
+const rolledOver = (reason: string): Decision => ({
+  kind: 'retry',
+  outcome: 'rolled_over',
+  reason,
+  rotate: true,
+  retryInMs: 0,
+  failed: false,
+});

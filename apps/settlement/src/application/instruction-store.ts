@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import type { SettlementInstruction } from '../generated/prisma/client';
+import { PrismaService } from '../infrastructure/persistence/prisma.service';
+
+/** What an operator's request found: the instruction as it is afterwards, and whether the request took. */
+export type StoreResult =
+  { kind: 'not-found' } | { kind: 'posted' | 'cancelled' | 'done'; instruction: SettlementInstruction };
+
+/**
+ * The operator's requests that need only the database, shared by the admin
+ * API and the command line (which has no ledger credentials): the settlement
+ * service's retry loop carries them out.
+ */
+@Injectable()
+export class InstructionStore {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @InjectLogger() logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'instruction-store' });
+  }
+
+  /** An instruction by its id, or by its current transfer id. */
+  find(idOrTransferId: string): Promise<SettlementInstruction | null> {
+    return this.prisma.settlementInstruction.findFirst({
+      where: { OR: [{ id: idOrTransferId }, { transferId: idOrTransferId }] },
+    });
+  }
+
+  /** Makes a pending instruction due now (a parked one too): the retry loop attempts it on its next pass. */
+  async scheduleNow(idOrTransferId: string): Promise<StoreResult> {
+    const found = await this.find(idOrTransferId);
+    if (!found) return { kind: 'not-found' };
+    await this.prisma.$executeRaw`
+      UPDATE settlement_instructions SET next_attempt_at = now(), updated_at = now()
+       WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL`;
+    return this.outcome(found.id);
+  }
+
+  /**
+   * Records a request to cancel a pending instruction. From then on it is
+   * never attempted again; it becomes `cancelled` once its transfer id is
+   * fenced in the ledger, or `posted` if the ledger turns out to have posted
+   * it. A second request keeps the first one's time and reason.
+   */
+  async requestCancel(idOrTransferId: string, reason: string): Promise<StoreResult> {
+    const found = await this.find(idOrTransferId);
+    if (!found) return { kind: 'not-found' };
+    // Waits for an attempt in flight (it holds the row) to finish: it may post it.
+    const updated = await this.prisma.$executeRaw`
+      UPDATE settlement_instructions
+         SET cancel_requested_at = now(), cancel_reason = ${reason}, updated_at = now()
+       WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL`;
+    if (updated === 1)
+      this.logger.warn(
+        { instruction: found.id, transferId: found.transferId, reason },
+        'cancellation requested',
+      );
+    return this.outcome(found.id);
+  }
+
+  private async outcome(id: string): Promise<StoreResult> {
+    const instruction = await this.find(id);
+    if (!instruction) return { kind: 'not-found' };
+    if (instruction.state === 'posted') return { kind: 'posted', instruction };
+    if (instruction.state === 'cancelled') return { kind: 'cancelled', instruction };
+    return { kind: 'done', instruction };
+  }
+}

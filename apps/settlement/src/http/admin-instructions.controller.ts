@@ -1,0 +1,124 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { parseOrThrow, ProblemException } from '@meridian/bootstrap';
+import type { FastifyReply } from 'fastify';
+import { InstructionPoster, type OperatorResult } from '../application/instruction-poster';
+import { cancelRequest, instructionRef, instructionsQuery } from '../application/instruction-requests';
+import { operatorInstruction, SettlementViews } from '../application/settlement-views';
+import { AdminTokenGuard } from './admin-token.guard';
+
+export const instructionNotFound = (ref: string) =>
+  ProblemException.of(
+    HttpStatus.NOT_FOUND,
+    'instruction-not-found',
+    'No such settlement instruction',
+    `No instruction has the id or current transfer id "${ref}" (an instruction's transfer id changes after each refusal; its id does not).`,
+  );
+
+const alreadyPosted = (instruction: unknown) =>
+  ProblemException.of(
+    HttpStatus.CONFLICT,
+    'instruction-already-posted',
+    'The instruction is posted',
+    'The ledger holds its settlement transfer; a posted instruction cannot be re-driven or cancelled.',
+    { instruction },
+  );
+
+/**
+ * The operator's API for settlement instructions (ADMIN_TOKEN): list them by
+ * state, re-drive one (attempt it now, once its cause is fixed), cancel one
+ * (it never posts; the reason is kept). The same operations exist as a
+ * command: `node apps/settlement/dist/cli.js instructions`.
+ */
+@Controller('admin/instructions')
+@UseGuards(AdminTokenGuard)
+export class AdminInstructionsController {
+  constructor(
+    private readonly views: SettlementViews,
+    private readonly poster: InstructionPoster,
+  ) {}
+
+  @Get()
+  list(@Query() query: unknown) {
+    return this.views.instructions(parseOrThrow(instructionsQuery, query));
+  }
+
+  /** Attempts the instruction now, whatever its schedule; answers it as it is afterwards (posted, or pending with the reason). */
+  @Post(':transferId/redrive')
+  @HttpCode(200)
+  async redrive(@Param('transferId') ref: string) {
+    const id = parseOrThrow(instructionRef, ref, 'transferId');
+    const result = await this.poster.redrive(id);
+    switch (result.kind) {
+      case 'not-found':
+        throw instructionNotFound(id);
+      case 'posted':
+        throw alreadyPosted(view(result).instruction);
+      case 'cancelled':
+        throw ProblemException.of(
+          HttpStatus.CONFLICT,
+          'instruction-cancelled',
+          'The instruction is cancelled',
+          'An operator cancelled it (or asked to): it is never attempted again.',
+          { instruction: view(result).instruction },
+        );
+      case 'in-flight':
+        throw ProblemException.of(
+          HttpStatus.CONFLICT,
+          'instruction-in-flight',
+          'An attempt of the instruction is in flight',
+          'Another attempt is being made right now; look at the instruction again in a few seconds.',
+          { instruction: view(result).instruction, retryAfterSeconds: 5 },
+        );
+      case 'done':
+        return view(result).instruction;
+    }
+  }
+
+  /**
+   * Cancels a pending instruction: 200 once its transfer id is fenced in the
+   * ledger (it can never post), 202 when the request is recorded but the
+   * ledger could not be reached (the retry loop fences it), 409 when it is
+   * (or turns out to be) posted. Cancelling a cancelled one answers it as it is.
+   */
+  @Post(':transferId/cancel')
+  @HttpCode(200)
+  async cancel(
+    @Param('transferId') ref: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const id = parseOrThrow(instructionRef, ref, 'transferId');
+    const { reason } = parseOrThrow(cancelRequest, body);
+    const result = await this.poster.cancel(id, reason);
+    switch (result.kind) {
+      case 'not-found':
+        throw instructionNotFound(id);
+      case 'posted':
+        throw alreadyPosted(view(result).instruction);
+      case 'cancelled':
+        return view(result).instruction;
+      case 'in-flight':
+      case 'done':
+        void reply.status(202);
+        return view(result).instruction;
+    }
+  }
+}
+
+const view = <R extends OperatorResult & { instruction: Parameters<typeof operatorInstruction>[0] }>(
+  result: R,
+) => ({
+  ...result,
+  instruction: operatorInstruction(result.instruction),
+});
