@@ -94,7 +94,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
     });
 
-    it('is not ready while its dependency is unreachable, stays live, and recovers', async () => {
+    it('is not ready while its dependency is unreachable, naming it without its error, stays live, and recovers', async () => {
       const service = await start();
       await service.waitUntilReady();
       await fixture.dependency.stop();
@@ -102,7 +102,14 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
         await service.waitFor('/health/ready', 503, 10_000);
         const ready = await httpRequest(`${service.url}/health/ready`);
         expect(ready.headers['content-type']).toContain('application/problem+json');
-        expect(ready.body).toContain(fixture.dependencyName);
+        // Which dependency is down, and nothing of its error (hosts, ports, users).
+        expect(JSON.parse(ready.body)).toEqual({
+          type: 'https://meridian.dev/problems/service-unavailable',
+          title: 'The service is unavailable',
+          status: 503,
+          instance: '/health/ready',
+          checks: { [fixture.dependencyName]: { status: 'down' } },
+        });
         expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
       } finally {
         await fixture.dependency.resume();
