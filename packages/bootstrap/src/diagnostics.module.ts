@@ -10,8 +10,8 @@ function boundedDelay(value: string | undefined): number {
 /**
  * Routes that exist only when TEST_ROUTES_ENABLED=true, so tests can hold a
  * request in flight (e.g. across a SIGTERM) in a real service process.
- * Refused by the config schema's documentation for production; never mounted
- * unless asked for.
+ * Never mounted unless asked for; the config schema refuses to start a
+ * production deployment that asks for them.
  */
 @Controller('__test')
 class DiagnosticsController {

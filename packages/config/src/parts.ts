@@ -17,7 +17,7 @@ export const httpServerPart = (defaultPort: number) => ({
     'Idle keep-alive timeout; keep it above the load balancer idle timeout.',
   ),
   TEST_ROUTES_ENABLED: boolean(false).describe(
-    'Mounts diagnostic routes used by the test suite (never enable in production).',
+    'Mounts diagnostic routes used by the test suite; refused when DEPLOYMENT_ENVIRONMENT is production.',
   ),
 });
 

@@ -61,6 +61,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses test routes in a production deployment, naming TEST_ROUTES_ENABLED', () => {
+    const production = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'production' };
+    expect(problemsOf({ ...production, TEST_ROUTES_ENABLED: 'true' })).toEqual([
+      'TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
+    ]);
+    expect(loadConfig('ledger', serviceConfigSchemas.ledger, production).TEST_ROUTES_ENABLED).toBe(false);
+    const staging = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'staging', TEST_ROUTES_ENABLED: 'true' };
+    expect(loadConfig('ledger', serviceConfigSchemas.ledger, staging).TEST_ROUTES_ENABLED).toBe(true);
+  });
+
   it('treats empty strings as unset', () => {
     const config = loadConfig('ledger', serviceConfigSchemas.ledger, { ...validLedgerEnv, PORT: '' });
     expect(config.PORT).toBe(3001);

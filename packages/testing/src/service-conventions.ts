@@ -84,6 +84,19 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(problems.sort()).toEqual([options.invalidSecret.name, 'LOG_LEVEL', 'PORT'].sort());
       expect(service.output()).not.toContain(options.invalidSecret.value);
     });
+
+    it('refuses to start with test routes in production, in one line naming TEST_ROUTES_ENABLED', async () => {
+      const service = await ServiceProcess.start(app, {
+        ...fixture.env,
+        TEST_ROUTES_ENABLED: 'true',
+        DEPLOYMENT_ENVIRONMENT: 'production',
+      });
+      const result = await service.exited;
+      expect(result.code).not.toBe(0);
+      expect(service.stderrLines.filter((line) => /^\s+[A-Z_]+: /.test(line))).toEqual([
+        '  TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
+      ]);
+    });
   });
 
   describe(`${app}: probes`, () => {

@@ -8,12 +8,12 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
 /** IETF Idempotency-Key draft: servers keep records for at least 24 hours. */
 const DAY_SECONDS = 86_400;
 
-export const apiConfigSchema = withShutdownRules(
+export const apiConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart(3000),
     ...shutdownPart,

@@ -8,9 +8,9 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
-export const ledgerConfigSchema = withShutdownRules(
+export const ledgerConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart(3001),
     ...shutdownPart,

@@ -8,9 +8,9 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
-export const settlementConfigSchema = withShutdownRules(
+export const settlementConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart(3002),
     ...shutdownPart,
