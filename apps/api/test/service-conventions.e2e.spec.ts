@@ -32,4 +32,6 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/v1/accounts', '/docs'],
+  operatorPaths: ['/admin/tenants/acme/keys'],
 });

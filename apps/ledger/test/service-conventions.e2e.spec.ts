@@ -35,4 +35,5 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/v1/tenants/acme/accounts'],
 });

@@ -31,4 +31,5 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/internal/batches'],
 });

@@ -127,7 +127,7 @@ describe('settlement worker', () => {
     expect(await job.getState()).toBe('failed');
     const failed = await queue.getJob(job.id!);
     expect(failed!.failedReason).toContain('not a ledger event');
-    const metrics = await fetch(`${stack.settlement.service.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${stack.settlement.service.managementUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/settlement_jobs_failed_total\{[^}]*queue="ledger-events"[^}]*\} 1/);
     expect(metrics).toMatch(/settlement_queue_jobs\{[^}]*queue="ledger-events"[^}]*state="failed"[^}]*\} 1/);
     expect(metrics).toContain('settlement_event_to_obligation_seconds_count');

@@ -7,9 +7,14 @@ import { boolean, durationMs, integer, oneOf, optionalUrl, port, secret, text, u
  * variable means the same thing in every service that reads it.
  */
 
-export const httpServerPart = (defaultPort: number) => ({
-  PORT: port(defaultPort).describe('TCP port the HTTP server listens on.'),
-  HOST: text({ default: '0.0.0.0' }).describe('Interface the HTTP server binds to.'),
+export const httpServerPart = (ports: { public: number; management: number }) => ({
+  PORT: port(ports.public).describe(
+    'TCP port of the public listener: every route except the probes, /metrics and /admin.',
+  ),
+  MANAGEMENT_PORT: port(ports.management).describe(
+    'TCP port of the management listener: /health/live, /health/ready, /health/startup, /metrics and /admin only (0 picks a free port).',
+  ),
+  HOST: text({ default: '0.0.0.0' }).describe('Interface both listeners bind to.'),
   HTTP_BODY_LIMIT_BYTES: integer({ min: 1_024, max: 16 * 1_048_576, default: 1_048_576 }).describe(
     'Largest request body accepted; larger bodies get 413.',
   ),

@@ -1,4 +1,4 @@
-import { Agent, connectionRefused, httpRequest, PartialRequest } from './http';
+import { Agent, connectionRefused, type HttpResult, httpRequest, PartialRequest } from './http';
 import { OtlpReceiver } from './otlp-receiver';
 import { ServiceProcess } from './service-process';
 import type { TcpProxy } from './tcp-proxy';
@@ -20,10 +20,16 @@ export interface ServiceConventionsOptions {
   required: string[];
   /** A secret variable and an invalid value for it that must never be printed. */
   invalidSecret: { name: string; value: string };
+  /** GET paths of the service's own API (answered, if only with 401, on PORT). */
+  publicPaths: string[];
+  /** GET paths of its operator API, besides probes and /metrics (answered on MANAGEMENT_PORT). */
+  operatorPaths?: string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PROBES = ['/health/live', '/health/ready', '/health/startup'];
+const NOT_FOUND = 'https://meridian.dev/problems/not-found';
 
 /**
  * The conventions every Meridian service keeps (see README, "Conventions"),
@@ -99,12 +105,51 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
     });
   });
 
+  describe(`${app}: listeners`, () => {
+    /** A 404 exactly like that of a route that does not exist. */
+    const expectUnknownRoute = (response: HttpResult) => {
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(response.body)).toMatchObject({ type: NOT_FOUND, status: 404 });
+    };
+
+    it('answers probes, /metrics and operator routes on the management port, and 404 problem+json for them on the public port', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      for (const path of [...PROBES, '/metrics']) {
+        expect((await httpRequest(`${service.managementUrl}${path}`)).status).toBe(200);
+        expectUnknownRoute(await httpRequest(`${service.url}${path}`));
+      }
+      for (const path of options.operatorPaths ?? []) {
+        expect((await httpRequest(`${service.managementUrl}${path}`)).status).not.toBe(404);
+        expectUnknownRoute(await httpRequest(`${service.url}${path}`));
+      }
+    });
+
+    it('answers its own API on the public port, and 404 problem+json for it on the management port', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      for (const path of [...options.publicPaths, '/__test/slow?ms=1']) {
+        expect((await httpRequest(`${service.url}${path}`)).status).not.toBe(404);
+        expectUnknownRoute(await httpRequest(`${service.managementUrl}${path}`));
+      }
+    });
+
+    it('picks a free management port when MANAGEMENT_PORT=0 and logs it', async () => {
+      const service = await start({ MANAGEMENT_PORT: '0', LOG_LEVEL: 'info' });
+      await service.waitUntilReady();
+      const listening = await service.waitForLog((l) => l.message === `${app} listening`);
+      expect(listening).toMatchObject({ port: service.port, managementPort: service.managementPort });
+      expect(service.managementPort).not.toBe(0);
+    });
+  });
+
   describe(`${app}: probes`, () => {
     it('answers startup, ready and live with 200 after boot', async () => {
       const service = await start();
       await service.waitFor('/health/startup');
-      expect((await httpRequest(`${service.url}/health/ready`)).status).toBe(200);
-      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/ready`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
     });
 
     it('is not ready while its dependency is unreachable, naming it without its error, stays live, and recovers', async () => {
@@ -113,7 +158,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       await fixture.dependency.stop();
       try {
         await service.waitFor('/health/ready', 503, 10_000);
-        const ready = await httpRequest(`${service.url}/health/ready`);
+        const ready = await httpRequest(`${service.managementUrl}/health/ready`);
         expect(ready.headers['content-type']).toContain('application/problem+json');
         // Which dependency is down, and nothing of its error (hosts, ports, users).
         expect(JSON.parse(ready.body)).toEqual({
@@ -123,7 +168,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
           instance: '/health/ready',
           checks: { [fixture.dependencyName]: { status: 'down' } },
         });
-        expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+        expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
       } finally {
         await fixture.dependency.resume();
       }
@@ -170,7 +215,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       await service.waitUntilReady();
       await httpRequest(`${service.url}/__test/slow?ms=1`);
       await httpRequest(`${service.url}/no-such-route`);
-      const metrics = await httpRequest(`${service.url}/metrics`);
+      const metrics = await httpRequest(`${service.managementUrl}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(
         /http_server_request_duration_seconds_bucket\{[^}]*method="GET",route="\/__test\/slow",status_code="200"[^}]*\} 1/,
@@ -183,7 +228,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
   });
 
   describe(`${app}: graceful shutdown`, () => {
-    it('turns unready at once, finishes in-flight requests, then refuses connections and exits 0', async () => {
+    it('turns unready at once, finishes in-flight requests, then refuses connections on both ports and exits 0', async () => {
       const delayMs = 1_000;
       const timeoutMs = 15_000;
       const service = await start({
@@ -192,9 +237,11 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       });
       await service.waitUntilReady();
 
-      // An idle keep-alive connection, a slow request, and a body still being sent.
-      const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
-      expect((await httpRequest(`${service.url}/health/live`, { agent: keepAlive })).status).toBe(200);
+      // Idle keep-alive connections to both listeners, a slow request, and a
+      // body still being sent.
+      const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+      expect((await httpRequest(`${service.managementUrl}/health/live`, { agent: idle })).status).toBe(200);
+      expect((await httpRequest(`${service.url}/__test/slow?ms=1`, { agent: idle })).status).toBe(200);
       const slow = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`);
       const body = JSON.stringify({ note: 'sent in two parts across the shutdown' });
       const partial = await PartialRequest.open(service.port, '/__test/echo', body, 10);
@@ -204,12 +251,13 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       service.signal('SIGTERM');
       let readyStatus = 0;
       while (Date.now() - signalledAt < 500 && readyStatus !== 503) {
-        readyStatus = (await httpRequest(`${service.url}/health/ready`)).status;
+        readyStatus = (await httpRequest(`${service.managementUrl}/health/ready`)).status;
       }
       expect(readyStatus).toBe(503);
       expect(Date.now() - signalledAt).toBeLessThan(500);
       // Still serving during the delay, so load balancers can catch up.
-      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.url}/__test/slow?ms=1`)).status).toBe(200);
 
       await sleep(delayMs + 300 - (Date.now() - signalledAt));
       partial.finish();
@@ -220,15 +268,18 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
 
       const exit = await service.exited;
-      const refused = await connectionRefused(service.port);
-      keepAlive.destroy();
+      const refused = [
+        await connectionRefused(service.port),
+        await connectionRefused(service.managementPort),
+      ];
+      idle.destroy();
       expect(exit.code).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(timeoutMs / 2);
-      expect(refused).toBe(true);
+      expect(refused).toEqual([true, true]);
       expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
     });
 
-    it('refuses new connections once the delay is over while a request is still in flight', async () => {
+    it('refuses new connections on both ports once the delay is over while a request is still in flight', async () => {
       const service = await start({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' });
       await service.waitUntilReady();
       const slow = httpRequest(`${service.url}/__test/slow?ms=2500`);
@@ -236,6 +287,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       service.signal('SIGTERM');
       await sleep(800);
       expect(await connectionRefused(service.port)).toBe(true);
+      expect(await connectionRefused(service.managementPort)).toBe(true);
       expect((await slow).status).toBe(200);
       expect((await service.exited).code).toBe(0);
     });

@@ -13,10 +13,19 @@ export interface LocalStackSettings {
   databasePrefix: string;
   redisUrl: string;
   redisKeyPrefix: string;
-  ports: { api: number; ledger: number; settlement: number };
+  /** PORT of each service: its own API. */
+  ports: ServicePorts;
+  /** MANAGEMENT_PORT of each service: probes, /metrics, the api's /admin. */
+  managementPorts: ServicePorts;
   serviceToken: string;
   adminToken: string;
   logLevel: string;
+}
+
+export interface ServicePorts {
+  api: number;
+  ledger: number;
+  settlement: number;
 }
 
 export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
@@ -29,6 +38,11 @@ export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalS
       api: Number(env.MERIDIAN_API_PORT ?? 3000),
       ledger: Number(env.MERIDIAN_LEDGER_PORT ?? 3001),
       settlement: Number(env.MERIDIAN_SETTLEMENT_PORT ?? 3002),
+    },
+    managementPorts: {
+      api: Number(env.MERIDIAN_API_MANAGEMENT_PORT ?? 9000),
+      ledger: Number(env.MERIDIAN_LEDGER_MANAGEMENT_PORT ?? 9001),
+      settlement: Number(env.MERIDIAN_SETTLEMENT_MANAGEMENT_PORT ?? 9002),
     },
     // Local only: a fresh random token per run unless one is given.
     serviceToken: env.MERIDIAN_SERVICE_TOKEN ?? `local-${randomBytes(24).toString('hex')}`,
@@ -59,6 +73,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     ledger: {
       ...common,
       PORT: String(settings.ports.ledger),
+      MANAGEMENT_PORT: String(settings.managementPorts.ledger),
       DATABASE_URL: databaseUrl(settings, 'ledger'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
@@ -66,6 +81,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     api: {
       ...common,
       PORT: String(settings.ports.api),
+      MANAGEMENT_PORT: String(settings.managementPorts.api),
       DATABASE_URL: databaseUrl(settings, 'api'),
       ADMIN_TOKEN: settings.adminToken,
       REDIS_URL: settings.redisUrl,
@@ -75,6 +91,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     settlement: {
       ...common,
       PORT: String(settings.ports.settlement),
+      MANAGEMENT_PORT: String(settings.managementPorts.settlement),
       DATABASE_URL: databaseUrl(settings, 'settlement'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,

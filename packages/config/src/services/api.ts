@@ -15,7 +15,7 @@ const DAY_SECONDS = 86_400;
 
 export const apiConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3000),
+    ...httpServerPart({ public: 3000, management: 9000 }),
     ...shutdownPart,
     ...telemetryPart('api'),
     ...databasePart,

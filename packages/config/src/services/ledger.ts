@@ -12,7 +12,7 @@ import { withServiceRules } from '../rules';
 
 export const ledgerConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3001),
+    ...httpServerPart({ public: 3001, management: 9001 }),
     ...shutdownPart,
     ...telemetryPart('ledger'),
     ...databasePart,

@@ -12,7 +12,7 @@ import { withServiceRules } from '../rules';
 
 export const settlementConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3002),
+    ...httpServerPart({ public: 3002, management: 9002 }),
     ...shutdownPart,
     ...telemetryPart('settlement'),
     ...databasePart,
