@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 /**
@@ -54,7 +54,7 @@ export interface ListenerSettings {
  * public listener, on PORT) and the management listener (MANAGEMENT_PORT).
  * Both get the same handler and settings, so a request is handled the same
  * way on either, and both close the same way: no new connections, idle
- * keep-alive connections at once.
+ * keep-alive connections at once, busy ones after their response.
  */
 export class HttpListeners {
   #management: Server | undefined;
@@ -118,11 +118,19 @@ export class HttpListeners {
     return this.#management;
   }
 
-  /** What Fastify would set on a server it creates itself. */
+  /** What Fastify would set on a server it creates itself, and the end of busy keep-alive connections on close. */
   #server(handler: Parameters<typeof createServer>[1]): Server {
     const server = createServer(handler);
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
     server.requestTimeout = this.settings.requestTimeoutMs;
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      // Closing ends idle connections only: one that was busy would be kept
+      // until its keep-alive timeout, past the shutdown timeout. End it once
+      // its response is out.
+      response.once('finish', () => {
+        if (!server.listening) request.socket.end();
+      });
+    });
     return server;
   }
 }

@@ -228,7 +228,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
   });
 
   describe(`${app}: graceful shutdown`, () => {
-    it('turns unready at once, finishes in-flight requests, then refuses connections on both ports and exits 0', async () => {
+    it('turns unready at once, finishes in-flight requests (keep-alive too), then refuses connections on both ports and exits 0', async () => {
       const delayMs = 1_000;
       const timeoutMs = 15_000;
       const service = await start({
@@ -237,12 +237,14 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       });
       await service.waitUntilReady();
 
-      // Idle keep-alive connections to both listeners, a slow request, and a
-      // body still being sent.
+      // Idle keep-alive connections to both listeners, a slow request, the
+      // same on a keep-alive connection, and a body still being sent.
       const idle = new Agent({ keepAlive: true, maxSockets: 1 });
       expect((await httpRequest(`${service.managementUrl}/health/live`, { agent: idle })).status).toBe(200);
       expect((await httpRequest(`${service.url}/__test/slow?ms=1`, { agent: idle })).status).toBe(200);
       const slow = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`);
+      const busy = new Agent({ keepAlive: true, maxSockets: 1 });
+      const slowKeptAlive = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`, { agent: busy });
       const body = JSON.stringify({ note: 'sent in two parts across the shutdown' });
       const partial = await PartialRequest.open(service.port, '/__test/echo', body, 10);
       await sleep(100);
@@ -261,18 +263,25 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
 
       await sleep(delayMs + 300 - (Date.now() - signalledAt));
       partial.finish();
-      const [slowResult, partialResult] = await Promise.all([slow, partial.response]);
+      const [slowResult, keptAliveResult, partialResult] = await Promise.all([
+        slow,
+        slowKeptAlive,
+        partial.response,
+      ]);
       expect(slowResult.status).toBe(200);
       expect(JSON.parse(slowResult.body)).toEqual({ sleptMs: delayMs + 1_500 });
+      expect(keptAliveResult.status).toBe(200);
       expect(partialResult.status).toBe(200);
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
 
+      // Exits 0 before the timeout: the busy keep-alive connection was closed after its response.
       const exit = await service.exited;
       const refused = [
         await connectionRefused(service.port),
         await connectionRefused(service.managementPort),
       ];
       idle.destroy();
+      busy.destroy();
       expect(exit.code).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(timeoutMs / 2);
       expect(refused).toEqual([true, true]);
