@@ -34,4 +34,5 @@ describeServiceConventions({
   },
   publicPaths: ['/v1/accounts', '/docs'],
   operatorPaths: ['/admin/tenants/acme/keys'],
+  traceContextTrusted: false,
 });

@@ -36,4 +36,5 @@ describeServiceConventions({
     };
   },
   publicPaths: ['/v1/tenants/acme/accounts'],
+  traceContextTrusted: true,
 });

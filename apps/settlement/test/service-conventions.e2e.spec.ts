@@ -32,4 +32,5 @@ describeServiceConventions({
     };
   },
   publicPaths: ['/internal/batches'],
+  traceContextTrusted: true,
 });

@@ -28,6 +28,7 @@ export interface HttpServiceConfig {
   SHUTDOWN_TIMEOUT_MS: number;
   LOG_LEVEL: string;
   OTEL_SERVICE_NAME: string;
+  TRACE_CONTEXT_TRUSTED: boolean;
 }
 
 export interface HttpServiceOptions<C extends HttpServiceConfig> {

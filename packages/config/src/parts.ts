@@ -35,10 +35,19 @@ export const shutdownPart = {
   ),
 };
 
-export const telemetryPart = (serviceName: string) => ({
+/** Every process logs; one-shot commands (migrations) need only this of the telemetry part. */
+export const loggingPart = {
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info').describe(
     'Minimum level of the JSON log lines written to stdout.',
   ),
+};
+
+/**
+ * `traceContextTrusted`: whether the service's callers are our own services
+ * (their trace context is continued) or the internet (it is only linked).
+ */
+export const telemetryPart = (serviceName: string, options: { traceContextTrusted: boolean }) => ({
+  ...loggingPart,
   OTEL_SERVICE_NAME: text({ default: serviceName }).describe('service.name resource attribute of traces.'),
   DEPLOYMENT_ENVIRONMENT: text({ default: 'local' }).describe(
     'deployment.environment.name resource attribute (local, staging, production).',
@@ -48,6 +57,9 @@ export const telemetryPart = (serviceName: string) => ({
   ),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http', 'https']).describe(
     'OTLP/HTTP traces endpoint, overriding OTEL_EXPORTER_OTLP_ENDPOINT for traces.',
+  ),
+  TRACE_CONTEXT_TRUSTED: boolean(options.traceContextTrusted).describe(
+    "Continue the trace of an incoming traceparent and keep incoming baggage; when false, each request starts a new trace that links to the caller's, and baggage is dropped.",
   ),
 });
 

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     const config = loadConfig('ledger', serviceConfigSchemas.ledger, validLedgerEnv);
     expect(config.PORT).toBe(3001);
     expect(config.MANAGEMENT_PORT).toBe(9001);
+    expect(config.TRACE_CONTEXT_TRUSTED).toBe(true);
     expect(config.SHUTDOWN_DELAY_MS).toBe(5_000);
     expect(config.TEST_ROUTES_ENABLED).toBe(false);
     expect(config.LOG_LEVEL).toBe('info');
@@ -82,6 +83,16 @@ describe('loadConfig', () => {
       MANAGEMENT_PORT: '0',
     });
     expect([free.PORT, free.MANAGEMENT_PORT]).toEqual([0, 0]);
+  });
+
+  it('trusts incoming trace context by default only where callers are our own services', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(serviceConfigSchemas).map(([service, schema]) => [
+        service,
+        describeVariables(schema).find((variable) => variable.name === 'TRACE_CONTEXT_TRUSTED')?.default,
+      ]),
+    );
+    expect(defaults).toEqual({ api: 'false', ledger: 'true', settlement: 'true' });
   });
 
   it('treats empty strings as unset', () => {

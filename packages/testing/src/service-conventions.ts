@@ -24,6 +24,8 @@ export interface ServiceConventionsOptions {
   publicPaths: string[];
   /** GET paths of its operator API, besides probes and /metrics (answered on MANAGEMENT_PORT). */
   operatorPaths?: string[];
+  /** TRACE_CONTEXT_TRUSTED's default: whether the service's callers are our own services. */
+  traceContextTrusted: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -180,12 +182,12 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
     it('writes JSON log lines carrying the trace id of the request span', async () => {
       const service = await start();
       await service.waitUntilReady();
-      const response = await httpRequest(`${service.url}/__test/slow?ms=1`, {
-        headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
-      });
+      const response = await httpRequest(`${service.url}/__test/trace-context`);
       expect(response.status).toBe(200);
-      const line = await service.waitForLog((l) => l.route === '/__test/slow');
-      expect(line).toMatchObject({ trace_id: TRACE_ID, status: 200, level: 'info', service: app });
+      const { traceId } = JSON.parse(response.body) as { traceId: string };
+      const line = await service.waitForLog((l) => l.route === '/__test/trace-context');
+      expect(line).toMatchObject({ trace_id: traceId, status: 200, level: 'info', service: app });
+      expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
       expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(service.logs().length).toBeGreaterThan(0); // every stdout line parses as JSON
     });
@@ -198,13 +200,12 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
           OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         });
         await service.waitUntilReady();
-        await httpRequest(`${service.url}/__test/slow?ms=1`, {
-          headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
-        });
+        const response = await httpRequest(`${service.url}/__test/trace-context`);
+        const { traceId } = JSON.parse(response.body) as { traceId: string };
         expect((await service.stop()).code).toBe(0);
-        const exported = collector.received('/v1/traces');
-        expect(exported).toContain(TRACE_ID);
-        expect(exported).toContain(`"stringValue":"${app}"`);
+        const spans = collector.spans().filter((span) => span.traceId === traceId);
+        expect(spans.map((span) => span.service)).toContain(app);
+        expect(spans.map((span) => span.kind)).toContain('server');
       } finally {
         await collector.close();
       }
@@ -225,6 +226,66 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       );
       expect(metrics.body).toContain('process_resident_memory_bytes');
     });
+  });
+
+  describe(`${app}: incoming trace context`, () => {
+    const CALLER_SPAN_ID = '00f067aa0ba902b7';
+    const callerHeaders = { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, baggage: 'tenant=acme' };
+    let collector: OtlpReceiver;
+
+    beforeAll(async () => {
+      collector = await OtlpReceiver.start();
+    });
+
+    afterAll(async () => {
+      await collector?.close();
+    });
+
+    /** The server span of a request from a caller that sends trace context, and what the handler saw. */
+    const handleCallerRequest = async (extra: Record<string, string>) => {
+      const service = await start({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        ...extra,
+      });
+      await service.waitUntilReady();
+      const response = await httpRequest(`${service.url}/__test/trace-context`, { headers: callerHeaders });
+      const seen = JSON.parse(response.body) as { traceId: string; baggage: Record<string, string> };
+      const serverSpan = await collector.waitForSpan(
+        (span) => span.service === app && span.traceId === seen.traceId && span.kind === 'server',
+      );
+      return { seen, serverSpan };
+    };
+
+    const continues = async (extra: Record<string, string>) => {
+      const { seen, serverSpan } = await handleCallerRequest(extra);
+      expect(seen).toEqual({ traceId: TRACE_ID, baggage: { tenant: 'acme' } });
+      expect(serverSpan).toMatchObject({ traceId: TRACE_ID, parentSpanId: CALLER_SPAN_ID, links: [] });
+    };
+
+    const onlyLinks = async (extra: Record<string, string>) => {
+      const { seen, serverSpan } = await handleCallerRequest(extra);
+      expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(seen.traceId).not.toBe(TRACE_ID);
+      expect(seen.baggage).toEqual({});
+      expect(serverSpan).toMatchObject({
+        parentSpanId: '',
+        links: [{ traceId: TRACE_ID, spanId: CALLER_SPAN_ID }],
+      });
+    };
+
+    if (options.traceContextTrusted) {
+      it("continues the caller's trace and baggage by default (the caller is one of our services)", () =>
+        continues({}));
+      it("starts a new trace linked to the caller's, without its baggage, with TRACE_CONTEXT_TRUSTED=false", () =>
+        onlyLinks({ TRACE_CONTEXT_TRUSTED: 'false' }));
+    } else {
+      it("starts a new trace linked to the caller's, without its baggage, by default (the caller is the internet)", () =>
+        onlyLinks({}));
+      it("continues the caller's trace and baggage with TRACE_CONTEXT_TRUSTED=true", () =>
+        continues({ TRACE_CONTEXT_TRUSTED: 'true' }));
+    }
   });
 
   describe(`${app}: graceful shutdown`, () => {

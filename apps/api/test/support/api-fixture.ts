@@ -37,7 +37,7 @@ export class ApiStack {
   static async start(
     label: string,
     apiEnv: Record<string, string> = {},
-    options: { settlement?: boolean } = {},
+    options: { settlement?: boolean; ledgerEnv?: Record<string, string> } = {},
   ): Promise<ApiStack> {
     const redis = createRedisNamespace(label);
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
@@ -46,6 +46,7 @@ export class ApiStack {
       LEDGER_SERVICE_TOKEN: LEDGER_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
+      ...options.ledgerEnv,
     });
     const proxy = await TcpProxy.start('127.0.0.1', ledger.service.port);
     const stack = new ApiStack(ledger, proxy, redis);

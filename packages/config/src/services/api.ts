@@ -17,7 +17,7 @@ export const apiConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3000, management: 9000 }),
     ...shutdownPart,
-    ...telemetryPart('api'),
+    ...telemetryPart('api', { traceContextTrusted: false }),
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,

@@ -14,7 +14,7 @@ export const ledgerConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3001, management: 9001 }),
     ...shutdownPart,
-    ...telemetryPart('ledger'),
+    ...telemetryPart('ledger', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
     ...ledgerAuthPart,

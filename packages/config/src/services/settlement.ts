@@ -14,7 +14,7 @@ export const settlementConfigSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3002, management: 9002 }),
     ...shutdownPart,
-    ...telemetryPart('settlement'),
+    ...telemetryPart('settlement', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,
