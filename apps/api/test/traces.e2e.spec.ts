@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { type ExportedSpan, OtlpReceiver } from '@meridian/testing';
-import { ApiStack, request } from './support/api-fixture';
+import { ADMIN_TOKEN, ApiStack, LEDGER_TOKEN, request } from './support/api-fixture';
 
 const CALLER_TRACE_ID = 'a3c5e1f0b2d4968778695a4b3c2d1e0f';
 const CALLER_SPAN_ID = '1234567890abcdef';
@@ -71,6 +72,28 @@ describe('traces through the api', () => {
       expect(caller).toMatchObject({ service: 'api', kind: 'client' });
     } finally {
       await api.stop();
+    }
+  });
+
+  it('exports no span that carries the API key, the Idempotency-Key, a service token or any request or response content', async () => {
+    const tenant = await stack.tenant('secrets');
+    const idempotencyKey = `idempotency-${randomUUID()}`;
+    const note = `note-${randomUUID()}`;
+    const body = { id: 'wallet', currency: 'EUR', metadata: { note } };
+    const created = await tenant.post('/v1/accounts', body, idempotencyKey);
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.body)).toContain(note);
+    const replayed = await tenant.post('/v1/accounts', body, idempotencyKey);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+
+    // The api stored the response with EVAL and read it back with GET for the replay.
+    await collector.waitForSpan((span) => span.service === 'api' && span.name === 'eval');
+    await collector.waitForSpan((span) => span.service === 'api' && span.name === 'get');
+    await serverSpan('ledger', (span) => span.attributes['http.route'] === '/v1/tenants/:tenantId/accounts');
+
+    const exported = collector.received('/v1/traces');
+    for (const secret of [tenant.token, idempotencyKey, LEDGER_TOKEN, ADMIN_TOKEN, note]) {
+      expect(exported).not.toContain(secret);
     }
   });
 });

@@ -95,6 +95,10 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
+      // Span attributes never carry bodies, credentials or Idempotency-Keys:
+      // no header is captured (headersToSpanAttributes stays unset), pg
+      // records the SQL text but not its parameter values, and Redis records
+      // the command name only (an EVAL's arguments hold whole stored responses).
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
       }),
@@ -105,8 +109,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
         instrumentHooks: false,
         ignorePaths: (route) => UNTRACED_PATHS.test(route.url),
       }),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
 }
