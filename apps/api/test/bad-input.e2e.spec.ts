@@ -89,7 +89,7 @@ describe('bad input at the door', () => {
   });
 
   it('is still healthy after all of it', async () => {
-    expect((await request(stack.url, 'GET', '/health/ready')).status).toBe(200);
+    expect((await request(stack.api.service.managementUrl, 'GET', '/health/ready')).status).toBe(200);
     expect(stack.api.service.logs().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
 });

@@ -51,21 +51,6 @@ describe('the keys command (node apps/api/dist/cli.js)', () => {
     expect([name.code, name.stderr.trim()]).toEqual([1, 'name: must be at most 200 characters']);
   });
 
-  it('carries the trace context of a request through to the ledger', async () => {
-    const tenant = await stack.tenant('tracing');
-    const traceId = 'a3c5e1f0b2d4968778695a4b3c2d1e0f';
-    const reply = await request(stack.url, 'GET', '/v1/accounts/missing', undefined, {
-      authorization: `Bearer ${tenant.token}`,
-      traceparent: `00-${traceId}-1234567890abcdef-01`,
-    });
-    expect(reply.status).toBe(404);
-    // The ledger logs its 404 (a warning) inside the span continued from the api's call.
-    const line = await stack.ledger.service.waitForLog(
-      (l) => l.status === 404 && l.path === '/v1/tenants/tracing/accounts/missing',
-    );
-    expect(line.trace_id).toBe(traceId);
-  });
-
   it('serves the OpenAPI document at /docs', async () => {
     const docs = await request(stack.url, 'GET', '/docs');
     expect(docs.status).toBe(200);

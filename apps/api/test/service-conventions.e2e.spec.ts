@@ -33,4 +33,7 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/v1/accounts', '/docs'],
+  operatorPaths: ['/admin/tenants/acme/keys'],
+  traceContextTrusted: false,
 });

@@ -1,3 +1,4 @@
+import { query } from '@meridian/testing';
 import { ADMIN_TOKEN, ApiStack, request, type TenantClient } from './support/api-fixture';
 
 const problem = (type: string) => expect.objectContaining({ type: `https://meridian.dev/problems/${type}` });
@@ -68,7 +69,7 @@ describe('tenants, API keys and scopes', () => {
 
   it('stops honouring a revoked key within the cache lifetime', async () => {
     const key = await request(
-      stack.url,
+      stack.adminUrl,
       'POST',
       '/admin/tenants/acme/keys',
       { name: 'short-lived', scopes: ['read'] },
@@ -77,7 +78,7 @@ describe('tenants, API keys and scopes', () => {
     const token = key.body.token as string;
     const auth = { authorization: `Bearer ${token}` };
     expect((await request(stack.url, 'GET', '/v1/accounts', undefined, auth)).status).toBe(200);
-    const revoked = await request(stack.url, 'DELETE', `/admin/keys/${key.body.id}`, undefined, {
+    const revoked = await request(stack.adminUrl, 'DELETE', `/admin/keys/${key.body.id}`, undefined, {
       authorization: `Bearer ${ADMIN_TOKEN}`,
     });
     expect(revoked.body.revokedAt).not.toBeNull();
@@ -91,24 +92,22 @@ describe('tenants, API keys and scopes', () => {
   });
 
   it('shows a key once and stores only its hash; admin endpoints need the admin token', async () => {
-    const listed = await request(stack.url, 'GET', '/admin/tenants/acme/keys', undefined, {
+    const listed = await request(stack.adminUrl, 'GET', '/admin/tenants/acme/keys', undefined, {
       authorization: `Bearer ${ADMIN_TOKEN}`,
     });
     expect(listed.status).toBe(200);
     expect(JSON.stringify(listed.body)).not.toContain(acme.token.split('_')[2]);
-    const [row] = await import('@meridian/testing').then(({ query }) =>
-      query<{ secret_hash: string }>(
-        stack.api.database.url,
-        'SELECT secret_hash FROM api_keys WHERE id = $1',
-        [acme.keyId],
-      ),
+    const [row] = await query<{ secret_hash: string }>(
+      stack.api.database.url,
+      'SELECT secret_hash FROM api_keys WHERE id = $1',
+      [acme.keyId],
     );
     expect(row!.secret_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect((await request(stack.url, 'GET', '/admin/tenants/acme/keys')).status).toBe(401);
+    expect((await request(stack.adminUrl, 'GET', '/admin/tenants/acme/keys')).status).toBe(401);
     expect(
       (
         await request(
-          stack.url,
+          stack.adminUrl,
           'POST',
           '/admin/tenants',
           { id: 'x', name: 'x' },
@@ -116,5 +115,16 @@ describe('tenants, API keys and scopes', () => {
         )
       ).status,
     ).toBe(401);
+  });
+
+  it('serves /admin only on the management port: on the public port it does not exist, even with the admin token', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const listed = await request(stack.url, 'GET', '/admin/tenants/acme/keys', undefined, admin);
+    const created = await request(stack.url, 'POST', '/admin/tenants', { id: 'x', name: 'x' }, admin);
+    for (const reply of [listed, created]) {
+      expect(reply.status).toBe(404);
+      expect(reply.body).toEqual(problem('not-found'));
+    }
+    expect(await query(stack.api.database.url, `SELECT id FROM tenants WHERE id = 'x'`)).toEqual([]);
   });
 });

@@ -36,4 +36,6 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/v1/tenants/acme/accounts'],
+  traceContextTrusted: true,
 });

@@ -1,6 +1,12 @@
 import { MAX_INT64 } from '@meridian/ledger-contract';
 import { runAppScript } from '@meridian/testing';
-import { SETTLEMENT_LEDGER_TOKEN, SettlementStack, TOKEN, waitFor } from './support/settlement-stack';
+import {
+  ADMIN_TOKEN,
+  SETTLEMENT_LEDGER_TOKEN,
+  SettlementStack,
+  TOKEN,
+  waitFor,
+} from './support/settlement-stack';
 
 /** The value of the series of `name` with these labels (among others) in Prometheus' text format. */
 function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
@@ -407,10 +413,13 @@ describe('settlement instructions', () => {
   });
 
   it('keeps /admin for the admin token: the api token and no token are refused, bad input is a 400, an unknown instruction a 404', async () => {
-    const none = await fetch(`${stack.settlement.service.url}/admin/instructions`);
+    const none = await fetch(`${stack.settlement.service.managementUrl}/admin/instructions`);
     expect(none.status).toBe(401);
-    const api = await stack.settlementCall('GET', '/admin/instructions', undefined, TOKEN);
+    const api = await stack.adminCall('GET', '/admin/instructions', undefined, TOKEN);
     expect(api.status).toBe(401);
+    // Operator endpoints are not on the public port at all.
+    const publicPort = await stack.settlementCall('GET', '/admin/instructions', undefined, ADMIN_TOKEN);
+    expect(publicPort.status).toBe(404);
     const bad = await stack.adminCall('GET', '/admin/instructions?state=stuck&limit=0');
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'state']);

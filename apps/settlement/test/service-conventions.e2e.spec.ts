@@ -33,4 +33,6 @@ describeServiceConventions({
       },
     };
   },
+  publicPaths: ['/internal/batches'],
+  traceContextTrusted: true,
 });

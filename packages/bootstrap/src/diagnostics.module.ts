@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Module, Post, Query } from '@nestjs/common';
+import { activeTraceContext } from '@meridian/telemetry';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -9,9 +10,10 @@ function boundedDelay(value: string | undefined): number {
 
 /**
  * Routes that exist only when TEST_ROUTES_ENABLED=true, so tests can hold a
- * request in flight (e.g. across a SIGTERM) in a real service process.
- * Refused by the config schema's documentation for production; never mounted
- * unless asked for.
+ * request in flight (e.g. across a SIGTERM) in a real service process, or see
+ * the trace context a request was handled with.
+ * Never mounted unless asked for; the config schema refuses to start a
+ * production deployment that asks for them.
  */
 @Controller('__test')
 class DiagnosticsController {
@@ -20,6 +22,12 @@ class DiagnosticsController {
     const delay = boundedDelay(ms);
     await sleep(delay);
     return { sleptMs: delay };
+  }
+
+  /** The trace id and baggage the request was handled with, to show what a caller's trace context became. */
+  @Get('trace-context')
+  traceContext() {
+    return activeTraceContext();
   }
 
   @Post('echo')

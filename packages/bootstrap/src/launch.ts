@@ -29,7 +29,11 @@ export async function launch(spec: LaunchSpec): Promise<void> {
   const { loadConfigOrExit } = await import('@meridian/config');
   const config = loadConfigOrExit(spec.service, spec.schema) as HttpServiceConfig;
   const { startTelemetry } = await import('@meridian/telemetry');
-  await startTelemetry({ serviceName: spec.service, serviceVersion: spec.version });
+  await startTelemetry({
+    serviceName: spec.service,
+    serviceVersion: spec.version,
+    traceContextTrusted: config.TRACE_CONTEXT_TRUSTED,
+  });
   const { startHttpService } = await import('./start-http-service.js');
   try {
     await startHttpService({

@@ -69,10 +69,11 @@ export function toProblem(error: unknown): ProblemDetails {
     const problem = generic(status);
     if (typeof detail === 'string' && detail !== '') problem.detail = detail;
     else if (Array.isArray(detail)) problem.detail = detail.join('; ');
-    // Health checks put their per-dependency report in the body; keep it.
+    // Health checks put their per-dependency report in the body: keep which
+    // dependency failed, never its error text (it can name hosts, users, queries).
     const report =
       typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-    if (typeof report === 'object' && report !== null) problem.checks = report;
+    if (typeof report === 'object' && report !== null) problem.checks = checkStatuses(report);
     return problem;
   }
   const { statusCode, message } = error as FastifyLikeError;
@@ -84,6 +85,15 @@ export function toProblem(error: unknown): ProblemDetails {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     detail: 'The error was logged; retrying later may succeed.',
   };
+}
+
+function checkStatuses(report: object): Record<string, { status: unknown }> {
+  return Object.fromEntries(
+    Object.entries(report).map(([name, result]) => [
+      name,
+      { status: (result as { status?: unknown } | null)?.status ?? 'down' },
+    ]),
+  );
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemDetails): void {

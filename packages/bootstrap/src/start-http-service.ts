@@ -13,11 +13,13 @@ import {
   type Logger,
 } from '@meridian/telemetry';
 import { DiagnosticsModule } from './diagnostics.module';
+import { HttpListeners } from './http-listeners';
 import { ProblemDetailsFilter } from './problem-filter';
 
 /** The configuration every HTTP service has (see the shared parts in @meridian/config). */
 export interface HttpServiceConfig {
   PORT: number;
+  MANAGEMENT_PORT: number;
   HOST: string;
   HTTP_BODY_LIMIT_BYTES: number;
   HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
@@ -28,6 +30,7 @@ export interface HttpServiceConfig {
   OTEL_SERVICE_NAME: string;
   /** Proxies whose X-Forwarded-For names the client (request.ip); absent or 0: the TCP peer. */
   TRUST_PROXY_HOPS?: number;
+  TRACE_CONTEXT_TRUSTED: boolean;
 }
 
 export interface HttpServiceOptions<C extends HttpServiceConfig> {
@@ -43,6 +46,8 @@ export interface RunningService {
   app: NestFastifyApplication;
   logger: Logger;
   url: string;
+  /** Where probes, /metrics and /admin answer. */
+  managementUrl: string;
 }
 
 /**
@@ -69,17 +74,20 @@ export async function startHttpService<C extends HttpServiceConfig>(
   })
   class ServiceModule {}
 
+  const listeners = new HttpListeners({
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    // Headers and body must arrive within this time; a stalled client cannot
+    // hold a connection (and a shutdown) open forever.
+    requestTimeoutMs: Math.max(config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DELAY_MS, 1_000),
+  });
   const adapter = new FastifyAdapter({
+    ...listeners.fastifyOptions(),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    // On close: idle keep-alive connections are closed at once; busy ones
+    // On close (of either listener): idle keep-alive connections are closed at once; busy ones
     // finish their request and are closed after it; requests that arrive on
     // them meanwhile get 503 with `Connection: close`.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // Headers and body must arrive within this time; a stalled client cannot
-    // hold a connection (and a shutdown) open forever.
-    requestTimeout: Math.max(config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DELAY_MS, 1_000),
     logger: false,
     // Trust the nearest TRUST_PROXY_HOPS addresses of X-Forwarded-For (Fastify's numeric form).
     trustProxy: (_address: string, hop: number) => hop < (config.TRUST_PROXY_HOPS ?? 0),
@@ -90,6 +98,7 @@ export async function startHttpService<C extends HttpServiceConfig>(
   });
   app.useGlobalFilters(new ProblemDetailsFilter(logger));
   const fastify = app.getHttpAdapter().getInstance();
+  listeners.bindRoutes(fastify);
   observeFastifyRequests(fastify, logger, metrics);
   const lifecycle = app.get(Lifecycle);
   const shutdown = new ShutdownSequence({
@@ -98,7 +107,9 @@ export async function startHttpService<C extends HttpServiceConfig>(
     logger,
     delayMs: config.SHUTDOWN_DELAY_MS,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closeServer: () => app.close(),
+    closeServer: async () => {
+      await Promise.all([app.close(), listeners.closeManagement()]);
+    },
     flushTelemetry: async () => {
       await shutdownTelemetry();
       logger.flush();
@@ -108,8 +119,11 @@ export async function startHttpService<C extends HttpServiceConfig>(
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+  // After the public listener: by then every route is registered.
+  const managementPort = await listeners.listenManagement(config.MANAGEMENT_PORT, config.HOST);
   const url = `http://127.0.0.1:${port}`;
-  logger.info({ port, host: config.HOST }, `${service} listening`);
+  const managementUrl = `http://127.0.0.1:${managementPort}`;
+  logger.info({ port, managementPort, host: config.HOST }, `${service} listening`);
 
   const started = await app.get(StartupTasks).runAll({
     shouldStop: () => lifecycle.draining,
@@ -121,7 +135,7 @@ export async function startHttpService<C extends HttpServiceConfig>(
     logger.info({}, `${service} started`);
   }
   void shutdown;
-  return { app, logger, url };
+  return { app, logger, url, managementUrl };
 }
 
 /** A stray rejection is logged, not fatal; an uncaught exception leaves state unknown, so the process exits. */

@@ -25,15 +25,21 @@ describe('toProblem', () => {
     );
   });
 
-  it('keeps the per-dependency report of a failed health check', () => {
+  it('names the dependency a failed health check found down, and nothing of its error', () => {
     const problem = toProblem(
-      new ServiceUnavailableException({ status: 'error', error: { redis: { status: 'down' } } }),
+      new ServiceUnavailableException({
+        status: 'error',
+        error: { redis: { status: 'down', message: 'connect ECONNREFUSED 10.0.0.7:6379' } },
+        details: { redis: { status: 'down', message: 'connect ECONNREFUSED 10.0.0.7:6379' } },
+      }),
     );
-    expect(problem).toMatchObject({
+    expect(problem).toEqual({
       type: problemType('service-unavailable'),
+      title: 'The service is unavailable',
       status: 503,
       checks: { redis: { status: 'down' } },
     });
+    expect(JSON.stringify(problem)).not.toContain('ECONNREFUSED');
   });
 
   it("maps Fastify's body errors, bare or wrapped by Nest, to problems a client can act on", () => {

@@ -7,9 +7,14 @@ import { boolean, durationMs, integer, oneOf, optionalUrl, port, secret, text, u
  * variable means the same thing in every service that reads it.
  */
 
-export const httpServerPart = (defaultPort: number) => ({
-  PORT: port(defaultPort).describe('TCP port the HTTP server listens on.'),
-  HOST: text({ default: '0.0.0.0' }).describe('Interface the HTTP server binds to.'),
+export const httpServerPart = (ports: { public: number; management: number }) => ({
+  PORT: port(ports.public).describe(
+    'TCP port of the public listener: every route except the probes, /metrics and /admin.',
+  ),
+  MANAGEMENT_PORT: port(ports.management).describe(
+    'TCP port of the management listener: /health/live, /health/ready, /health/startup, /metrics and /admin only (0 picks a free port).',
+  ),
+  HOST: text({ default: '0.0.0.0' }).describe('Interface both listeners bind to.'),
   HTTP_BODY_LIMIT_BYTES: integer({ min: 1_024, max: 16 * 1_048_576, default: 1_048_576 }).describe(
     'Largest request body accepted; larger bodies get 413.',
   ),
@@ -17,7 +22,7 @@ export const httpServerPart = (defaultPort: number) => ({
     'Idle keep-alive timeout; keep it above the load balancer idle timeout.',
   ),
   TEST_ROUTES_ENABLED: boolean(false).describe(
-    'Mounts diagnostic routes used by the test suite (never enable in production).',
+    'Mounts diagnostic routes used by the test suite; refused when DEPLOYMENT_ENVIRONMENT is production.',
   ),
 });
 
@@ -30,10 +35,19 @@ export const shutdownPart = {
   ),
 };
 
-export const telemetryPart = (serviceName: string) => ({
+/** Every process logs; one-shot commands (migrations) need only this of the telemetry part. */
+export const loggingPart = {
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info').describe(
     'Minimum level of the JSON log lines written to stdout.',
   ),
+};
+
+/**
+ * `traceContextTrusted`: whether the service's callers are our own services
+ * (their trace context is continued) or the internet (it is only linked).
+ */
+export const telemetryPart = (serviceName: string, options: { traceContextTrusted: boolean }) => ({
+  ...loggingPart,
   OTEL_SERVICE_NAME: text({ default: serviceName }).describe('service.name resource attribute of traces.'),
   DEPLOYMENT_ENVIRONMENT: text({ default: 'local' }).describe(
     'deployment.environment.name resource attribute (local, staging, production).',
@@ -43,6 +57,9 @@ export const telemetryPart = (serviceName: string) => ({
   ),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http', 'https']).describe(
     'OTLP/HTTP traces endpoint, overriding OTEL_EXPORTER_OTLP_ENDPOINT for traces.',
+  ),
+  TRACE_CONTEXT_TRUSTED: boolean(options.traceContextTrusted).describe(
+    "Continue the trace of an incoming traceparent and keep incoming baggage; when false, each request starts a new trace that links to the caller's, and baggage is dropped.",
   ),
 });
 

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
   it('applies defaults and types every value', () => {
     const config = loadConfig('ledger', serviceConfigSchemas.ledger, validLedgerEnv);
     expect(config.PORT).toBe(3001);
+    expect(config.MANAGEMENT_PORT).toBe(9001);
+    expect(config.TRACE_CONTEXT_TRUSTED).toBe(true);
     expect(config.SHUTDOWN_DELAY_MS).toBe(5_000);
     expect(config.TEST_ROUTES_ENABLED).toBe(false);
     expect(config.LOG_LEVEL).toBe('info');
@@ -86,6 +88,38 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...settlementEnv, ADMIN_TOKEN: undefined }, 'settlement')).toEqual([
       'ADMIN_TOKEN: is required',
     ]);
+  });
+
+  it('refuses test routes in a production deployment, naming TEST_ROUTES_ENABLED', () => {
+    const production = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'production' };
+    expect(problemsOf({ ...production, TEST_ROUTES_ENABLED: 'true' })).toEqual([
+      'TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
+    ]);
+    expect(loadConfig('ledger', serviceConfigSchemas.ledger, production).TEST_ROUTES_ENABLED).toBe(false);
+    const staging = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'staging', TEST_ROUTES_ENABLED: 'true' };
+    expect(loadConfig('ledger', serviceConfigSchemas.ledger, staging).TEST_ROUTES_ENABLED).toBe(true);
+  });
+
+  it('refuses a management port equal to PORT, but lets both pick free ports (0)', () => {
+    expect(problemsOf({ ...validLedgerEnv, PORT: '8080', MANAGEMENT_PORT: '8080' })).toEqual([
+      'MANAGEMENT_PORT: must differ from PORT: probes, /metrics and /admin have a listener of their own',
+    ]);
+    const free = loadConfig('ledger', serviceConfigSchemas.ledger, {
+      ...validLedgerEnv,
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+    });
+    expect([free.PORT, free.MANAGEMENT_PORT]).toEqual([0, 0]);
+  });
+
+  it('trusts incoming trace context by default only where callers are our own services', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(serviceConfigSchemas).map(([service, schema]) => [
+        service,
+        describeVariables(schema).find((variable) => variable.name === 'TRACE_CONTEXT_TRUSTED')?.default,
+      ]),
+    );
+    expect(defaults).toEqual({ api: 'false', ledger: 'true', settlement: 'true' });
   });
 
   it('treats empty strings as unset', () => {

@@ -13,7 +13,11 @@ export interface ShutdownSequenceOptions {
   logger: ShutdownLogger;
   delayMs: number;
   timeoutMs: number;
-  /** Stops the HTTP server: no new connections, in-flight requests finish. For Nest: `() => app.close()`. */
+  /**
+   * Stops the HTTP listeners, public and management together: no new
+   * connections, in-flight requests finish. Until then the management
+   * listener answers probes (readiness 503) and scrapes.
+   */
   closeServer: () => Promise<void>;
   /** Flushes telemetry; runs after every resource is closed. */
   flushTelemetry: () => Promise<void>;
@@ -31,8 +35,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * 2. the process keeps serving for `delayMs`, while load balancers and
  *    Kubernetes endpoints stop sending traffic here;
  * 3. drain hooks stop background work and wait for it;
- * 4. the HTTP server stops accepting connections and waits for in-flight
- *    requests, closing keep-alive connections as they go idle;
+ * 4. both HTTP listeners (public and management) stop accepting connections
+ *    and wait for in-flight requests, closing keep-alive connections as they
+ *    go idle;
  * 5. resources close in reverse order of creation;
  * 6. telemetry is flushed, and the process exits 0.
  *
@@ -94,7 +99,7 @@ export class ShutdownSequence {
     logger.info({ hooks: hooks.names.drain }, 'shutdown: draining background work');
     await hooks.drain(onError);
 
-    logger.info({}, 'shutdown: closing the server; in-flight requests finish');
+    logger.info({}, 'shutdown: closing the public and management listeners; in-flight requests finish');
     try {
       await this.options.closeServer();
     } catch (error) {

@@ -1,3 +1,4 @@
+export * from './caller-trace-context';
 export * from './fastify-observer';
 export * from './logger';
 export * from './metrics';

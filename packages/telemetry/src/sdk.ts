@@ -16,6 +16,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { CallerLinkProcessor, UntrustedCallerPropagator } from './caller-trace-context';
 import { samplerFromEnv } from './sampler';
 
 /** deployment.environment.name, from the incubating semantic conventions (not exported as stable). */
@@ -27,6 +28,8 @@ const UNTRACED_PATHS = /^\/(health\/(live|ready|startup)|metrics)(\?|$)/;
 export interface TelemetryOptions {
   serviceName: string;
   serviceVersion: string;
+  /** TRACE_CONTEXT_TRUSTED: continue incoming trace context, or only link to it (see UntrustedCallerPropagator). */
+  traceContextTrusted: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -48,7 +51,9 @@ function exportsTraces(env: NodeJS.ProcessEnv): boolean {
 async function spanProcessorsFrom(env: NodeJS.ProcessEnv): Promise<SpanProcessor[]> {
   if (!exportsTraces(env)) return [new NoopSpanProcessor()];
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-  return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })];
+  // The standard variable, which this SDK version no longer reads by itself.
+  const scheduledDelayMillis = Number(env.OTEL_BSP_SCHEDULE_DELAY) || undefined;
+  return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis })];
 }
 
 /**
@@ -71,21 +76,29 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
       [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: env.DEPLOYMENT_ENVIRONMENT || 'local',
     }),
   );
+  const exportProcessors = await spanProcessorsFrom(env);
   provider = new TracerProvider({
     resource,
     // Nothing to export: spans are not recorded at all (their ids still
     // propagate and reach the logs), which costs next to nothing per request.
     sampler: exportsTraces(env) ? samplerFromEnv(env) : new AlwaysOffSampler(),
-    spanProcessors: await spanProcessorsFrom(env),
+    spanProcessors: options.traceContextTrusted
+      ? exportProcessors
+      : [new CallerLinkProcessor(), ...exportProcessors],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
+  const w3c = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
+  propagation.setGlobalPropagator(options.traceContextTrusted ? w3c : new UntrustedCallerPropagator(w3c));
   trace.setGlobalTracerProvider(provider);
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
+      // Span attributes never carry bodies, credentials or Idempotency-Keys:
+      // no header is captured (headersToSpanAttributes stays unset), pg
+      // records the SQL text but not its parameter values, and Redis records
+      // the command name only (an EVAL's arguments hold whole stored responses).
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
       }),
@@ -96,8 +109,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
         instrumentHooks: false,
         ignorePaths: (route) => UNTRACED_PATHS.test(route.url),
       }),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
 }

@@ -1,14 +1,24 @@
-import { context, trace } from '@opentelemetry/api';
+import {
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   AlwaysOffSampler,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { loggerOptions, ServiceMetrics } from '../src';
+import { CallerLinkProcessor, loggerOptions, ServiceMetrics, UntrustedCallerPropagator } from '../src';
 import { samplerFromEnv } from '../src/sampler';
 
 describe('samplerFromEnv', () => {
@@ -71,5 +81,43 @@ describe('ServiceMetrics', () => {
     expect(sample('http_server_request_duration_seconds_count', '503')).toMatch(/ 1$/);
     expect(sample('http_server_request_errors_total', '503')).toMatch(/ 1$/);
     expect(sample('http_server_request_errors_total', '200')).toBeUndefined();
+  });
+});
+
+describe('an untrusted caller (UntrustedCallerPropagator and CallerLinkProcessor)', () => {
+  const caller = { traceId: 'a3c5e1f0b2d4968778695a4b3c2d1e0f', spanId: '1234567890abcdef' };
+  const headers = { traceparent: `00-${caller.traceId}-${caller.spanId}-01`, baggage: 'tenant=acme' };
+
+  it("links the request's first span to the caller's span, parents nothing on it, drops its baggage, and propagates our own context", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new CallerLinkProcessor(), new SimpleSpanProcessor({ exporter })],
+    });
+    const tracer = provider.getTracer('test');
+    const propagator = new UntrustedCallerPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
+
+    const extracted = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    expect(trace.getSpanContext(extracted)).toBeUndefined();
+    expect(propagation.getBaggage(extracted)).toBeUndefined();
+    const server = tracer.startSpan('server', {}, extracted);
+    const child = tracer.startSpan('child', {}, trace.setSpan(extracted, server));
+    const outgoing: Record<string, string> = {};
+    propagator.inject(trace.setSpan(extracted, child), outgoing, defaultTextMapSetter);
+    child.end();
+    server.end();
+    await provider.forceFlush();
+
+    const [childSpan, serverSpan] = exporter.getFinishedSpans();
+    expect(serverSpan!.spanContext().traceId).not.toBe(caller.traceId);
+    expect(serverSpan!.parentSpanContext).toBeUndefined();
+    expect(serverSpan!.links.map((link) => link.context)).toEqual([
+      expect.objectContaining({ traceId: caller.traceId, spanId: caller.spanId }),
+    ]);
+    expect(childSpan!.links).toEqual([]);
+    expect(outgoing).toEqual({
+      traceparent: `00-${serverSpan!.spanContext().traceId}-${childSpan!.spanContext().spanId}-01`,
+    });
   });
 });

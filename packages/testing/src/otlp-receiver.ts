@@ -1,5 +1,51 @@
 import { createServer, type Server } from 'node:http';
 
+/** A span as exported over OTLP/HTTP with JSON encoding (OTEL_EXPORTER_OTLP_PROTOCOL=http/json). */
+export interface ExportedSpan {
+  /** service.name of the resource that exported it. */
+  service: string;
+  traceId: string;
+  spanId: string;
+  /** Empty for the root span of a trace. */
+  parentSpanId: string;
+  name: string;
+  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer' | 'unspecified';
+  attributes: Record<string, unknown>;
+  links: { traceId: string; spanId: string }[];
+}
+
+interface OtlpAttribute {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+interface OtlpTraces {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind?: number;
+        attributes?: OtlpAttribute[];
+        links?: { traceId: string; spanId: string }[];
+      }[];
+    }[];
+  }[];
+}
+
+const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
+
+/** An OTLP AnyValue ({ stringValue: 'x' }, { intValue: 3 }, ...) as a plain value. */
+const valueOf = (value: Record<string, unknown>): unknown => Object.values(value)[0];
+
+const attributesOf = (attributes: OtlpAttribute[] = []) =>
+  Object.fromEntries(attributes.map((attribute) => [attribute.key, valueOf(attribute.value)]));
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * A stand-in for an OpenTelemetry Collector's OTLP/HTTP receiver: it accepts
  * exports and keeps their bodies, so tests can see what a service sent.
@@ -39,6 +85,40 @@ export class OtlpReceiver {
       .filter((b) => b.path === path)
       .map((b) => b.body.toString('utf8'))
       .join('\n');
+  }
+
+  /** Every span received so far. */
+  spans(): ExportedSpan[] {
+    return this.bodies
+      .filter((b) => b.path === '/v1/traces')
+      .flatMap((b) => (JSON.parse(b.body.toString('utf8')) as OtlpTraces).resourceSpans ?? [])
+      .flatMap((resourceSpans) => {
+        const service = attributesOf(resourceSpans.resource?.attributes)['service.name'] as string;
+        return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
+          (scope.spans ?? []).map((span) => ({
+            service,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId ?? '',
+            name: span.name,
+            kind: SPAN_KINDS[span.kind ?? 0] ?? 'unspecified',
+            attributes: attributesOf(span.attributes),
+            links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
+          })),
+        );
+      });
+  }
+
+  /** Resolves with the first span received that matches (a service exports every OTEL_BSP_SCHEDULE_DELAY ms). */
+  async waitForSpan(match: (span: ExportedSpan) => boolean, timeoutMs = 10_000): Promise<ExportedSpan> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.spans().find(match);
+      if (found) return found;
+      await sleep(50);
+    }
+    const received = this.spans().map((s) => `${s.service} ${s.kind} ${s.name} ${s.traceId}/${s.spanId}`);
+    throw new Error(`no matching span within ${timeoutMs} ms; received:\n${received.join('\n')}`);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Agent, connectionRefused, httpRequest, PartialRequest } from './http';
+import { Agent, connectionRefused, type HttpResult, httpRequest, PartialRequest } from './http';
 import { OtlpReceiver } from './otlp-receiver';
 import { ServiceProcess } from './service-process';
 import type { TcpProxy } from './tcp-proxy';
@@ -20,10 +20,18 @@ export interface ServiceConventionsOptions {
   required: string[];
   /** A secret variable and an invalid value for it that must never be printed. */
   invalidSecret: { name: string; value: string };
+  /** GET paths of the service's own API (answered, if only with 401, on PORT). */
+  publicPaths: string[];
+  /** GET paths of its operator API, besides probes and /metrics (answered on MANAGEMENT_PORT). */
+  operatorPaths?: string[];
+  /** TRACE_CONTEXT_TRUSTED's default: whether the service's callers are our own services. */
+  traceContextTrusted: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PROBES = ['/health/live', '/health/ready', '/health/startup'];
+const NOT_FOUND = 'https://meridian.dev/problems/not-found';
 
 /**
  * The conventions every Meridian service keeps (see README, "Conventions"),
@@ -84,26 +92,85 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(problems.sort()).toEqual([options.invalidSecret.name, 'LOG_LEVEL', 'PORT'].sort());
       expect(service.output()).not.toContain(options.invalidSecret.value);
     });
+
+    it('refuses to start with test routes in production, in one line naming TEST_ROUTES_ENABLED', async () => {
+      const service = await ServiceProcess.start(app, {
+        ...fixture.env,
+        TEST_ROUTES_ENABLED: 'true',
+        DEPLOYMENT_ENVIRONMENT: 'production',
+      });
+      const result = await service.exited;
+      expect(result.code).not.toBe(0);
+      expect(service.stderrLines.filter((line) => /^\s+[A-Z_]+: /.test(line))).toEqual([
+        '  TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
+      ]);
+    });
+  });
+
+  describe(`${app}: listeners`, () => {
+    /** A 404 exactly like that of a route that does not exist. */
+    const expectUnknownRoute = (response: HttpResult) => {
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(response.body)).toMatchObject({ type: NOT_FOUND, status: 404 });
+    };
+
+    it('answers probes, /metrics and operator routes on the management port, and 404 problem+json for them on the public port', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      for (const path of [...PROBES, '/metrics']) {
+        expect((await httpRequest(`${service.managementUrl}${path}`)).status).toBe(200);
+        expectUnknownRoute(await httpRequest(`${service.url}${path}`));
+      }
+      for (const path of options.operatorPaths ?? []) {
+        expect((await httpRequest(`${service.managementUrl}${path}`)).status).not.toBe(404);
+        expectUnknownRoute(await httpRequest(`${service.url}${path}`));
+      }
+    });
+
+    it('answers its own API on the public port, and 404 problem+json for it on the management port', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      for (const path of [...options.publicPaths, '/__test/slow?ms=1']) {
+        expect((await httpRequest(`${service.url}${path}`)).status).not.toBe(404);
+        expectUnknownRoute(await httpRequest(`${service.managementUrl}${path}`));
+      }
+    });
+
+    it('picks a free management port when MANAGEMENT_PORT=0 and logs it', async () => {
+      const service = await start({ MANAGEMENT_PORT: '0', LOG_LEVEL: 'info' });
+      await service.waitUntilReady();
+      const listening = await service.waitForLog((l) => l.message === `${app} listening`);
+      expect(listening).toMatchObject({ port: service.port, managementPort: service.managementPort });
+      expect(service.managementPort).not.toBe(0);
+    });
   });
 
   describe(`${app}: probes`, () => {
     it('answers startup, ready and live with 200 after boot', async () => {
       const service = await start();
       await service.waitFor('/health/startup');
-      expect((await httpRequest(`${service.url}/health/ready`)).status).toBe(200);
-      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/ready`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
     });
 
-    it('is not ready while its dependency is unreachable, stays live, and recovers', async () => {
+    it('is not ready while its dependency is unreachable, naming it without its error, stays live, and recovers', async () => {
       const service = await start();
       await service.waitUntilReady();
       await fixture.dependency.stop();
       try {
         await service.waitFor('/health/ready', 503, 10_000);
-        const ready = await httpRequest(`${service.url}/health/ready`);
+        const ready = await httpRequest(`${service.managementUrl}/health/ready`);
         expect(ready.headers['content-type']).toContain('application/problem+json');
-        expect(ready.body).toContain(fixture.dependencyName);
-        expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+        // Which dependency is down, and nothing of its error (hosts, ports, users).
+        expect(JSON.parse(ready.body)).toEqual({
+          type: 'https://meridian.dev/problems/service-unavailable',
+          title: 'The service is unavailable',
+          status: 503,
+          instance: '/health/ready',
+          checks: { [fixture.dependencyName]: { status: 'down' } },
+        });
+        expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
       } finally {
         await fixture.dependency.resume();
       }
@@ -115,12 +182,12 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
     it('writes JSON log lines carrying the trace id of the request span', async () => {
       const service = await start();
       await service.waitUntilReady();
-      const response = await httpRequest(`${service.url}/__test/slow?ms=1`, {
-        headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
-      });
+      const response = await httpRequest(`${service.url}/__test/trace-context`);
       expect(response.status).toBe(200);
-      const line = await service.waitForLog((l) => l.route === '/__test/slow');
-      expect(line).toMatchObject({ trace_id: TRACE_ID, status: 200, level: 'info', service: app });
+      const { traceId } = JSON.parse(response.body) as { traceId: string };
+      const line = await service.waitForLog((l) => l.route === '/__test/trace-context');
+      expect(line).toMatchObject({ trace_id: traceId, status: 200, level: 'info', service: app });
+      expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
       expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(service.logs().length).toBeGreaterThan(0); // every stdout line parses as JSON
     });
@@ -133,13 +200,12 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
           OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         });
         await service.waitUntilReady();
-        await httpRequest(`${service.url}/__test/slow?ms=1`, {
-          headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
-        });
+        const response = await httpRequest(`${service.url}/__test/trace-context`);
+        const { traceId } = JSON.parse(response.body) as { traceId: string };
         expect((await service.stop()).code).toBe(0);
-        const exported = collector.received('/v1/traces');
-        expect(exported).toContain(TRACE_ID);
-        expect(exported).toContain(`"stringValue":"${app}"`);
+        const spans = collector.spans().filter((span) => span.traceId === traceId);
+        expect(spans.map((span) => span.service)).toContain(app);
+        expect(spans.map((span) => span.kind)).toContain('server');
       } finally {
         await collector.close();
       }
@@ -150,7 +216,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       await service.waitUntilReady();
       await httpRequest(`${service.url}/__test/slow?ms=1`);
       await httpRequest(`${service.url}/no-such-route`);
-      const metrics = await httpRequest(`${service.url}/metrics`);
+      const metrics = await httpRequest(`${service.managementUrl}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(
         /http_server_request_duration_seconds_bucket\{[^}]*method="GET",route="\/__test\/slow",status_code="200"[^}]*\} 1/,
@@ -162,8 +228,68 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
     });
   });
 
+  describe(`${app}: incoming trace context`, () => {
+    const CALLER_SPAN_ID = '00f067aa0ba902b7';
+    const callerHeaders = { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, baggage: 'tenant=acme' };
+    let collector: OtlpReceiver;
+
+    beforeAll(async () => {
+      collector = await OtlpReceiver.start();
+    });
+
+    afterAll(async () => {
+      await collector?.close();
+    });
+
+    /** The server span of a request from a caller that sends trace context, and what the handler saw. */
+    const handleCallerRequest = async (extra: Record<string, string>) => {
+      const service = await start({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        ...extra,
+      });
+      await service.waitUntilReady();
+      const response = await httpRequest(`${service.url}/__test/trace-context`, { headers: callerHeaders });
+      const seen = JSON.parse(response.body) as { traceId: string; baggage: Record<string, string> };
+      const serverSpan = await collector.waitForSpan(
+        (span) => span.service === app && span.traceId === seen.traceId && span.kind === 'server',
+      );
+      return { seen, serverSpan };
+    };
+
+    const continues = async (extra: Record<string, string>) => {
+      const { seen, serverSpan } = await handleCallerRequest(extra);
+      expect(seen).toEqual({ traceId: TRACE_ID, baggage: { tenant: 'acme' } });
+      expect(serverSpan).toMatchObject({ traceId: TRACE_ID, parentSpanId: CALLER_SPAN_ID, links: [] });
+    };
+
+    const onlyLinks = async (extra: Record<string, string>) => {
+      const { seen, serverSpan } = await handleCallerRequest(extra);
+      expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(seen.traceId).not.toBe(TRACE_ID);
+      expect(seen.baggage).toEqual({});
+      expect(serverSpan).toMatchObject({
+        parentSpanId: '',
+        links: [{ traceId: TRACE_ID, spanId: CALLER_SPAN_ID }],
+      });
+    };
+
+    if (options.traceContextTrusted) {
+      it("continues the caller's trace and baggage by default (the caller is one of our services)", () =>
+        continues({}));
+      it("starts a new trace linked to the caller's, without its baggage, with TRACE_CONTEXT_TRUSTED=false", () =>
+        onlyLinks({ TRACE_CONTEXT_TRUSTED: 'false' }));
+    } else {
+      it("starts a new trace linked to the caller's, without its baggage, by default (the caller is the internet)", () =>
+        onlyLinks({}));
+      it("continues the caller's trace and baggage with TRACE_CONTEXT_TRUSTED=true", () =>
+        continues({ TRACE_CONTEXT_TRUSTED: 'true' }));
+    }
+  });
+
   describe(`${app}: graceful shutdown`, () => {
-    it('turns unready at once, finishes in-flight requests, then refuses connections and exits 0', async () => {
+    it('turns unready at once, finishes in-flight requests (keep-alive too), then refuses connections on both ports and exits 0', async () => {
       const delayMs = 1_000;
       const timeoutMs = 15_000;
       const service = await start({
@@ -172,10 +298,14 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       });
       await service.waitUntilReady();
 
-      // An idle keep-alive connection, a slow request, and a body still being sent.
-      const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
-      expect((await httpRequest(`${service.url}/health/live`, { agent: keepAlive })).status).toBe(200);
+      // Idle keep-alive connections to both listeners, a slow request, the
+      // same on a keep-alive connection, and a body still being sent.
+      const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+      expect((await httpRequest(`${service.managementUrl}/health/live`, { agent: idle })).status).toBe(200);
+      expect((await httpRequest(`${service.url}/__test/slow?ms=1`, { agent: idle })).status).toBe(200);
       const slow = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`);
+      const busy = new Agent({ keepAlive: true, maxSockets: 1 });
+      const slowKeptAlive = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`, { agent: busy });
       const body = JSON.stringify({ note: 'sent in two parts across the shutdown' });
       const partial = await PartialRequest.open(service.port, '/__test/echo', body, 10);
       await sleep(100);
@@ -184,31 +314,42 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       service.signal('SIGTERM');
       let readyStatus = 0;
       while (Date.now() - signalledAt < 500 && readyStatus !== 503) {
-        readyStatus = (await httpRequest(`${service.url}/health/ready`)).status;
+        readyStatus = (await httpRequest(`${service.managementUrl}/health/ready`)).status;
       }
       expect(readyStatus).toBe(503);
       expect(Date.now() - signalledAt).toBeLessThan(500);
       // Still serving during the delay, so load balancers can catch up.
-      expect((await httpRequest(`${service.url}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
+      expect((await httpRequest(`${service.url}/__test/slow?ms=1`)).status).toBe(200);
 
       await sleep(delayMs + 300 - (Date.now() - signalledAt));
       partial.finish();
-      const [slowResult, partialResult] = await Promise.all([slow, partial.response]);
+      const [slowResult, keptAliveResult, partialResult] = await Promise.all([
+        slow,
+        slowKeptAlive,
+        partial.response,
+      ]);
       expect(slowResult.status).toBe(200);
       expect(JSON.parse(slowResult.body)).toEqual({ sleptMs: delayMs + 1_500 });
+      expect(keptAliveResult.status).toBe(200);
       expect(partialResult.status).toBe(200);
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
 
+      // Exits 0 before the timeout: the busy keep-alive connection was closed after its response.
       const exit = await service.exited;
-      const refused = await connectionRefused(service.port);
-      keepAlive.destroy();
+      const refused = [
+        await connectionRefused(service.port),
+        await connectionRefused(service.managementPort),
+      ];
+      idle.destroy();
+      busy.destroy();
       expect(exit.code).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(timeoutMs / 2);
-      expect(refused).toBe(true);
+      expect(refused).toEqual([true, true]);
       expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
     });
 
-    it('refuses new connections once the delay is over while a request is still in flight', async () => {
+    it('refuses new connections on both ports once the delay is over while a request is still in flight', async () => {
       const service = await start({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' });
       await service.waitUntilReady();
       const slow = httpRequest(`${service.url}/__test/slow?ms=2500`);
@@ -216,6 +357,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       service.signal('SIGTERM');
       await sleep(800);
       expect(await connectionRefused(service.port)).toBe(true);
+      expect(await connectionRefused(service.managementPort)).toBe(true);
       expect((await slow).status).toBe(200);
       expect((await service.exited).code).toBe(0);
     });

@@ -37,13 +37,17 @@ export class ServiceProcess {
   readonly exited: Promise<ExitResult>;
   readonly startedAt = Date.now();
   #child: ChildProcess;
+  /** Unknown until logged when the service was asked to pick it (MANAGEMENT_PORT=0). */
+  #managementPort: number | undefined;
 
   private constructor(
     readonly app: string,
     readonly port: number,
+    managementPort: number,
     child: ChildProcess,
   ) {
     this.#child = child;
+    this.#managementPort = managementPort === 0 ? undefined : managementPort;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal, elapsedMs: Date.now() - this.startedAt }));
     });
@@ -51,18 +55,42 @@ export class ServiceProcess {
     collectLines(child.stderr!, this.stderrLines);
   }
 
-  /** Starts the service; PORT is chosen free unless `env.PORT` is given. */
+  /**
+   * Starts the service; PORT and MANAGEMENT_PORT are chosen free unless given.
+   * With `MANAGEMENT_PORT: '0'` the service picks its own, learnt from its
+   * `listening` log line (which needs LOG_LEVEL info or lower).
+   */
   static async start(app: string, env: Record<string, string>, entry = 'main.js'): Promise<ServiceProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
+    const managementPort = env.MANAGEMENT_PORT ? Number(env.MANAGEMENT_PORT) : await freePort();
     const child = spawn(process.execPath, [appEntry(app, entry)], {
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        ...env,
+        PORT: String(port),
+        MANAGEMENT_PORT: String(managementPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(app, port, child);
+    return new ServiceProcess(app, port, managementPort, child);
   }
 
+  /** The public listener: the service's own API. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The management listener: probes, /metrics and the api's /admin. */
+  get managementPort(): number {
+    this.#managementPort ??= this.#loggedManagementPort();
+    if (this.#managementPort === undefined)
+      throw new Error(`${this.app} has not logged the management port it picked (yet)`);
+    return this.#managementPort;
+  }
+
+  get managementUrl(): string {
+    return `http://127.0.0.1:${this.managementPort}`;
   }
 
   get pid(): number {
@@ -88,14 +116,14 @@ export class ServiceProcess {
     this.#child.kill(signal);
   }
 
-  /** Polls until `path` answers `status` (default 200), or fails after `timeoutMs`. */
+  /** Polls until a management `path` (a probe) answers `status` (default 200), or fails after `timeoutMs`. */
   async waitFor(path: string, status = 200, timeoutMs = 15_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
     while (Date.now() < deadline) {
       if (this.#child.exitCode !== null) throw new Error(`${this.app} exited early:\n${this.output()}`);
       try {
-        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2_000) });
+        const response = await fetch(`${this.managementUrl}${path}`, { signal: AbortSignal.timeout(2_000) });
         await response.arrayBuffer();
         if (response.status === status) return Date.now() - this.startedAt;
         last = `status ${response.status}`;
@@ -111,6 +139,14 @@ export class ServiceProcess {
 
   waitUntilReady(timeoutMs?: number): Promise<number> {
     return this.waitFor('/health/ready', 200, timeoutMs);
+  }
+
+  #loggedManagementPort(): number | undefined {
+    for (const line of this.stdoutLines) {
+      const logged = /"managementPort":(\d+)/.exec(line)?.[1];
+      if (logged) return Number(logged);
+    }
+    return undefined;
   }
 
   /** Resolves with the first log line that matches. */

@@ -1,9 +1,35 @@
 import { join } from 'node:path';
 import { checkChartVariables } from '../src/config-coverage';
 import { lintChart, renderChart, valuesFiles } from '../src/kubernetes/helm';
-import { componentObjects as byComponent, podTemplateOf, selects } from '../src/kubernetes/manifests';
+import {
+  componentObjects as byComponent,
+  type KubeObject,
+  podTemplateOf,
+  selects,
+} from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
 import { toolchain } from '../src/toolchain';
+
+type Peer = {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+};
+
+/** Who may connect to a component's pods, and on which ports: `api -> [http]`, `namespace monitoring -> [management]`. */
+function ingressPorts(objects: KubeObject[], component: string): Record<string, string[]> {
+  const [policy] = byComponent(objects, 'NetworkPolicy', component);
+  const rules = (policy?.spec?.ingress ?? []) as { from?: Peer[]; ports?: { port: string | number }[] }[];
+  const reach: Record<string, string[]> = {};
+  for (const rule of rules) {
+    for (const peer of rule.from ?? []) {
+      const name = peer.namespaceSelector
+        ? `namespace ${peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'] ?? '(any)'}`
+        : (peer.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? '(any pod)');
+      reach[name] = [...(reach[name] ?? []), ...(rule.ports ?? []).map((port) => String(port.port))].sort();
+    }
+  }
+  return reach;
+}
 
 // Loaded once for the file: the OpenAPI documents are 13 MB of JSON.
 let loaded: KubernetesSchemas | undefined;
@@ -102,6 +128,51 @@ describe('the Helm chart', () => {
         apps.filter((to) => to !== from && allowed(from, to)).map((to) => `${from}->${to}`),
       );
       expect(paths.sort()).toEqual(['api->ledger', 'api->settlement', 'settlement->ledger']);
+    });
+  });
+
+  it('serves probes on a management port of its own in every app, which its Service names', () => {
+    const objects = renderChart('values-production.yaml');
+    for (const [kind, app] of [
+      ['Deployment', 'api'],
+      ['StatefulSet', 'ledger'],
+      ['Deployment', 'settlement'],
+    ] as const) {
+      const container = podTemplateOf(byComponent(objects, kind, app)[0]!)!.template.spec.containers[0]!;
+      expect(container.ports!.map((port) => port.name)).toEqual(['http', 'management']);
+      for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+        expect(probe?.httpGet?.port).toBe('management');
+      }
+      const [service] = byComponent(objects, 'Service', app);
+      expect(
+        (service!.spec!.ports as { name: string; targetPort: string }[]).map((port) => port.targetPort),
+      ).toEqual(['http', 'management']);
+    }
+    expect(() => renderChart('values-production.yaml', ['ledger.managementPort=3001'])).toThrow(
+      'ledger.managementPort must differ from ledger.port',
+    );
+  });
+
+  it("lets the ingress reach only the api's http port, and scrapers, helm test and networkPolicy.adminFrom only management ports", () => {
+    const objects = renderChart('values-production.yaml', [
+      'networkPolicy.adminFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=operators',
+    ]);
+    const scrapersAndTest = { 'namespace monitoring': ['management'], test: ['management'] };
+    expect(ingressPorts(objects, 'api')).toEqual({
+      'namespace ingress-nginx': ['http'],
+      'namespace operators': ['management'],
+      ...scrapersAndTest,
+    });
+    expect(ingressPorts(objects, 'ledger')).toEqual({
+      api: ['http'],
+      settlement: ['http'],
+      ...scrapersAndTest,
+    });
+    expect(ingressPorts(objects, 'settlement')).toEqual({ api: ['http'], ...scrapersAndTest });
+    // Without adminFrom, nothing but scrapers and helm test reaches the api's management port.
+    expect(ingressPorts(renderChart('values-production.yaml'), 'api')).toEqual({
+      'namespace ingress-nginx': ['http'],
+      ...scrapersAndTest,
     });
   });
 

@@ -14,6 +14,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   develop?: { watch: { action: string; path: string }[] };
   volumes?: string[];
+  ports?: string[];
   read_only?: boolean;
   cap_drop?: string[];
 }
@@ -93,6 +94,25 @@ describe('docker/compose.yaml', () => {
       expect(service.read_only).toBe(true);
       expect(service.cap_drop).toEqual(['ALL']);
       expect(service.develop?.watch.map((rule) => rule.path)).toContain(`../apps/${app}/src`);
+    },
+  );
+
+  it.each(apps)(
+    '%s: the healthcheck and Prometheus reach MANAGEMENT_PORT, which is published on 127.0.0.1 only',
+    (app) => {
+      const service = services[app]!;
+      const management = service.environment!.MANAGEMENT_PORT!;
+      expect(management).toMatch(/^\d+$/);
+      expect(management).not.toBe(service.environment!.PORT);
+      expect(service.healthcheck?.test[3]).toContain(`http://127.0.0.1:${management}/health/ready`);
+      expect(service.ports!.filter((port) => port.endsWith(`:${management}`))).toEqual([
+        `127.0.0.1:${management}:${management}`,
+      ]);
+      const prometheus = parse(
+        readFileSync(resolve(dirname(COMPOSE_FILE), 'observability/prometheus.yml'), 'utf8'),
+      ) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+      const job = prometheus.scrape_configs.find((config) => config.job_name === app);
+      expect(job?.static_configs.flatMap((config) => config.targets)).toEqual([`${app}:${management}`]);
     },
   );
 

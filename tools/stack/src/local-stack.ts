@@ -13,11 +13,20 @@ export interface LocalStackSettings {
   databasePrefix: string;
   redisUrl: string;
   redisKeyPrefix: string;
-  ports: { api: number; ledger: number; settlement: number };
+  /** PORT of each service: its own API. */
+  ports: ServicePorts;
+  /** MANAGEMENT_PORT of each service: probes, /metrics, the api's /admin. */
+  managementPorts: ServicePorts;
   /** A token per caller and callee (api to ledger, settlement to ledger, api to settlement). */
   tokens: { apiToLedger: string; settlementToLedger: string; apiToSettlement: string };
   adminToken: string;
   logLevel: string;
+}
+
+export interface ServicePorts {
+  api: number;
+  ledger: number;
+  settlement: number;
 }
 
 export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
@@ -30,6 +39,11 @@ export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalS
       api: Number(env.MERIDIAN_API_PORT ?? 3000),
       ledger: Number(env.MERIDIAN_LEDGER_PORT ?? 3001),
       settlement: Number(env.MERIDIAN_SETTLEMENT_PORT ?? 3002),
+    },
+    managementPorts: {
+      api: Number(env.MERIDIAN_API_MANAGEMENT_PORT ?? 9000),
+      ledger: Number(env.MERIDIAN_LEDGER_MANAGEMENT_PORT ?? 9001),
+      settlement: Number(env.MERIDIAN_SETTLEMENT_MANAGEMENT_PORT ?? 9002),
     },
     // Local only: fresh random service tokens per run (the services are restarted together).
     tokens: {
@@ -63,6 +77,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     ledger: {
       ...common,
       PORT: String(settings.ports.ledger),
+      MANAGEMENT_PORT: String(settings.managementPorts.ledger),
       DATABASE_URL: databaseUrl(settings, 'ledger'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,
@@ -72,6 +87,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     api: {
       ...common,
       PORT: String(settings.ports.api),
+      MANAGEMENT_PORT: String(settings.managementPorts.api),
       DATABASE_URL: databaseUrl(settings, 'api'),
       ADMIN_TOKEN: settings.adminToken,
       REDIS_URL: settings.redisUrl,
@@ -84,6 +100,7 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     settlement: {
       ...common,
       PORT: String(settings.ports.settlement),
+      MANAGEMENT_PORT: String(settings.managementPorts.settlement),
       DATABASE_URL: databaseUrl(settings, 'settlement'),
       REDIS_URL: settings.redisUrl,
       REDIS_KEY_PREFIX: settings.redisKeyPrefix,

@@ -46,7 +46,7 @@ async function measure(app: string, env: Record<string, string>) {
   const rss: number[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
-      const { PORT: _, ...rest } = env;
+      const { PORT: _port, MANAGEMENT_PORT: _managementPort, ...rest } = env;
       const service = await ServiceProcess.start(app, {
         ...rest,
         NODE_COMPILE_CACHE: cacheDir,

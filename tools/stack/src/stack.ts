@@ -6,8 +6,8 @@ import {
   DATABASE_SERVICES,
   ensureDatabase,
   localStackSettings,
-  type LocalStackSettings,
   serviceEnvironments,
+  type ServicePorts,
   START_ORDER,
 } from './local-stack';
 
@@ -43,11 +43,12 @@ const exitOf = (child: ChildProcess) =>
     else child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1)));
   });
 
-async function waitReady(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<boolean> {
+/** Polls /health/ready on the service's management port. */
+async function waitReady(managementPort: number, child: ChildProcess, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+      const response = await fetch(`http://127.0.0.1:${managementPort}/health/ready`, {
         signal: AbortSignal.timeout(1_000),
       });
       if (response.ok) return true;
@@ -89,14 +90,19 @@ async function main(): Promise<void> {
   }
   const ready = await Promise.all(
     [...children].map(([service, child]) =>
-      waitReady(settings.ports[service as keyof LocalStackSettings['ports']], child),
+      waitReady(settings.managementPorts[service as keyof ServicePorts], child),
     ),
   );
   if (!stopping) {
     if (ready.every(Boolean)) {
+      const { ports, managementPorts } = settings;
       say(
-        `ready: api http://127.0.0.1:${settings.ports.api}  ledger http://127.0.0.1:${settings.ports.ledger}  ` +
-          `settlement http://127.0.0.1:${settings.ports.settlement}  (Ctrl-C stops)`,
+        `ready: api http://127.0.0.1:${ports.api}  ledger http://127.0.0.1:${ports.ledger}  ` +
+          `settlement http://127.0.0.1:${ports.settlement}  (Ctrl-C stops)`,
+      );
+      say(
+        `management (probes, /metrics, /admin): api http://127.0.0.1:${managementPorts.api}  ` +
+          `ledger http://127.0.0.1:${managementPorts.ledger}  settlement http://127.0.0.1:${managementPorts.settlement}`,
       );
     } else {
       say('a service did not become ready; stopping');

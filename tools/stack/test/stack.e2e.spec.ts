@@ -16,6 +16,7 @@ describe('./meridian up (the local stack)', () => {
 
   it('migrates, starts all three services ready, and stops them cleanly on Ctrl-C', async () => {
     const ports = { api: await freePort(), ledger: await freePort(), settlement: await freePort() };
+    const managementPorts = { api: await freePort(), ledger: await freePort(), settlement: await freePort() };
     const stack = spawn(process.execPath, [STACK], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -26,6 +27,9 @@ describe('./meridian up (the local stack)', () => {
         MERIDIAN_API_PORT: String(ports.api),
         MERIDIAN_LEDGER_PORT: String(ports.ledger),
         MERIDIAN_SETTLEMENT_PORT: String(ports.settlement),
+        MERIDIAN_API_MANAGEMENT_PORT: String(managementPorts.api),
+        MERIDIAN_LEDGER_MANAGEMENT_PORT: String(managementPorts.ledger),
+        MERIDIAN_SETTLEMENT_MANAGEMENT_PORT: String(managementPorts.settlement),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -39,7 +43,7 @@ describe('./meridian up (the local stack)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toContain('stack      ready:');
-    for (const port of Object.values(ports)) {
+    for (const port of Object.values(managementPorts)) {
       expect((await httpRequest(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
     }
     // Logs are readable lines tagged with the service, not raw JSON.

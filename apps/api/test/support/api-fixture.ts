@@ -101,17 +101,22 @@ export class ApiStack {
     return this.api.service.url;
   }
 
+  /** Where the operator's /admin API answers (the management listener). */
+  get adminUrl(): string {
+    return this.api.service.managementUrl;
+  }
+
   /** Creates a tenant and an API key with the given scopes; returns a client bound to the key. */
   async tenant(id: string, scopes = ['read', 'write']): Promise<TenantClient> {
     await request(
-      this.url,
+      this.adminUrl,
       'POST',
       '/admin/tenants',
       { id, name: `Tenant ${id}` },
       { authorization: `Bearer ${ADMIN_TOKEN}` },
     );
     const key = await request(
-      this.url,
+      this.adminUrl,
       'POST',
       `/admin/tenants/${id}/keys`,
       { name: 'test', scopes },

@@ -107,8 +107,18 @@ export class SettlementStack {
   }
 
   /** Calls the settlement service, as the api by default (`token` ADMIN_TOKEN: as an operator). */
-  async settlementCall(method: string, path: string, body?: unknown, token = TOKEN) {
-    const response = await fetch(`${this.settlement.service.url}${path}`, {
+  /** A call to the internal API (public port), as the api makes it. */
+  settlementCall(method: string, path: string, body?: unknown, token = TOKEN) {
+    return this.call(this.settlement.service.url, method, path, body, token);
+  }
+
+  /** A call to an operator endpoint (/admin, on the management port). */
+  adminCall(method: string, path: string, body?: unknown, token = ADMIN_TOKEN) {
+    return this.call(this.settlement.service.managementUrl, method, path, body, token);
+  }
+
+  private async call(baseUrl: string, method: string, path: string, body: unknown, token: string) {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -116,12 +126,8 @@ export class SettlementStack {
     return { status: response.status, body: (await response.json()) as any };
   }
 
-  adminCall(method: string, path: string, body?: unknown) {
-    return this.settlementCall(method, path, body, ADMIN_TOKEN);
-  }
-
   async metrics(): Promise<string> {
-    return fetch(`${this.settlement.service.url}/metrics`).then((r) => r.text());
+    return fetch(`${this.settlement.service.managementUrl}/metrics`).then((r) => r.text());
   }
 
   /** Waits until no batch is left closing or posting (the retry loop finishes what a cut-off left). */

@@ -179,9 +179,14 @@ spec:
     - name: {{ .component }}
       image: {{ include "meridian.image" (dict "root" $root "app" .component) }}
       imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+      # http: the app's own API. management: probes, /metrics and the api's
+      # /admin, which the app serves on no other port.
       ports:
         - name: http
           containerPort: {{ $app.port }}
+          protocol: TCP
+        - name: management
+          containerPort: {{ $app.managementPort }}
           protocol: TCP
       envFrom:
         - configMapRef:
@@ -195,21 +200,21 @@ spec:
       startupProbe:
         httpGet:
           path: /health/startup
-          port: http
+          port: management
         periodSeconds: 2
         timeoutSeconds: 2
         failureThreshold: {{ $root.Values.probes.startupFailureThreshold }}
       livenessProbe:
         httpGet:
           path: /health/live
-          port: http
+          port: management
         periodSeconds: 10
         timeoutSeconds: 2
         failureThreshold: 3
       readinessProbe:
         httpGet:
           path: /health/ready
-          port: http
+          port: management
         periodSeconds: 5
         timeoutSeconds: 2
         failureThreshold: 2
@@ -265,6 +270,9 @@ Usage: include "meridian.configMap" (dict "root" $ "component" "ledger")
 {{- $root := .root -}}
 {{- $component := .component -}}
 {{- $app := index $root.Values $component -}}
+{{- if eq (int $app.port) (int $app.managementPort) }}
+{{- fail (printf "%s.managementPort must differ from %s.port: probes, /metrics and /admin have a listener of their own" $component $component) }}
+{{- end }}
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -274,6 +282,7 @@ metadata:
 data:
   HOST: "0.0.0.0"
   PORT: {{ $app.port | quote }}
+  MANAGEMENT_PORT: {{ $app.managementPort | quote }}
   LOG_LEVEL: {{ $root.Values.logLevel | quote }}
   DEPLOYMENT_ENVIRONMENT: {{ $root.Values.environment | quote }}
   {{- with $root.Values.telemetry.otlpEndpoint }}

@@ -9,16 +9,16 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
 /** IETF Idempotency-Key draft: servers keep records for at least 24 hours. */
 const DAY_SECONDS = 86_400;
 
-export const apiConfigSchema = withShutdownRules(
+export const apiConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3000),
+    ...httpServerPart({ public: 3000, management: 9000 }),
     ...shutdownPart,
-    ...telemetryPart('api'),
+    ...telemetryPart('api', { traceContextTrusted: false }),
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,

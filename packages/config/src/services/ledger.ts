@@ -9,13 +9,13 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
-export const ledgerConfigSchema = withShutdownRules(
+export const ledgerConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3001),
+    ...httpServerPart({ public: 3001, management: 9001 }),
     ...shutdownPart,
-    ...telemetryPart('ledger'),
+    ...telemetryPart('ledger', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
     ...inboundApiTokensPart,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { databasePart, telemetryPart } from '../parts';
+import { databasePart, loggingPart } from '../parts';
 
 /** The one-shot migration command needs only its database (and a log level). */
 export const migrationConfigSchema = z.object({
   DATABASE_URL: databasePart.DATABASE_URL,
-  LOG_LEVEL: telemetryPart('migrate').LOG_LEVEL,
+  ...loggingPart,
 });
 
 export type MigrationConfig = z.output<typeof migrationConfigSchema>;

@@ -10,13 +10,13 @@ import {
   shutdownPart,
   telemetryPart,
 } from '../parts';
-import { withShutdownRules } from '../rules';
+import { withServiceRules } from '../rules';
 
-export const settlementConfigSchema = withShutdownRules(
+export const settlementConfigSchema = withServiceRules(
   z.object({
-    ...httpServerPart(3002),
+    ...httpServerPart({ public: 3002, management: 9002 }),
     ...shutdownPart,
-    ...telemetryPart('settlement'),
+    ...telemetryPart('settlement', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
     ...ledgerClientPart,

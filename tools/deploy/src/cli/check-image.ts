@@ -2,7 +2,8 @@
  * `npm run check:image -- <app> [<app> ...]`: builds each app's image the way
  * docker/Dockerfile does, stage by stage, without a Docker engine; then runs
  * the image's migration command and its CMD against a throwaway database and
- * Redis prefix, waits for /health/ready, and stops it with SIGTERM.
+ * Redis prefix, waits for /health/ready on its management port, and stops it
+ * with SIGTERM.
  *
  * Fails when a stage's command fails, when a development dependency reaches the
  * runtime stage, when the runtime stage is not distroless, non-root and
@@ -102,6 +103,7 @@ async function checkApp(app: ServiceName): Promise<void> {
     const problems = inspect(app, image);
     if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
     const port = await freePort();
+    const managementPort = await freePort();
     const env = {
       ...requiredEnvironment(app, {
         DATABASE_URL: database.url,
@@ -115,6 +117,7 @@ async function checkApp(app: ServiceName): Promise<void> {
       REDIS_KEY_PREFIX: redis.prefix,
       HOST: '127.0.0.1',
       PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
       SHUTDOWN_DELAY_MS: '0',
     };
 
@@ -128,7 +131,9 @@ async function checkApp(app: ServiceName): Promise<void> {
     const deadline = Date.now() + 30_000;
     let ready = false;
     while (!ready && Date.now() < deadline) {
-      const response = await httpRequest(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+      const response = await httpRequest(`http://127.0.0.1:${managementPort}/health/ready`).catch(
+        () => undefined,
+      );
       ready = response?.status === 200;
       if (!ready) await new Promise((wait) => setTimeout(wait, 250));
     }

@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+
+/**
+ * Route templates served only by the management listener (MANAGEMENT_PORT):
+ * the probes, the Prometheus scrape and the operator's /admin API. Every other
+ * route is served only by the public listener (PORT). The port the internet
+ * reaches then cannot reach them, and network policies can tell scrapers,
+ * kubelets and operators from clients by port.
+ */
+const MANAGEMENT_ROUTES = [/^\/health\/(live|ready|startup)$/, /^\/metrics$/, /^\/admin(\/|$)/];
+
+export const isManagementRoute = (url: string): boolean => MANAGEMENT_ROUTES.some((route) => route.test(url));
+
+type Listener = 'public' | 'management';
+type ConstraintStrategy = NonNullable<
+  NonNullable<FastifyServerOptions['routerOptions']>['constraints']
+>[string];
+type RouteHandler = NonNullable<ReturnType<ReturnType<ConstraintStrategy['storage']>['get']>>;
+
+/** Set on requests that arrived on the management listener. */
+const VIA_MANAGEMENT = Symbol('meridian.viaManagementListener');
+type ListenerRequest = IncomingMessage & { [VIA_MANAGEMENT]?: true };
+
+/**
+ * A router constraint: a route matches only requests of its own listener, so
+ * a management path on the public port (or the reverse) falls through to the
+ * not-found handler and answers 404 like any unknown route.
+ */
+const listenerConstraint: ConstraintStrategy = {
+  name: 'listener',
+  mustMatchWhenDerived: true,
+  storage() {
+    const handlers = new Map<Listener, RouteHandler>();
+    return {
+      get: (listener: Listener) => handlers.get(listener) ?? null,
+      set: (listener: Listener, handler: RouteHandler) => void handlers.set(listener, handler),
+    };
+  },
+  validate(value: unknown) {
+    if (value !== 'public' && value !== 'management') throw new TypeError(`no listener ${String(value)}`);
+  },
+  deriveConstraint: (request: ListenerRequest): Listener =>
+    request[VIA_MANAGEMENT] ? 'management' : 'public',
+};
+
+export interface ListenerSettings {
+  keepAliveTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Two node http servers in front of one Fastify instance: Fastify's own (the
+ * public listener, on PORT) and the management listener (MANAGEMENT_PORT).
+ * Both get the same handler and settings, so a request is handled the same
+ * way on either, and both close the same way: no new connections, idle
+ * keep-alive connections at once, busy ones after their response.
+ */
+export class HttpListeners {
+  #management: Server | undefined;
+
+  constructor(private readonly settings: ListenerSettings) {}
+
+  /** Options for the Fastify instance: its servers, and the listener constraint. */
+  fastifyOptions(): Pick<FastifyServerOptions, 'serverFactory' | 'routerOptions'> {
+    return {
+      // Called once per public binding (twice for HOST=localhost), hence the
+      // management server is made once, from the same handler.
+      serverFactory: (handler) => {
+        this.#management ??= this.#server((request: ListenerRequest, response) => {
+          request[VIA_MANAGEMENT] = true;
+          handler(request, response);
+        });
+        return this.#server(handler);
+      },
+      routerOptions: { constraints: { listener: listenerConstraint } },
+    };
+  }
+
+  /** Binds every route to its listener; call before the routes are registered. */
+  bindRoutes(fastify: FastifyInstance): void {
+    fastify.addHook('onRoute', (route) => {
+      route.constraints = {
+        ...route.constraints,
+        listener: isManagementRoute(route.url) ? 'management' : 'public',
+      };
+    });
+  }
+
+  /** Starts the management listener; resolves with its port (the one chosen when given 0). */
+  listenManagement(port: number, host: string): Promise<number> {
+    const server = this.#managementServer();
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host }, () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  /** Stops the management listener as Fastify stops its own (`forceCloseConnections: 'idle'`). */
+  closeManagement(): Promise<void> {
+    const server = this.#managementServer();
+    return new Promise((resolve, reject) => {
+      server.close((error) =>
+        error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING'
+          ? reject(error)
+          : resolve(),
+      );
+      server.closeIdleConnections();
+    });
+  }
+
+  #managementServer(): Server {
+    if (!this.#management) throw new Error('the management listener exists once Fastify is created');
+    return this.#management;
+  }
+
+  /** What Fastify would set on a server it creates itself, and the end of busy keep-alive connections on close. */
+  #server(handler: Parameters<typeof createServer>[1]): Server {
+    const server = createServer(handler);
+    server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
+    server.requestTimeout = this.settings.requestTimeoutMs;
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      // Closing ends idle connections only: one that was busy would be kept
+      // until its keep-alive timeout, past the shutdown timeout. End it once
+      // its response is out.
+      response.once('finish', () => {
+        if (!server.listening) request.socket.end();
+      });
+    });
+    return server;
+  }
+}
