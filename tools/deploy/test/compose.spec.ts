@@ -54,6 +54,7 @@ describe('docker/compose.yaml', () => {
         'postgres',
         'prometheus',
         'redis',
+        'redis-cache',
         'settlement',
         'settlement-migrate',
       ].sort(),
@@ -125,10 +126,21 @@ describe('docker/compose.yaml', () => {
       expect(services[app]!.depends_on?.[`${app}-migrate`]).toEqual({
         condition: 'service_completed_successfully',
       });
-      expect(services[app]!.depends_on?.redis).toEqual({ condition: 'service_healthy' });
+      // The api's Redis is its own: the queues' Redis is for the ledger and settlement only.
+      const redis = app === 'api' ? 'redis-cache' : 'redis';
+      expect(services[app]!.depends_on?.[redis]).toEqual({ condition: 'service_healthy' });
     }
     expect(services.api!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
     expect(services.settlement!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
+  });
+
+  it("gives the api a bounded Redis that evicts only keys with a TTL, and no address of the queues' Redis", () => {
+    const command = services['redis-cache']!.command!.join(' ');
+    expect(command).toContain('--maxmemory-policy volatile-lru');
+    expect(command).toMatch(/--maxmemory \d+mb/);
+    expect(services.api!.environment!.REDIS_URL).toBe('redis://redis-cache:6379');
+    for (const app of ['ledger', 'settlement'])
+      expect(services[app]!.environment!.REDIS_URL).toBe('redis://redis:6379');
   });
 
   it('runs Redis with noeviction and an append-only file', () => {
