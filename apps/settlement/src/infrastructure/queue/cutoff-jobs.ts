@@ -94,11 +94,15 @@ export class CutoffJobs implements OnApplicationBootstrap {
 
   /** The state of a cut-off job and, once done, the batch it closed. */
   async status(jobId: string) {
+    // State first: a job read as completed has its return value stored (both are written
+    // at once), whereas a job read before its state could miss the value of a completion
+    // that happened in between, and report a finished cut-off with no batch.
+    const state = await this.queue.getJobState(jobId);
     const job = await Job.fromId<unknown, string | null>(this.queue, jobId);
-    if (!job) return null;
+    if (!job || state === 'unknown') return null;
     return {
       jobId,
-      state: await job.getState(),
+      state,
       batchId: job.returnvalue ?? null,
       failedReason: job.failedReason ?? null,
     };
