@@ -84,26 +84,7 @@ describe('settlement worker', () => {
       connection: { url: stack.redis.url },
       prefix: stack.redis.prefix,
     });
-    const event = (n: number) => ({
-      eventId: randomUUID(),
-      type: 'transfer.posted',
-      tenantId: 'acme',
-      occurredAt: new Date(Date.now() - n * 1000).toISOString(),
-      transfer: {
-        tenantId: 'acme',
-        id: `manual-${n}`,
-        kind: 'posted',
-        debitAccountId: 'main-EUR',
-        creditTenantId: 'globex',
-        creditAccountId: 'main-EUR',
-        amount: '100',
-        currency: 'EUR',
-        code: 0,
-        pendingId: null,
-        createdAt: new Date(Date.now() - n * 1000).toISOString(),
-      },
-      traceparent: null,
-    });
+    const event = (n: number) => postedEvent(`manual-${n}`, new Date(Date.now() - n * 1000));
     const events = [event(3), event(1), event(2)];
     const before = await stack.obligations();
     // Redelivered under other job ids (as after a lost acknowledgement), newest first.
@@ -121,26 +102,7 @@ describe('settlement worker', () => {
       connection: { url: stack.redis.url },
       prefix: stack.redis.prefix,
     });
-    const valid = {
-      eventId: randomUUID(),
-      type: 'transfer.posted',
-      tenantId: 'acme',
-      occurredAt: new Date().toISOString(),
-      transfer: {
-        tenantId: 'acme',
-        id: 'contract-1',
-        kind: 'posted',
-        debitAccountId: 'main-EUR',
-        creditTenantId: 'globex',
-        creditAccountId: 'main-EUR',
-        amount: '100',
-        currency: 'EUR',
-        code: 0,
-        pendingId: null,
-        createdAt: new Date().toISOString(),
-      },
-      traceparent: null,
-    };
+    const valid = postedEvent('contract-1', new Date());
     const invalid = {
       'event id': { ...valid, eventId: 'not-a-uuid' },
       'amount beyond 2^63-1': {
@@ -311,4 +273,28 @@ async function startSecondReplica(stack: SettlementStack, env: Record<string, st
   });
   await replica.waitUntilReady(30_000);
   return replica;
+}
+
+/** A transfer.posted event from acme to globex of 100 EUR, as the ledger's relay publishes it. */
+function postedEvent(transferId: string, at: Date) {
+  return {
+    eventId: randomUUID(),
+    type: 'transfer.posted',
+    tenantId: 'acme',
+    occurredAt: at.toISOString(),
+    transfer: {
+      tenantId: 'acme',
+      id: transferId,
+      kind: 'posted',
+      debitAccountId: 'main-EUR',
+      creditTenantId: 'globex',
+      creditAccountId: 'main-EUR',
+      amount: '100',
+      currency: 'EUR',
+      code: 0,
+      pendingId: null,
+      createdAt: at.toISOString(),
+    },
+    traceparent: null,
+  };
 }

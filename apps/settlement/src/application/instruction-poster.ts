@@ -18,7 +18,7 @@ import { settlementTransferId } from '../domain/netting';
 import { Prisma, type SettlementInstruction } from '../generated/prisma/client';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
-import { InstructionStore } from './instruction-store';
+import { InstructionStore, resultOf, type StoreResult } from './instruction-store';
 import { type AccountFailure, SettlementAccounts } from './settlement-accounts';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -47,13 +47,8 @@ export interface AttemptRound {
   again: boolean;
 }
 
-export type OperatorResult =
-  | { kind: 'not-found' }
-  | { kind: 'posted'; instruction: SettlementInstruction }
-  | { kind: 'cancelled'; instruction: SettlementInstruction }
-  /** redrive: attempted (pending again or posted); cancel: requested, to be confirmed. */
-  | { kind: 'done'; instruction: SettlementInstruction }
-  | { kind: 'in-flight'; instruction: SettlementInstruction };
+/** redrive `done`: attempted (pending again or posted); cancel `done`: requested, to be confirmed. */
+export type OperatorResult = StoreResult | { kind: 'in-flight'; instruction: SettlementInstruction };
 
 /**
  * Posts settlement instructions to the ledger, each on its own: its own
@@ -136,36 +131,31 @@ export class InstructionPoster {
 
   /** Re-drive: attempts one pending instruction now, whatever its schedule (parked included). */
   async redrive(idOrTransferId: string): Promise<OperatorResult> {
-    const found = await this.store.find(idOrTransferId);
-    if (!found) return { kind: 'not-found' };
-    if (found.state === 'posted') return { kind: 'posted', instruction: found };
-    if (found.state === 'cancelled' || found.cancelRequestedAt !== null)
-      return { kind: 'cancelled', instruction: found };
+    const before = resultOf(await this.store.find(idOrTransferId), { cancellingIsCancelled: true });
+    if (before.kind !== 'done') return before;
+    const { instruction } = before;
     const locked = await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM settlement_instructions
-           WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL
+           WHERE id = ${instruction.id} AND state = 'pending' AND cancel_requested_at IS NULL
              FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return null;
-        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id: found.id } });
+        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id: instruction.id } });
         this.logger.info({ instruction: row.id, transferId: row.transferId }, 'instruction re-driven');
         return { again: await this.attemptLocked(tx, [row]) };
       },
       { timeout: this.transactionTimeoutMs },
     );
-    const now = (await this.store.find(found.id))!;
     if (locked === null) {
       // Not lockable: an attempt is in flight, or it was posted or cancelled meanwhile.
-      if (now.state === 'posted') return { kind: 'posted', instruction: now };
-      if (now.state === 'cancelled' || now.cancelRequestedAt !== null)
-        return { kind: 'cancelled', instruction: now };
-      return { kind: 'in-flight', instruction: now };
+      const now = resultOf(await this.store.find(instruction.id), { cancellingIsCancelled: true });
+      return now.kind === 'done' ? { kind: 'in-flight', instruction: now.instruction } : now;
     }
-    await this.completeBatches([now.batchId]);
+    await this.completeBatches([instruction.batchId]);
     // A rollover leaves it due at once: finish that too before answering.
-    if (locked.again) await this.postDue(now.batchId, { maxRounds: 5 });
-    return { kind: 'done', instruction: (await this.store.find(found.id))! };
+    if (locked.again) await this.postDue(instruction.batchId, { maxRounds: 5 });
+    return { kind: 'done', instruction: (await this.store.find(instruction.id))! };
   }
 
   /**
@@ -175,16 +165,11 @@ export class InstructionPoster {
    * it, or `done` when the fence could not be made yet (the retry loop makes it).
    */
   async cancel(idOrTransferId: string, reason: string): Promise<OperatorResult> {
-    const found = await this.store.find(idOrTransferId);
-    if (!found) return { kind: 'not-found' };
-    const requested = await this.store.requestCancel(found.id, reason);
+    const requested = await this.store.requestCancel(idOrTransferId, reason);
     if (requested.kind !== 'done') return requested;
     // Waits for the retry loop if it is fencing the same instruction right now.
-    await this.fence(found.id, true);
-    const now = (await this.store.find(found.id))!;
-    if (now.state === 'posted') return { kind: 'posted', instruction: now };
-    if (now.state === 'cancelled') return { kind: 'cancelled', instruction: now };
-    return { kind: 'done', instruction: now };
+    await this.fence(requested.instruction.id, true);
+    return resultOf(await this.store.find(requested.instruction.id));
   }
 
   /** Fences the instructions whose cancellation was requested (the retry loop's share of cancelling). */
@@ -383,39 +368,60 @@ export class InstructionPoster {
          WHERE id = ANY(${posted.map((row) => row.id)}::text[]) AND state = 'pending'`;
       this.metrics.instructionAttempts.inc({ outcome: 'posted' }, posted.length);
     }
+    // Every other outcome, written in one statement: the next id, schedule and reason of each.
+    const retried = rows.flatMap((row) => {
+      const decision = decisions.get(row.id)!;
+      if (decision.kind === 'posted') return [];
+      const generation = decision.rotate ? row.generation + 1 : row.generation;
+      return [
+        {
+          row,
+          decision,
+          update: {
+            id: row.id,
+            generation,
+            transfer_id: decision.rotate
+              ? settlementTransferId(
+                  row.batchId,
+                  row.payerTenantId,
+                  row.payeeTenantId,
+                  row.currency,
+                  row.part,
+                  generation,
+                )
+              : row.transferId,
+            // A new id goes to the current accounts (a rollover may have moved one on); an id once sent keeps its fields.
+            debit_epoch: decision.rotate ? epochOf(row.payerTenantId, row.currency) : row.debitEpoch,
+            credit_epoch: decision.rotate ? epochOf(row.payeeTenantId, row.currency) : row.creditEpoch,
+            last_error: shortReason(decision.reason),
+            retry_in_ms: decision.retryInMs,
+            failed: decision.failed,
+          },
+        },
+      ];
+    });
+    if (retried.length > 0) {
+      await tx.$executeRaw`
+        UPDATE settlement_instructions AS i
+           SET generation = u.generation, transfer_id = u.transfer_id,
+               debit_epoch = u.debit_epoch, credit_epoch = u.credit_epoch,
+               attempts = i.attempts + 1, last_error = u.last_error,
+               last_attempt_at = clock_timestamp(),
+               next_attempt_at = CASE WHEN u.retry_in_ms IS NULL THEN NULL
+                                      ELSE clock_timestamp() + u.retry_in_ms * interval '1 millisecond' END,
+               first_failed_at = CASE WHEN u.failed THEN coalesce(i.first_failed_at, clock_timestamp())
+                                      ELSE i.first_failed_at END,
+               updated_at = clock_timestamp()
+          FROM jsonb_to_recordset(${JSON.stringify(retried.map((r) => r.update))}::jsonb)
+               AS u(id text, generation int, transfer_id text, debit_epoch int, credit_epoch int,
+                    last_error text, retry_in_ms int, failed boolean)
+         WHERE i.id = u.id AND i.state = 'pending'`;
+    }
     let again = false;
     const unknownReasons = new Set<string>();
-    for (const row of rows) {
-      const decision = decisions.get(row.id)!;
-      if (decision.kind === 'posted') continue;
+    for (const { row, decision } of retried) {
       this.metrics.instructionAttempts.inc({ outcome: decision.outcome });
       if (decision.retryInMs === 0) again = true;
-      const generation = decision.rotate ? row.generation + 1 : row.generation;
-      const transferId = decision.rotate
-        ? settlementTransferId(
-            row.batchId,
-            row.payerTenantId,
-            row.payeeTenantId,
-            row.currency,
-            row.part,
-            generation,
-          )
-        : row.transferId;
-      // A new id goes to the current accounts (a rollover may have moved one on); an id once sent keeps its fields.
-      const debitEpoch = decision.rotate ? epochOf(row.payerTenantId, row.currency) : row.debitEpoch;
-      const creditEpoch = decision.rotate ? epochOf(row.payeeTenantId, row.currency) : row.creditEpoch;
-      await tx.$executeRaw`
-        UPDATE settlement_instructions
-           SET generation = ${generation}, transfer_id = ${transferId},
-               debit_epoch = ${debitEpoch}, credit_epoch = ${creditEpoch},
-               attempts = attempts + 1, last_error = ${shortReason(decision.reason)},
-               last_attempt_at = clock_timestamp(),
-               next_attempt_at = CASE WHEN ${decision.retryInMs}::int IS NULL THEN NULL
-                                      ELSE clock_timestamp() + ${decision.retryInMs}::int * interval '1 millisecond' END,
-               first_failed_at = CASE WHEN ${decision.failed}::boolean THEN coalesce(first_failed_at, clock_timestamp())
-                                      ELSE first_failed_at END,
-               updated_at = clock_timestamp()
-         WHERE id = ${row.id} AND state = 'pending'`;
       if (decision.outcome === 'unknown') unknownReasons.add(decision.reason);
       else if (decision.outcome !== 'rolled_over')
         this.logger.warn(
@@ -449,59 +455,31 @@ export class InstructionPoster {
         return { kind: 'posted' };
       case 'payer-overflow':
         await this.accounts.rollOver(row.payerTenantId, row.currency, row.debitEpoch);
-        return rolledOver(outcome.reason);
+        return retry('rolled_over', outcome.reason, { rotate: true, retryInMs: 0, failed: false });
       case 'credit-refused': {
         const payee = { tenantId: row.payeeTenantId, currency: row.currency, epoch: row.creditEpoch };
-        if ((await this.accounts.creditWouldOverflow(payee, row.amount)) === true) {
-          await this.accounts.rollOver(row.payeeTenantId, row.currency, row.creditEpoch);
-          return rolledOver(outcome.reason);
-        }
-        return {
-          kind: 'retry',
-          outcome: 'refused',
-          reason: outcome.reason,
-          rotate: true,
-          retryInMs: backoff,
-          failed: true,
-        };
+        if ((await this.accounts.creditWouldOverflow(payee, row.amount)) !== true)
+          return retry('refused', outcome.reason, { rotate: true, retryInMs: backoff });
+        await this.accounts.rollOver(row.payeeTenantId, row.currency, row.creditEpoch);
+        return retry('rolled_over', outcome.reason, { rotate: true, retryInMs: 0, failed: false });
       }
       case 'conflict':
-        return {
-          kind: 'retry',
-          outcome: 'conflict',
-          reason: outcome.reason,
-          rotate: false,
-          retryInMs: null,
-          failed: true,
-        };
+        return retry('conflict', outcome.reason, { rotate: false, retryInMs: null });
       case 'refused':
-        return {
-          kind: 'retry',
-          outcome: 'refused',
-          reason: outcome.reason,
-          rotate: true,
-          retryInMs: backoff,
-          failed: true,
-        };
+        return retry('refused', outcome.reason, { rotate: true, retryInMs: backoff });
       case 'unknown':
-        return {
-          kind: 'retry',
-          outcome: 'unknown',
-          reason: outcome.reason,
-          rotate: false,
-          retryInMs: backoff,
-          failed: true,
-        };
+        return retry('unknown', outcome.reason, { rotate: false, retryInMs: backoff });
     }
   }
 }
 
-/** A settlement account reached the 64-bit limit and rolled over: a new id at once, to the new account. */
-const rolledOver = (reason: string): Decision => ({
-  kind: 'retry',
-  outcome: 'rolled_over',
-  reason,
-  rotate: true,
-  retryInMs: 0,
-  failed: false,
-});
+/**
+ * Another attempt: with a new id (`rotate`) when the ledger refused this one
+ * for good, after `retryInMs` (0: at once, null: parked); a failure unless
+ * said otherwise (a rollover is not: nothing is wrong).
+ */
+const retry = (
+  outcome: Extract<Decision, { kind: 'retry' }>['outcome'],
+  reason: string,
+  next: { rotate: boolean; retryInMs: number | null; failed?: boolean },
+): Decision => ({ kind: 'retry', outcome, reason, failed: true, ...next });

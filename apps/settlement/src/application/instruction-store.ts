@@ -8,6 +8,25 @@ export type StoreResult =
   { kind: 'not-found' } | { kind: 'posted' | 'cancelled' | 'done'; instruction: SettlementInstruction };
 
 /**
+ * An instruction as the answer to an operator's request: posted and
+ * cancelled are final (`cancelling` counts as cancelled for a re-drive, which
+ * may not attempt it again), anything else is still pending (`done`).
+ */
+export function resultOf(
+  instruction: SettlementInstruction | null,
+  options: { cancellingIsCancelled?: boolean } = {},
+): StoreResult {
+  if (!instruction) return { kind: 'not-found' };
+  if (instruction.state === 'posted') return { kind: 'posted', instruction };
+  if (
+    instruction.state === 'cancelled' ||
+    (options.cancellingIsCancelled === true && instruction.cancelRequestedAt !== null)
+  )
+    return { kind: 'cancelled', instruction };
+  return { kind: 'done', instruction };
+}
+
+/**
  * The operator's requests that need only the database, shared by the admin
  * API and the command line (which has no ledger credentials): the settlement
  * service's retry loop carries them out.
@@ -37,7 +56,7 @@ export class InstructionStore {
     await this.prisma.$executeRaw`
       UPDATE settlement_instructions SET next_attempt_at = now(), updated_at = now()
        WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL`;
-    return this.outcome(found.id);
+    return resultOf(await this.find(found.id));
   }
 
   /**
@@ -59,14 +78,6 @@ export class InstructionStore {
         { instruction: found.id, transferId: found.transferId, reason },
         'cancellation requested',
       );
-    return this.outcome(found.id);
-  }
-
-  private async outcome(id: string): Promise<StoreResult> {
-    const instruction = await this.find(id);
-    if (!instruction) return { kind: 'not-found' };
-    if (instruction.state === 'posted') return { kind: 'posted', instruction };
-    if (instruction.state === 'cancelled') return { kind: 'cancelled', instruction };
-    return { kind: 'done', instruction };
+    return resultOf(await this.find(found.id));
   }
 }

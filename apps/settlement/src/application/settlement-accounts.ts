@@ -63,10 +63,9 @@ export class SettlementAccounts {
 
   /**
    * Moves the tenant on from the account of epoch `from` (the one that would
-   * overflow) to the next, unless another attempt already did. Returns the
-   * current epoch.
+   * overflow) to the next, unless another attempt already did.
    */
-  async rollOver(tenantId: string, currency: string, from: number): Promise<number> {
+  async rollOver(tenantId: string, currency: string, from: number): Promise<void> {
     const advanced = await this.prisma.$executeRaw`
       INSERT INTO settlement_account_epochs (tenant_id, currency, epoch, updated_at)
       VALUES (${tenantId}, ${currency}, ${from + 1}, now())
@@ -84,7 +83,6 @@ export class SettlementAccounts {
         'settlement account reached the 64-bit limit; rolled over to a new one',
       );
     }
-    return (await this.currentEpochs([{ tenantId, currency }]))(tenantId, currency);
   }
 
   /**

@@ -58,19 +58,16 @@ export class AdminInstructionsController {
   @HttpCode(200)
   async redrive(@Param('transferId') ref: string) {
     const id = parseOrThrow(instructionRef, ref, 'transferId');
-    const result = await this.poster.redrive(id);
+    const result = pendingOrThrow(id, await this.poster.redrive(id));
+    const instruction = operatorInstruction(result.instruction);
     switch (result.kind) {
-      case 'not-found':
-        throw instructionNotFound(id);
-      case 'posted':
-        throw alreadyPosted(view(result).instruction);
       case 'cancelled':
         throw ProblemException.of(
           HttpStatus.CONFLICT,
           'instruction-cancelled',
           'The instruction is cancelled',
           'An operator cancelled it (or asked to): it is never attempted again.',
-          { instruction: view(result).instruction },
+          { instruction },
         );
       case 'in-flight':
         throw ProblemException.of(
@@ -78,10 +75,10 @@ export class AdminInstructionsController {
           'instruction-in-flight',
           'An attempt of the instruction is in flight',
           'Another attempt is being made right now; look at the instruction again in a few seconds.',
-          { instruction: view(result).instruction, retryAfterSeconds: 5 },
+          { instruction, retryAfterSeconds: 5 },
         );
       case 'done':
-        return view(result).instruction;
+        return instruction;
     }
   }
 
@@ -100,25 +97,15 @@ export class AdminInstructionsController {
   ) {
     const id = parseOrThrow(instructionRef, ref, 'transferId');
     const { reason } = parseOrThrow(cancelRequest, body);
-    const result = await this.poster.cancel(id, reason);
-    switch (result.kind) {
-      case 'not-found':
-        throw instructionNotFound(id);
-      case 'posted':
-        throw alreadyPosted(view(result).instruction);
-      case 'cancelled':
-        return view(result).instruction;
-      case 'in-flight':
-      case 'done':
-        void reply.status(202);
-        return view(result).instruction;
-    }
+    const result = pendingOrThrow(id, await this.poster.cancel(id, reason));
+    if (result.kind !== 'cancelled') void reply.status(202);
+    return operatorInstruction(result.instruction);
   }
 }
 
-const view = <R extends OperatorResult & { instruction: Parameters<typeof operatorInstruction>[0] }>(
-  result: R,
-) => ({
-  ...result,
-  instruction: operatorInstruction(result.instruction),
-});
+/** The result of a request about an instruction that exists and is not posted; the problem otherwise. */
+function pendingOrThrow(id: string, result: OperatorResult) {
+  if (result.kind === 'not-found') throw instructionNotFound(id);
+  if (result.kind === 'posted') throw alreadyPosted(operatorInstruction(result.instruction));
+  return result;
+}
