@@ -317,6 +317,12 @@ describe('hostile tenants: what the victim still gets', () => {
         authorization: 'Bearer nope',
       });
       expect(blocked.body).toEqual(problem('authentication-rate-limited'));
+      // With no proxy trusted (TRUST_PROXY_HOPS=0), a forged X-Forwarded-For does not make a new client.
+      const forged = await request(api.url, 'GET', '/v1/accounts', undefined, {
+        authorization: 'Bearer nope',
+        'x-forwarded-for': '203.0.113.7',
+      });
+      expect(forged.body).toEqual(problem('authentication-rate-limited'));
       expect((await through(victor).get('/v1/accounts/wallet')).status).toBe(200);
     });
 

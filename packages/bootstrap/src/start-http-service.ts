@@ -89,8 +89,11 @@ export async function startHttpService<C extends HttpServiceConfig>(
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     logger: false,
-    // Trust the nearest TRUST_PROXY_HOPS addresses of X-Forwarded-For (Fastify's numeric form).
-    trustProxy: (_address: string, hop: number) => hop < (config.TRUST_PROXY_HOPS ?? 0),
+    // Trust the nearest TRUST_PROXY_HOPS addresses of X-Forwarded-For (Fastify's numeric form,
+    // which Nest's types leave out); none: request.ip is the peer, with no per-request parsing.
+    trustProxy: config.TRUST_PROXY_HOPS
+      ? (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS!
+      : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),

@@ -23,13 +23,14 @@ const IDEMPOTENT = 'meridian:idempotent';
 
 /**
  * How a route whose responses can outgrow IDEMPOTENCY_MAX_RECORD_BYTES keeps
- * them: `compact` keeps what identifies the response (e.g. results without
- * the transfers they name), and `rebuild` gets the rest back from the system
- * of record, where it cannot have changed (transfers are immutable).
+ * them: `compact` keeps only what the replaying request (the same body, its
+ * fingerprint says) cannot tell, e.g. each item's result, and must fit the
+ * cap whatever the request; `rebuild` gets the rest back from the request and
+ * the system of record, where it cannot have changed (transfers are immutable).
  */
 export interface ResponseCompactor {
   compact(body: unknown): unknown;
-  rebuild(compact: unknown, principal: Principal): Promise<unknown>;
+  rebuild(compact: unknown, principal: Principal, requestBody: unknown): Promise<unknown>;
 }
 
 export interface IdempotentOptions {
@@ -103,7 +104,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const claim = await this.store.claim(tenantId, key, fingerprint);
     if (claim.kind === 'replay') {
-      const body = await this.replayedBody(claim.response, compactor, principal);
+      const body = await this.replayedBody(claim.response, compactor, principal, request.body);
       void reply.status(claim.response.status);
       for (const [name, value] of Object.entries(claim.response.headers)) void reply.header(name, value);
       void reply.header('idempotent-replayed', 'true');
@@ -138,23 +139,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     try {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      const response = { status: reply.statusCode, headers: replayedHeaders(reply), body };
-      if (!this.store.exceedsRecordLimit(response)) {
-        await this.store.complete(tenantId, key, claim.claim, fingerprint, response);
-      } else if (compactor) {
-        await this.store.complete(tenantId, key, claim.claim, fingerprint, {
-          status: response.status,
-          headers: response.headers,
-          compact: compactor.compact(body),
-          digest: digestOf(body),
-        });
-      } else {
-        // Cannot happen for today's routes (their bodies are bounded well below the cap). Not
-        // stored: a retry runs again, and the ledger's ids keep it from moving money twice.
-        this.logger.error(
-          { route: request.routeOptions.url },
-          'response over the record cap and no compactor',
-        );
+      const status = reply.statusCode;
+      const headers = replayedHeaders(reply);
+      const stored =
+        (await this.store.complete(tenantId, key, claim.claim, fingerprint, { status, headers, body })) ||
+        (compactor !== undefined &&
+          (await this.store.complete(tenantId, key, claim.claim, fingerprint, {
+            status,
+            headers,
+            compact: compactor.compact(body),
+            digest: digestOf(body),
+          })));
+      if (!stored) {
+        // Cannot happen for today's routes (bodies without a compactor are bounded well below the
+        // cap). Not stored: a retry runs again, and the ledger's ids keep it from moving money twice.
+        this.logger.error({ route: request.routeOptions.url }, 'response over the record cap');
         await this.store.release(tenantId, key, claim.claim);
       }
       return body;
@@ -177,10 +176,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     response: StoredResponse | CompactedResponse,
     compactor: ResponseCompactor | undefined,
     principal: Principal,
+    requestBody: unknown,
   ): Promise<unknown> {
     if ('body' in response) return response.body;
     if (!compactor) throw new Error('a compacted record for a route without a compactor');
-    const body = await compactor.rebuild(response.compact, principal);
+    const body = await compactor.rebuild(response.compact, principal, requestBody);
     if (digestOf(body) !== response.digest) throw new Error('rebuilt response differs from the one stored');
     return body;
   }

@@ -118,11 +118,6 @@ export class IdempotencyStore {
     return this.config.IDEMPOTENCY_RETENTION_SECONDS;
   }
 
-  /** Whether a response is too large to store whole. */
-  exceedsRecordLimit(response: StoredResponse): boolean {
-    return Buffer.byteLength(JSON.stringify(response)) > this.config.IDEMPOTENCY_MAX_RECORD_BYTES;
-  }
-
   async claim(tenantId: string, key: string, fingerprint: string): Promise<Claim> {
     const { keys } = this.keysOf(tenantId, key);
     const claim = randomUUID();
@@ -151,15 +146,22 @@ export class IdempotencyStore {
     return { kind: 'replay', response };
   }
 
+  /**
+   * Stores the finished request's response; false, with nothing written and
+   * the claim still held, when the record would be larger than
+   * IDEMPOTENCY_MAX_RECORD_BYTES (then store it compacted, or release the key).
+   */
   async complete(
     tenantId: string,
     key: string,
     claim: string,
     fingerprint: string,
     response: StoredResponse | CompactedResponse,
-  ): Promise<void> {
-    const record: Record_ = { state: 'done', fingerprint, ...response };
-    await this.write(tenantId, key, claim, JSON.stringify(record));
+  ): Promise<boolean> {
+    const record = JSON.stringify({ state: 'done', fingerprint, ...response } satisfies Record_);
+    if (Buffer.byteLength(record) > this.config.IDEMPOTENCY_MAX_RECORD_BYTES) return false;
+    await this.write(tenantId, key, claim, record);
+    return true;
   }
 
   /** Forgets an in-flight claim (the request failed in a way a retry should redo). */

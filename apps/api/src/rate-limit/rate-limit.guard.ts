@@ -6,7 +6,8 @@ import { InjectRedis } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { redisLimiter } from './redis-limiter';
 import { principalOf } from '../tenancy/api-key.guard';
 
 /**
@@ -27,11 +28,9 @@ export class RateLimitGuard implements CanActivate {
     @InjectLogger() logger: Logger,
   ) {
     this.logger = logger.child({ component: 'rate-limit' });
-    this.limiter = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${config.REDIS_KEY_PREFIX}:ratelimit`,
+    this.limiter = redisLimiter(redis, config, 'ratelimit', {
       points: config.RATE_LIMIT_REQUESTS,
-      duration: config.RATE_LIMIT_WINDOW_SECONDS,
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     });
   }
 

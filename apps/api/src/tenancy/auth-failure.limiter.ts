@@ -4,7 +4,8 @@ import { InjectConfig } from '@meridian/config/nest';
 import { InjectRedis } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
+import { redisLimiter } from '../rate-limit/redis-limiter';
 
 /**
  * Failed authentications per client address (request.ip; behind proxies see
@@ -26,11 +27,9 @@ export class AuthFailureLimiter {
     @InjectLogger() logger: Logger,
   ) {
     this.logger = logger.child({ component: 'auth-failures' });
-    this.limiter = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${config.REDIS_KEY_PREFIX}:auth-failures`,
+    this.limiter = redisLimiter(redis, config, 'auth-failures', {
       points: config.AUTH_FAILURE_LIMIT,
-      duration: config.AUTH_FAILURE_WINDOW_SECONDS,
+      windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
     });
   }
 

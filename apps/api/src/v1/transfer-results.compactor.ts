@@ -12,31 +12,30 @@ interface ItemResult {
 }
 
 /**
- * A batch's answer, kept for replay as its results without the transfers
- * (a few dozen bytes per item instead of up to kilobytes), and rebuilt by
- * looking the transfers up in the ledger: they are immutable, so the
- * rebuilt answer is the one first given.
+ * A batch's answer, kept for replay as one result code per item (at most
+ * 1000 short codes: well within the record cap, however long the ids or
+ * large the metadata). The replaying request is the same batch (its
+ * fingerprint says so), so it gives each item's id; the transfers are looked
+ * up in the ledger, where they are immutable: the rebuilt answer is the one
+ * first given.
  */
 @Injectable()
 export class TransferResultsCompactor implements ResponseCompactor {
   constructor(private readonly ledger: LedgerClient) {}
 
-  compact(body: unknown): unknown {
-    return {
-      results: (body as { results: ItemResult[] }).results.map(({ index, id, result }) => ({
-        index,
-        id,
-        result,
-      })),
-    };
+  compact(body: unknown): string[] {
+    return (body as { results: ItemResult[] }).results.map((r) => r.result);
   }
 
-  async rebuild(compact: unknown, principal: Principal): Promise<unknown> {
-    const { results } = compact as { results: ItemResult[] };
-    const ids = [
-      ...new Set(results.filter((r) => r.transfer === undefined && hasTransfer(r.result)).map((r) => r.id)),
-    ];
-    const transfers = new Map<string, unknown>();
+  async rebuild(compact: unknown, principal: Principal, requestBody: unknown): Promise<unknown> {
+    const { transfers } = requestBody as { transfers: { id: string }[] };
+    const results = (compact as string[]).map((result, index) => ({
+      index,
+      id: transfers[index]!.id,
+      result,
+    }));
+    const ids = [...new Set(results.filter((r) => hasTransfer(r.result)).map((r) => r.id))];
+    const found = new Map<string, unknown>();
     if (ids.length > 0) {
       const { data } = okBody(
         await this.ledger.post<{ data: ({ id: string } | null)[] }>(
@@ -44,11 +43,11 @@ export class TransferResultsCompactor implements ResponseCompactor {
           { ids },
         ),
       );
-      for (const transfer of data) if (transfer) transfers.set(transfer.id, transfer);
+      for (const transfer of data) if (transfer) found.set(transfer.id, transfer);
     }
     return {
       results: results.map((r) =>
-        hasTransfer(r.result) && transfers.has(r.id) ? { ...r, transfer: transfers.get(r.id) } : r,
+        hasTransfer(r.result) && found.has(r.id) ? { ...r, transfer: found.get(r.id) } : r,
       ),
     };
   }
