@@ -8,7 +8,11 @@ import {
   selects,
 } from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
+import { formatFinding, runPolicies } from '../src/policies/checks';
+import { type RegisteredService, readServiceRegistry } from '../src/service-registry';
 import { toolchain } from '../src/toolchain';
+
+const registry = readServiceRegistry();
 
 type Peer = {
   podSelector?: { matchLabels?: Record<string, string> };
@@ -30,6 +34,70 @@ function ingressPorts(objects: KubeObject[], component: string): Record<string, 
   }
   return reach;
 }
+
+type PolicyPeer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown };
+const podSelectorOf = (policy: KubeObject) =>
+  (policy.spec!.podSelector as { matchLabels?: Record<string, string> }).matchLabels;
+
+/** The pod labels of a component's workload. */
+function labelsOf(objects: KubeObject[], component: string): Record<string, string> {
+  const workload = objects.find(
+    (object) =>
+      !object.metadata.annotations?.['helm.sh/hook'] &&
+      podTemplateOf(object)?.template.metadata?.labels?.['app.kubernetes.io/component'] === component,
+  );
+  return podTemplateOf(workload!)!.template.metadata!.labels!;
+}
+
+/** from -> to is allowed when a policy of `from` lets it out and a policy of `to` lets it in. */
+function allowed(objects: KubeObject[], from: string, to: string): boolean {
+  const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+  const fromLabels = labelsOf(objects, from);
+  const toLabels = labelsOf(objects, to);
+  const peerMatches = (peers: PolicyPeer[] | undefined, labels: Record<string, string>) =>
+    (peers ?? []).some((peer) => !peer.namespaceSelector && selects(peer.podSelector?.matchLabels, labels));
+  const out = policies.some(
+    (policy) =>
+      selects(podSelectorOf(policy), fromLabels) &&
+      ((policy.spec!.egress ?? []) as { to?: PolicyPeer[] }[]).some((rule) => peerMatches(rule.to, toLabels)),
+  );
+  const into = policies.some(
+    (policy) =>
+      selects(podSelectorOf(policy), toLabels) &&
+      ((policy.spec!.ingress ?? []) as { from?: PolicyPeer[] }[]).some((rule) =>
+        peerMatches(rule.from, fromLabels),
+      ),
+  );
+  return out && into;
+}
+
+/** Every allowed path between the given components, as `from->to`, sorted. */
+const pathsBetween = (objects: KubeObject[], components: string[]) =>
+  components
+    .flatMap((from) =>
+      components.filter((to) => to !== from && allowed(objects, from, to)).map((to) => `${from}->${to}`),
+    )
+    .sort();
+
+/** The paths the registry declares: each service to each service it calls. */
+const declaredPaths = (services = registry) =>
+  services.flatMap((service) => service.calls.map((callee) => `${service.name}->${callee}`)).sort();
+
+/** The Secret's keys a registry implies: databases, Redis, one token per call, the admin token. */
+const impliedSecretKeys = (services: RegisteredService[]) =>
+  [
+    ...services.filter((service) => service.database).map((service) => `${service.name}-database-url`),
+    ...(services.some((service) => service.redis === 'queues') ? ['redis-url'] : []),
+    ...services.filter((service) => service.redis === 'cache').map((service) => `${service.name}-redis-url`),
+    ...services.flatMap((service) => service.calls.map((callee) => `${service.name}-${callee}-token`)),
+    ...(services.some((service) => service.adminToken) ? ['admin-token'] : []),
+  ].sort();
+
+/** The variables a container reads from the Secret, as `NAME <- key`. */
+const secretVariables = (object: KubeObject) =>
+  (podTemplateOf(object)!.template.spec.containers[0]!.env ?? [])
+    .filter((variable) => variable.valueFrom?.secretKeyRef)
+    .map((variable) => `${variable.name} <- ${variable.valueFrom!.secretKeyRef!.key}`);
 
 // Loaded once for the file: the OpenAPI documents are 13 MB of JSON.
 let loaded: KubernetesSchemas | undefined;
@@ -64,80 +132,50 @@ describe('the Helm chart', () => {
       expect(checkChartVariables(renderChart(valuesFile))).toEqual([]);
     });
 
-    it('deploys the architecture: api Deployment with HPA and PDB, ledger StatefulSet, settlement Deployment', () => {
-      const objects = renderChart(valuesFile);
-      const [api] = byComponent(objects, 'Deployment', 'api');
-      const [ledger] = byComponent(objects, 'StatefulSet', 'ledger');
-      const [settlement] = byComponent(objects, 'Deployment', 'settlement');
-      expect([api, ledger, settlement].every(Boolean)).toBe(true);
-      const [hpa] = byComponent(objects, 'HorizontalPodAutoscaler', 'api');
-      expect(hpa?.spec?.minReplicas).toBeGreaterThanOrEqual(2);
-      expect(byComponent(objects, 'PodDisruptionBudget', 'api')).toHaveLength(1);
-      const headless = objects.find(
-        (object) => object.kind === 'Service' && object.metadata.name === ledger!.spec!.serviceName,
-      );
-      expect(headless?.spec?.clusterIP).toBe('None');
-      expect(byComponent(objects, 'PodDisruptionBudget', 'ledger')[0]?.spec?.maxUnavailable).toBe(1);
-      expect(ledger!.spec!.updateStrategy).toEqual({
-        type: 'RollingUpdate',
-        rollingUpdate: { partition: 0, maxUnavailable: 1 },
-      });
-    });
-
-    it('allows exactly the network paths of the architecture', () => {
-      const objects = renderChart(valuesFile);
-      const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
-      const labelsOf = (component: string) =>
-        podTemplateOf(
-          objects.find(
-            (object) =>
-              podTemplateOf(object)?.template.metadata?.labels?.['app.kubernetes.io/component'] === component,
-          )!,
-        )!.template.metadata!.labels!;
-      // from -> to is allowed when a policy of `from` lets it out and a policy of `to` lets it in.
-      const allowed = (from: string, to: string) => {
-        const fromLabels = labelsOf(from);
-        const toLabels = labelsOf(to);
-        type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown };
-        const peerMatches = (peers: Peer[] | undefined, labels: Record<string, string>) =>
-          (peers ?? []).some(
-            (peer) => !peer.namespaceSelector && selects(peer.podSelector?.matchLabels, labels),
+    it.each(registry.map((service) => [service.name, service] as const))(
+      'renders %s from its registry entry: workload of its kind, Service, PDB, ServiceAccount, ConfigMap, NetworkPolicy',
+      (name, service) => {
+        const objects = renderChart(valuesFile);
+        const [workload] = byComponent(objects, service.kind, name);
+        expect(workload?.metadata.name).toBe(`meridian-${name}`);
+        for (const kind of ['Service', 'PodDisruptionBudget', 'ServiceAccount', 'ConfigMap', 'NetworkPolicy'])
+          expect(byComponent(objects, kind, name).map((object) => object.metadata.name)).toContain(
+            `meridian-${name}`,
           );
-        const out = policies.some(
-          (policy) =>
-            selects(
-              (policy.spec!.podSelector as { matchLabels?: Record<string, string> }).matchLabels,
-              fromLabels,
-            ) &&
-            ((policy.spec!.egress ?? []) as { to?: Peer[] }[]).some((rule) => peerMatches(rule.to, toLabels)),
-        );
-        const into = policies.some(
-          (policy) =>
-            selects(
-              (policy.spec!.podSelector as { matchLabels?: Record<string, string> }).matchLabels,
-              toLabels,
-            ) &&
-            ((policy.spec!.ingress ?? []) as { from?: Peer[] }[]).some((rule) =>
-              peerMatches(rule.from, fromLabels),
-            ),
-        );
-        return out && into;
-      };
-      const apps = ['api', 'ledger', 'settlement'];
-      const paths = apps.flatMap((from) =>
-        apps.filter((to) => to !== from && allowed(from, to)).map((to) => `${from}->${to}`),
-      );
-      expect(paths.sort()).toEqual(['api->ledger', 'api->settlement', 'settlement->ledger']);
+        if (service.autoscaling) {
+          const [hpa] = byComponent(objects, 'HorizontalPodAutoscaler', name);
+          expect(hpa?.spec?.minReplicas).toBeGreaterThanOrEqual(2);
+          expect(workload!.spec!.replicas).toBeUndefined();
+        }
+        if (service.kind === 'StatefulSet') {
+          const headless = objects.find(
+            (object) => object.kind === 'Service' && object.metadata.name === workload!.spec!.serviceName,
+          );
+          expect(headless?.spec?.clusterIP).toBe('None');
+          expect(byComponent(objects, 'PodDisruptionBudget', name)[0]?.spec?.maxUnavailable).toBe(1);
+          expect(workload!.spec!.podManagementPolicy).toBe('OrderedReady');
+          expect(workload!.spec!.updateStrategy).toEqual({
+            type: 'RollingUpdate',
+            rollingUpdate: { partition: 0, maxUnavailable: 1 },
+          });
+        }
+      },
+    );
+
+    it('allows exactly the network paths the registry declares between services', () => {
+      const objects = renderChart(valuesFile);
+      expect(
+        pathsBetween(
+          objects,
+          registry.map((service) => service.name),
+        ),
+      ).toEqual(declaredPaths());
     });
   });
 
-  it('serves probes on a management port of its own in every app, which its Service names', () => {
+  it('serves probes on a management port of its own in every service, which its Service names', () => {
     const objects = renderChart('values-production.yaml');
-    for (const [kind, app] of [
-      ['Deployment', 'api'],
-      ['StatefulSet', 'ledger'],
-      ['Deployment', 'settlement'],
-    ] as const) {
+    for (const { kind, name: app } of registry) {
       const container = podTemplateOf(byComponent(objects, kind, app)[0]!)!.template.spec.containers[0]!;
       expect(container.ports!.map((port) => port.name)).toEqual(['http', 'management']);
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
@@ -148,42 +186,42 @@ describe('the Helm chart', () => {
         (service!.spec!.ports as { name: string; targetPort: string }[]).map((port) => port.targetPort),
       ).toEqual(['http', 'management']);
     }
-    expect(() => renderChart('values-production.yaml', ['ledger.managementPort=3001'])).toThrow(
-      'ledger.managementPort must differ from ledger.port',
+    const [{ name, port }] = registry as [RegisteredService];
+    expect(() => renderChart('values-production.yaml', [`services.${name}.managementPort=${port}`])).toThrow(
+      `services.${name}.managementPort must differ from services.${name}.port`,
     );
   });
 
-  it("lets the ingress reach only the api's http port, and scrapers, helm test and networkPolicy.adminFrom only management ports", () => {
-    const objects = renderChart('values-production.yaml', [
-      'networkPolicy.adminFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=operators',
-    ]);
+  it('lets callers and, to a public service, the ingress reach only http ports; scrapers, helm test and adminFrom (/admin) only management ports', () => {
+    const operators =
+      'networkPolicy.adminFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=operators';
+    const objects = renderChart('values-production.yaml', [operators]);
+    const withoutAdminFrom = renderChart('values-production.yaml');
     const scrapersAndTest = { 'namespace monitoring': ['management'], test: ['management'] };
-    expect(ingressPorts(objects, 'api')).toEqual({
-      'namespace ingress-nginx': ['http'],
-      'namespace operators': ['management'],
-      ...scrapersAndTest,
-    });
-    expect(ingressPorts(objects, 'ledger')).toEqual({
-      api: ['http'],
-      settlement: ['http'],
-      ...scrapersAndTest,
-    });
-    expect(ingressPorts(objects, 'settlement')).toEqual({ api: ['http'], ...scrapersAndTest });
-    // Without adminFrom, nothing but scrapers and helm test reaches the api's management port.
-    expect(ingressPorts(renderChart('values-production.yaml'), 'api')).toEqual({
-      'namespace ingress-nginx': ['http'],
-      ...scrapersAndTest,
-    });
+    for (const service of registry) {
+      const callers = registry.filter((caller) => caller.calls.includes(service.name));
+      const expected = {
+        ...Object.fromEntries(callers.map((caller) => [caller.name, ['http']])),
+        ...(service.public ? { 'namespace ingress-nginx': ['http'] } : {}),
+        ...scrapersAndTest,
+      };
+      expect(ingressPorts(objects, service.name)).toEqual({
+        ...expected,
+        ...(service.adminToken ? { 'namespace operators': ['management'] } : {}),
+      });
+      // Without adminFrom, nothing but scrapers and helm test reaches a management port.
+      expect(ingressPorts(withoutAdminFrom, service.name)).toEqual(expected);
+    }
   });
 
-  it('runs migrations as pre-install/pre-upgrade hooks in staging and production, one Job per app', () => {
+  it('runs migrations as pre-install/pre-upgrade hooks in staging and production, one Job per service with a database', () => {
     for (const valuesFile of ['values-staging.yaml', 'values-production.yaml']) {
       const jobs = renderChart(valuesFile).filter((object) => object.kind === 'Job');
-      expect(jobs.map((job) => podTemplateOf(job)!.template.spec.containers[0]!.image)).toEqual([
-        expect.stringContaining('meridian-ledger'),
-        expect.stringContaining('meridian-api'),
-        expect.stringContaining('meridian-settlement'),
-      ]);
+      expect(jobs.map((job) => podTemplateOf(job)!.template.spec.containers[0]!.image)).toEqual(
+        registry
+          .filter((service) => service.database)
+          .map((service) => `ghcr.io/meridian-platform/meridian-${service.name}:0.1.0`),
+      );
       for (const job of jobs) {
         expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
         expect(podTemplateOf(job)!.template.spec.containers[0]!.args).toEqual(['dist/migrate.js']);
@@ -191,17 +229,26 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('scales settlement on queue depth through KEDA in production, with Prometheus as the source', () => {
+  it('scales queue workers on queue depth through KEDA in production, with Prometheus as the source', () => {
     const objects = renderChart('values-production.yaml');
-    const [scaledObject] = byComponent(objects, 'ScaledObject', 'settlement');
-    const trigger = (scaledObject!.spec!.triggers as { type: string; metadata: { query: string } }[])[0]!;
-    expect(trigger.type).toBe('prometheus');
-    expect(trigger.metadata.query).toContain('settlement_queue_jobs');
-    expect(byComponent(objects, 'Deployment', 'settlement')[0]!.spec!.replicas).toBeUndefined();
+    const scaledObjects = objects.filter((object) => object.kind === 'ScaledObject');
+    expect(scaledObjects.length).toBeGreaterThan(0);
+    for (const scaledObject of scaledObjects) {
+      const trigger = (scaledObject.spec!.triggers as { type: string; metadata: { query: string } }[])[0]!;
+      expect(trigger.type).toBe('prometheus');
+      expect(trigger.metadata.query).toMatch(
+        /^sum\([a-z_]+\{namespace="meridian",queue="[^"]+",state=~"waiting\|prioritized\|delayed"\}\)$/,
+      );
+      const target = scaledObject.spec!.scaleTargetRef as { kind: string; name: string };
+      const workload = objects.find(
+        (object) => object.kind === target.kind && object.metadata.name === target.name,
+      );
+      expect(workload?.spec?.replicas).toBeUndefined();
+    }
   });
 
   it('finds a variable the schema does not know, and a required one not passed', () => {
-    const objects = renderChart('values-production.yaml', ['ledger.config.LEDGER_BATCH_SIZE=10']);
+    const objects = renderChart('values-production.yaml', ['services.ledger.config.LEDGER_BATCH_SIZE=10']);
     const api = byComponent(objects, 'Deployment', 'api')[0]!;
     const container = podTemplateOf(api)!.template.spec.containers[0]!;
     container.env = container.env!.filter((variable) => variable.name !== 'ADMIN_TOKEN');
@@ -225,22 +272,22 @@ describe('the Helm chart', () => {
           .map((object) => [object.metadata.name, podTemplateOf(object)!.template.metadata!.annotations!]),
       );
     const before = checksums([]);
-    const after = checksums(['ledger.config.LEDGER_BATCH_MAX_ITEMS=500']);
+    const after = checksums(['services.ledger.config.LEDGER_BATCH_MAX_ITEMS=500']);
     const changed = Object.keys(before).filter(
       (name) => after[name]!['checksum/config'] !== before[name]!['checksum/config'],
     );
     expect(changed).toEqual(['meridian-ledger']);
-    expect(Object.keys(before).sort()).toEqual(['meridian-api', 'meridian-ledger', 'meridian-settlement']);
+    expect(Object.keys(before).sort()).toEqual(registry.map((service) => `meridian-${service.name}`));
     const graceOf = (set: string[]) =>
       podTemplateOf(byComponent(renderChart('values-production.yaml', set), 'Deployment', 'settlement')[0]!)!
         .template.spec.terminationGracePeriodSeconds;
     expect(graceOf([])).toBe(60);
-    expect(graceOf(['settlement.shutdown.timeoutMs=90000'])).toBe(95);
+    expect(graceOf(['services.settlement.shutdown.timeoutMs=90000'])).toBe(95);
   });
 
   it('pins images by digest when one is given', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    const objects = renderChart('values-production.yaml', [`image.digests.ledger=${digest}`]);
+    const objects = renderChart('values-production.yaml', [`services.ledger.imageDigest=${digest}`]);
     const [ledger] = byComponent(objects, 'StatefulSet', 'ledger');
     expect(podTemplateOf(ledger!)!.template.spec.containers[0]!.image).toBe(
       `ghcr.io/meridian-platform/meridian-ledger@${digest}`,
@@ -248,17 +295,124 @@ describe('the Helm chart', () => {
   });
 
   it.each([
-    ['an unknown key', 'ledger.replicaz=3', 'replicaz'],
+    ['an unknown key in a service', 'services.ledger.replicaz=3', 'replicaz'],
+    ['a per-app key outside the registry', 'ledger.replicas=3', "additional properties 'ledger'"],
     ['the latest tag', 'image.tag=latest', 'image.tag'],
-    ['a single api replica', 'api.autoscaling.minReplicas=1', 'minReplicas'],
-    ['a malformed digest', 'image.digests.api=latest', 'digests.api'],
+    ['an autoscaler of one replica', 'services.api.autoscaling.minReplicas=1', 'minReplicas'],
+    ['a malformed digest', 'services.api.imageDigest=latest', 'imageDigest'],
+    ['an unknown kind', 'services.api.kind=DaemonSet', 'kind'],
   ])('refuses %s through values.schema.json', (_, value, mentioned) => {
     expect(() => renderChart('values-production.yaml', [value])).toThrow(mentioned);
   });
 
   it('names the chart Secret only where it is created, and needs its values then', () => {
     expect(() => renderChart('values-production.yaml', ['secrets.existingSecret='])).toThrow(
-      'secrets.values.apiDatabaseUrl is required',
+      `secrets.values.${registry.find((service) => service.database)!.name}-database-url is required`,
     );
+    expect(() => renderChart('values-local.yaml', ['secrets.values.api-databse-url=x'])).toThrow(
+      'secrets.values.api-databse-url is no key of the Secret',
+    );
+  });
+
+  it('creates a Secret with exactly the keys the registry implies where it has no existing one', () => {
+    const [secret] = renderChart('values-local.yaml').filter((object) => object.kind === 'Secret');
+    expect(Object.keys(secret!.stringData!).sort()).toEqual(impliedSecretKeys(registry));
+  });
+
+  it('refuses a call to a service outside the registry', () => {
+    expect(() =>
+      renderChart('values-production.yaml', [], [`services.${registry[0]!.name}.calls=["billing"]`]),
+    ).toThrow(`services.${registry[0]!.name}.calls names billing, which is not a service of the registry`);
+  });
+});
+
+describe('a service added to the registry', () => {
+  const notifications = {
+    kind: 'Deployment',
+    port: 3003,
+    managementPort: 9003,
+    database: true,
+    redis: 'none',
+    calls: [] as string[],
+  };
+  const withNotifications = (
+    entry: object = notifications,
+    valuesFile = 'values-production.yaml',
+    set: string[] = [],
+  ) => renderChart(valuesFile, set, [`services.notifications=${JSON.stringify(entry)}`]);
+  const components = [...registry.map((service) => service.name), 'notifications'];
+
+  it('gets every object of its kind from its entry alone, valid and passing every policy check', () => {
+    const objects = withNotifications();
+    for (const kind of [
+      'Deployment',
+      'Service',
+      'PodDisruptionBudget',
+      'ServiceAccount',
+      'ConfigMap',
+      'NetworkPolicy',
+    ])
+      expect(byComponent(objects, kind, 'notifications').map((object) => object.metadata.name)).toEqual([
+        'meridian-notifications',
+      ]);
+    const migration = objects.find((object) => object.metadata.name === 'meridian-migrations-notifications');
+    expect(podTemplateOf(migration!)!.template.spec.containers[0]!.image).toBe(
+      'ghcr.io/meridian-platform/meridian-notifications:0.1.0',
+    );
+    const [readyTest] = byComponent(objects, 'Pod', 'test');
+    expect(podTemplateOf(readyTest!)!.template.spec.containers[0]!.args).toContain(
+      'http://meridian-notifications:9003/health/ready',
+    );
+    expect(secretVariables(byComponent(objects, 'Deployment', 'notifications')[0]!)).toEqual([
+      'DATABASE_URL <- notifications-database-url',
+    ]);
+    expect(objects.flatMap((object) => schemas().validate(object))).toEqual([]);
+    expect(runPolicies(objects).map(formatFinding)).toEqual([]);
+  });
+
+  it('is reached by no one but scrapers and helm test, and reaches no other service, while it declares no call', () => {
+    const objects = withNotifications();
+    expect(ingressPorts(objects, 'notifications')).toEqual({
+      'namespace monitoring': ['management'],
+      test: ['management'],
+    });
+    expect(pathsBetween(objects, components)).toEqual(declaredPaths());
+    const [policy] = byComponent(objects, 'NetworkPolicy', 'notifications');
+    const peers = ((policy!.spec!.egress ?? []) as { to?: PolicyPeer[] }[]).flatMap((rule) => rule.to ?? []);
+    expect(peers.filter((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/instance'])).toEqual([]);
+  });
+
+  it('opens exactly the edge it declares, with a token the Secret must hold', () => {
+    const calling = { ...notifications, calls: ['ledger'] };
+    const objects = withNotifications(calling);
+    expect(pathsBetween(objects, components)).toEqual([...declaredPaths(), 'notifications->ledger'].sort());
+    expect(secretVariables(byComponent(objects, 'Deployment', 'notifications')[0]!)).toEqual([
+      'DATABASE_URL <- notifications-database-url',
+      'LEDGER_TOKEN <- notifications-ledger-token',
+    ]);
+    expect(secretVariables(byComponent(objects, 'StatefulSet', 'ledger')[0]!)).toContain(
+      'INBOUND_NOTIFICATIONS_TOKEN <- notifications-ledger-token',
+    );
+    expect(byComponent(objects, 'ConfigMap', 'notifications')[0]!.data!.LEDGER_URL).toBe(
+      `http://meridian-ledger:${registry.find((service) => service.name === 'ledger')!.port}`,
+    );
+    // Where the chart creates the Secret from values, it needs the new keys.
+    const givenSecrets = [
+      'secrets.existingSecret=',
+      ...[...impliedSecretKeys(registry), 'notifications-database-url'].map(
+        (key) => `secrets.values.${key}=x`,
+      ),
+    ];
+    expect(() => withNotifications(calling, 'values-production.yaml', givenSecrets)).toThrow(
+      'secrets.values.notifications-ledger-token is required',
+    );
+    // A throwaway install (datastores.enabled) derives what secrets.values leaves out.
+    const secret = withNotifications(calling, 'values-local.yaml').find(
+      (object) => object.kind === 'Secret',
+    )!;
+    expect(secret.stringData!['notifications-database-url']).toBe(
+      'postgresql://postgres@meridian-postgresql:5432/notifications',
+    );
+    expect(secret.stringData!['notifications-ledger-token']).toMatch(/^local-[0-9a-f]{40}$/);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { type KubeObject } from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
+import { readServiceRegistry } from '../src/service-registry';
 import { ARGOCD_DIR, CHART_DIR, REPO_ROOT, toolchain } from '../src/toolchain';
 
 describe('Argo CD applications', () => {
@@ -46,10 +47,13 @@ describe('GitHub workflows', () => {
     expect(result.status).toBe(0);
   });
 
-  it('build, sign and attest every app image, and run .ci/run', () => {
+  it('build, sign and attest the image of every service of the registry, and run .ci/run', () => {
     const images = readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8');
+    const workflow = parse(images) as { jobs: { image: { strategy: { matrix: { app: string[] } } } } };
+    expect(workflow.jobs.image.strategy.matrix.app).toEqual(
+      readServiceRegistry().map((service) => service.name),
+    );
     for (const needed of [
-      'app: [api, ledger, settlement]',
       'file: docker/Dockerfile',
       'sbom: true',
       'provenance: mode=max',

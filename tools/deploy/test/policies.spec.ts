@@ -6,6 +6,14 @@ import {
   podTemplateOf,
 } from '../src/kubernetes/manifests';
 import { formatFinding, POLICY_CHECKS, runPolicies } from '../src/policies/checks';
+import { readServiceRegistry } from '../src/service-registry';
+
+// The services each breakage is made in, picked from the registry by what they are.
+const registry = readServiceRegistry();
+const stateful = registry.find((service) => service.kind === 'StatefulSet')!.name;
+const autoscaled = registry.find((service) => service.kind === 'Deployment' && service.autoscaling)!.name;
+const worker = registry.find((service) => service.kind === 'Deployment' && !service.autoscaling)!.name;
+const migrated = registry.find((service) => service.database)!.name;
 
 const find = (objects: KubeObject[], kind: string, component: string) =>
   componentObjects(objects, kind, component)[0]!;
@@ -28,46 +36,46 @@ describe('policy checks over the rendered chart', () => {
     [
       'runAsNonRoot unset',
       (o) => {
-        delete container(find(o, 'StatefulSet', 'ledger')).securityContext!.runAsNonRoot;
-        delete pod(find(o, 'StatefulSet', 'ledger')).spec.securityContext!.runAsNonRoot;
+        delete container(find(o, 'StatefulSet', stateful)).securityContext!.runAsNonRoot;
+        delete pod(find(o, 'StatefulSet', stateful)).spec.securityContext!.runAsNonRoot;
       },
       {
         check: 'run-as-non-root',
-        object: 'StatefulSet/meridian-ledger',
-        field: 'spec.template.spec.containers[ledger].securityContext.runAsNonRoot',
+        object: `StatefulSet/meridian-${stateful}`,
+        field: `spec.template.spec.containers[${stateful}].securityContext.runAsNonRoot`,
       },
     ],
     [
       'root user',
       (o) => {
-        container(find(o, 'Deployment', 'api')).securityContext!.runAsUser = 0;
+        container(find(o, 'Deployment', autoscaled)).securityContext!.runAsUser = 0;
       },
       {
         check: 'run-as-non-root',
-        object: 'Deployment/meridian-api',
-        field: 'spec.template.spec.containers[api].securityContext.runAsUser',
+        object: `Deployment/meridian-${autoscaled}`,
+        field: `spec.template.spec.containers[${autoscaled}].securityContext.runAsUser`,
       },
     ],
     [
       'writable root filesystem',
       (o) => {
-        container(find(o, 'Deployment', 'settlement')).securityContext!.readOnlyRootFilesystem = false;
+        container(find(o, 'Deployment', worker)).securityContext!.readOnlyRootFilesystem = false;
       },
       {
         check: 'read-only-root-filesystem',
-        object: 'Deployment/meridian-settlement',
-        field: 'spec.template.spec.containers[settlement].securityContext.readOnlyRootFilesystem',
+        object: `Deployment/meridian-${worker}`,
+        field: `spec.template.spec.containers[${worker}].securityContext.readOnlyRootFilesystem`,
       },
     ],
     [
       '/tmp not an emptyDir',
       (o) => {
-        container(find(o, 'Deployment', 'api')).volumeMounts = [];
+        container(find(o, 'Deployment', autoscaled)).volumeMounts = [];
       },
       {
         check: 'writable-tmp',
-        object: 'Deployment/meridian-api',
-        field: 'spec.template.spec.containers[api].volumeMounts',
+        object: `Deployment/meridian-${autoscaled}`,
+        field: `spec.template.spec.containers[${autoscaled}].volumeMounts`,
       },
     ],
     [
@@ -77,173 +85,177 @@ describe('policy checks over the rendered chart', () => {
       },
       {
         check: 'no-privilege-escalation',
-        object: 'Job/meridian-migrations-ledger',
+        object: `Job/meridian-migrations-${migrated}`,
         field: 'spec.template.spec.containers[migrate].securityContext.allowPrivilegeEscalation',
       },
     ],
     [
       'capabilities kept',
       (o) => {
-        container(find(o, 'StatefulSet', 'ledger')).securityContext!.capabilities = { drop: ['NET_RAW'] };
+        container(find(o, 'StatefulSet', stateful)).securityContext!.capabilities = { drop: ['NET_RAW'] };
       },
       {
         check: 'drop-all-capabilities',
-        object: 'StatefulSet/meridian-ledger',
-        field: 'spec.template.spec.containers[ledger].securityContext.capabilities.drop',
+        object: `StatefulSet/meridian-${stateful}`,
+        field: `spec.template.spec.containers[${stateful}].securityContext.capabilities.drop`,
       },
     ],
     [
       'no seccomp profile',
       (o) => {
-        delete container(find(o, 'Deployment', 'api')).securityContext!.seccompProfile;
-        delete pod(find(o, 'Deployment', 'api')).spec.securityContext!.seccompProfile;
+        delete container(find(o, 'Deployment', autoscaled)).securityContext!.seccompProfile;
+        delete pod(find(o, 'Deployment', autoscaled)).spec.securityContext!.seccompProfile;
       },
       {
         check: 'seccomp-runtime-default',
-        object: 'Deployment/meridian-api',
-        field: 'spec.template.spec.containers[api].securityContext.seccompProfile.type',
+        object: `Deployment/meridian-${autoscaled}`,
+        field: `spec.template.spec.containers[${autoscaled}].securityContext.seccompProfile.type`,
       },
     ],
     [
       'host network',
       (o) => {
-        pod(find(o, 'Deployment', 'api')).spec.hostNetwork = true;
+        pod(find(o, 'Deployment', autoscaled)).spec.hostNetwork = true;
       },
       {
         check: 'host-namespaces',
-        object: 'Deployment/meridian-api',
+        object: `Deployment/meridian-${autoscaled}`,
         field: 'spec.template.spec.hostNetwork',
       },
     ],
     [
       'no memory limit',
       (o) => {
-        delete container(find(o, 'StatefulSet', 'ledger')).resources!.limits!.memory;
+        delete container(find(o, 'StatefulSet', stateful)).resources!.limits!.memory;
       },
       {
         check: 'resources',
-        object: 'StatefulSet/meridian-ledger',
-        field: 'spec.template.spec.containers[ledger].resources.limits.memory',
+        object: `StatefulSet/meridian-${stateful}`,
+        field: `spec.template.spec.containers[${stateful}].resources.limits.memory`,
       },
     ],
     [
       'no startup probe',
       (o) => {
-        delete container(find(o, 'Deployment', 'settlement')).startupProbe;
+        delete container(find(o, 'Deployment', worker)).startupProbe;
       },
       {
         check: 'probes',
-        object: 'Deployment/meridian-settlement',
-        field: 'spec.template.spec.containers[settlement].startupProbe',
+        object: `Deployment/meridian-${worker}`,
+        field: `spec.template.spec.containers[${worker}].startupProbe`,
       },
     ],
     [
       'liveness equals readiness',
       (o) => {
-        const c = container(find(o, 'Deployment', 'api'));
+        const c = container(find(o, 'Deployment', autoscaled));
         c.livenessProbe = c.readinessProbe;
       },
       {
         check: 'probes',
-        object: 'Deployment/meridian-api',
-        field: 'spec.template.spec.containers[api].livenessProbe',
+        object: `Deployment/meridian-${autoscaled}`,
+        field: `spec.template.spec.containers[${autoscaled}].livenessProbe`,
       },
     ],
     [
       'latest tag',
       (o) => {
-        container(find(o, 'StatefulSet', 'ledger')).image = 'ghcr.io/x/meridian-ledger:latest';
+        container(find(o, 'StatefulSet', stateful)).image = `ghcr.io/x/meridian-${stateful}:latest`;
       },
       {
         check: 'image-pinned',
-        object: 'StatefulSet/meridian-ledger',
-        field: 'spec.template.spec.containers[ledger].image',
+        object: `StatefulSet/meridian-${stateful}`,
+        field: `spec.template.spec.containers[${stateful}].image`,
       },
     ],
     [
       'token automounted',
       (o) => {
-        pod(find(o, 'Deployment', 'api')).spec.automountServiceAccountToken = true;
+        pod(find(o, 'Deployment', autoscaled)).spec.automountServiceAccountToken = true;
       },
       {
         check: 'service-account',
-        object: 'Deployment/meridian-api',
+        object: `Deployment/meridian-${autoscaled}`,
         field: 'spec.template.spec.automountServiceAccountToken',
       },
     ],
     [
       'default service account',
       (o) => {
-        delete pod(find(o, 'StatefulSet', 'ledger')).spec.serviceAccountName;
+        delete pod(find(o, 'StatefulSet', stateful)).spec.serviceAccountName;
       },
       {
         check: 'service-account',
-        object: 'StatefulSet/meridian-ledger',
+        object: `StatefulSet/meridian-${stateful}`,
         field: 'spec.template.spec.serviceAccountName',
       },
     ],
     [
       'service account automounts',
       (o) => {
-        find(o, 'ServiceAccount', 'settlement').automountServiceAccountToken = true;
+        find(o, 'ServiceAccount', worker).automountServiceAccountToken = true;
       },
       {
         check: 'service-account',
-        object: 'ServiceAccount/meridian-settlement',
+        object: `ServiceAccount/meridian-${worker}`,
         field: 'automountServiceAccountToken',
       },
     ],
     [
-      'no PDB for the ledger',
+      'no PDB for a StatefulSet',
       (o) => {
-        o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'ledger')), 1);
+        o.splice(o.indexOf(find(o, 'PodDisruptionBudget', stateful)), 1);
       },
-      { check: 'pod-disruption-budget', object: 'StatefulSet/meridian-ledger', field: 'metadata.name' },
+      { check: 'pod-disruption-budget', object: `StatefulSet/meridian-${stateful}`, field: 'metadata.name' },
     ],
     [
-      'ledger PDB allows two down',
+      'a StatefulSet PDB allows two down',
       (o) => {
-        find(o, 'PodDisruptionBudget', 'ledger').spec!.maxUnavailable = 2;
+        find(o, 'PodDisruptionBudget', stateful).spec!.maxUnavailable = 2;
       },
       {
         check: 'pod-disruption-budget',
-        object: 'PodDisruptionBudget/meridian-ledger',
+        object: `PodDisruptionBudget/meridian-${stateful}`,
         field: 'spec.maxUnavailable',
       },
     ],
     [
       'HPA of one replica',
       (o) => {
-        find(o, 'HorizontalPodAutoscaler', 'api').spec!.minReplicas = 1;
+        find(o, 'HorizontalPodAutoscaler', autoscaled).spec!.minReplicas = 1;
       },
-      { check: 'autoscaling', object: 'HorizontalPodAutoscaler/meridian-api', field: 'spec.minReplicas' },
+      {
+        check: 'autoscaling',
+        object: `HorizontalPodAutoscaler/meridian-${autoscaled}`,
+        field: 'spec.minReplicas',
+      },
     ],
     [
       'replicas fight the HPA',
       (o) => {
-        find(o, 'Deployment', 'api').spec!.replicas = 2;
+        find(o, 'Deployment', autoscaled).spec!.replicas = 2;
       },
-      { check: 'autoscaling', object: 'Deployment/meridian-api', field: 'spec.replicas' },
+      { check: 'autoscaling', object: `Deployment/meridian-${autoscaled}`, field: 'spec.replicas' },
     ],
     [
       'no anti-affinity',
       (o) => {
-        delete pod(find(o, 'StatefulSet', 'ledger')).spec.affinity;
+        delete pod(find(o, 'StatefulSet', stateful)).spec.affinity;
       },
       {
         check: 'anti-affinity',
-        object: 'StatefulSet/meridian-ledger',
+        object: `StatefulSet/meridian-${stateful}`,
         field: 'spec.template.spec.affinity.podAntiAffinity',
       },
     ],
     [
       'no zone spread',
       (o) => {
-        pod(find(o, 'Deployment', 'api')).spec.topologySpreadConstraints = [];
+        pod(find(o, 'Deployment', autoscaled)).spec.topologySpreadConstraints = [];
       },
       {
         check: 'anti-affinity',
-        object: 'Deployment/meridian-api',
+        object: `Deployment/meridian-${autoscaled}`,
         field: 'spec.template.spec.topologySpreadConstraints',
       },
     ],
@@ -260,82 +272,87 @@ describe('policy checks over the rendered chart', () => {
     [
       'pod without its policy',
       (o) => {
-        o.splice(o.indexOf(find(o, 'NetworkPolicy', 'settlement')), 1);
+        o.splice(o.indexOf(find(o, 'NetworkPolicy', worker)), 1);
       },
       {
         check: 'network-policy',
-        object: 'Deployment/meridian-settlement',
+        object: `Deployment/meridian-${worker}`,
         field: 'spec.template.metadata.labels',
       },
     ],
     [
       'service selects nothing',
       (o) => {
-        (find(o, 'Service', 'api').spec!.selector as Record<string, string>)['app.kubernetes.io/component'] =
-          'apii';
+        (find(o, 'Service', autoscaled).spec!.selector as Record<string, string>)[
+          'app.kubernetes.io/component'
+        ] = 'nothing';
       },
-      { check: 'service-targets-pod', object: 'Service/meridian-api', field: 'spec.selector' },
+      { check: 'service-targets-pod', object: `Service/meridian-${autoscaled}`, field: 'spec.selector' },
     ],
     [
       'governing service not headless',
       (o) => {
-        delete o.find((x) => x.metadata.name === 'meridian-ledger-headless')!.spec!.clusterIP;
+        delete o.find((x) => x.metadata.name === `meridian-${stateful}-headless`)!.spec!.clusterIP;
       },
-      { check: 'service-targets-pod', object: 'Service/meridian-ledger-headless', field: 'spec.clusterIP' },
+      {
+        check: 'service-targets-pod',
+        object: `Service/meridian-${stateful}-headless`,
+        field: 'spec.clusterIP',
+      },
     ],
     [
       'no config checksum',
       (o) => {
-        delete pod(find(o, 'Deployment', 'api')).metadata!.annotations!['checksum/config'];
+        delete pod(find(o, 'Deployment', autoscaled)).metadata!.annotations!['checksum/config'];
       },
       {
         check: 'checksum-annotations',
-        object: 'Deployment/meridian-api',
+        object: `Deployment/meridian-${autoscaled}`,
         field: 'spec.template.metadata.annotations.checksum/config',
       },
     ],
     [
       'grace shorter than shutdown',
       (o) => {
-        pod(find(o, 'Deployment', 'settlement')).spec.terminationGracePeriodSeconds = 30;
+        pod(find(o, 'Deployment', worker)).spec.terminationGracePeriodSeconds = 1;
       },
       {
         check: 'graceful-shutdown',
-        object: 'Deployment/meridian-settlement',
+        object: `Deployment/meridian-${worker}`,
         field: 'spec.template.spec.terminationGracePeriodSeconds',
       },
     ],
     [
-      'ledger rolls in parallel',
+      'a StatefulSet rolls in parallel',
       (o) => {
-        find(o, 'StatefulSet', 'ledger').spec!.podManagementPolicy = 'Parallel';
+        find(o, 'StatefulSet', stateful).spec!.podManagementPolicy = 'Parallel';
       },
       {
         check: 'statefulset-rollout',
-        object: 'StatefulSet/meridian-ledger',
+        object: `StatefulSet/meridian-${stateful}`,
         field: 'spec.podManagementPolicy',
       },
     ],
     [
       'no partition',
       (o) => {
-        delete (find(o, 'StatefulSet', 'ledger').spec!.updateStrategy as { rollingUpdate?: object })
+        delete (find(o, 'StatefulSet', stateful).spec!.updateStrategy as { rollingUpdate?: object })
           .rollingUpdate;
       },
       {
         check: 'statefulset-rollout',
-        object: 'StatefulSet/meridian-ledger',
+        object: `StatefulSet/meridian-${stateful}`,
         field: 'spec.updateStrategy.rollingUpdate.partition',
       },
     ],
     [
       'missing label',
       (o) => {
-        delete find(o, 'Service', 'ledger').metadata.labels!['app.kubernetes.io/version'];
+        delete find(o, 'Service', stateful).metadata.labels!['app.kubernetes.io/version'];
       },
       {
         check: 'recommended-labels',
-        object: 'Service/meridian-ledger',
+        object: `Service/meridian-${stateful}`,
         field: 'metadata.labels.app.kubernetes.io/version',
       },
     ],

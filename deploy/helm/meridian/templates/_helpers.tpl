@@ -24,10 +24,10 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
-{{/* The image of an app: a digest when one is given, else the pinned tag. */}}
+{{/* The image of a service: its imageDigest when one is given, else the pinned tag. */}}
 {{- define "meridian.image" -}}
 {{- $image := .root.Values.image -}}
-{{- $digest := index $image.digests .app | default "" -}}
+{{- $digest := (index .root.Values.services .app).imageDigest | default "" -}}
 {{- $name := printf "%s/%s-%s" $image.registry $image.repositoryPrefix .app -}}
 {{- if $digest -}}
 {{- printf "%s@%s" $name $digest -}}
@@ -107,7 +107,7 @@ Usage: include "meridian.inboundTokenEnv" (dict "root" $ "name" "INBOUND_API_TOK
 {{- end -}}
 
 {{/*
-Spreads an app's pods over zones and nodes, and keeps two replicas off one node
+Spreads a service's pods over zones and nodes, and keeps two replicas off one node
 where the scheduler can.
 */}}
 {{- define "meridian.placement" -}}
@@ -136,9 +136,10 @@ affinity:
 {{- end -}}
 
 {{/*
-The pod template shared by the three apps. The app's values give resources,
-shutdown timing and replicas; everything else is the same for every app.
-Usage: include "meridian.podTemplate" (dict "root" $ "component" "ledger" "app" .Values.ledger "env" (list ...))
+The pod template of every service. The service's entry (over serviceDefaults)
+gives ports, resources, shutdown timing and the secret variables its
+datastores and calls imply; everything else is the same for every service.
+Usage: include "meridian.podTemplate" (dict "root" $ "component" "ledger" "app" $service)
 */}}
 {{- define "meridian.podTemplate" -}}
 {{- $root := .root -}}
@@ -147,7 +148,7 @@ metadata:
   labels:
     {{- include "meridian.labels" . | nindent 4 }}
   annotations:
-    # A change to this app's ConfigMap, or to the Secret, rolls its pods.
+    # A change to this service's ConfigMap, or to the Secret, rolls its pods.
     checksum/config: {{ include "meridian.configMap" . | sha256sum }}
     checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
     {{- with $app.podAnnotations }}
@@ -179,8 +180,8 @@ spec:
     - name: {{ .component }}
       image: {{ include "meridian.image" (dict "root" $root "app" .component) }}
       imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-      # http: the app's own API. management: probes, /metrics and the api's
-      # /admin, which the app serves on no other port.
+      # http: the service's own API. management: probes, /metrics and /admin,
+      # which the service serves on no other port.
       ports:
         - name: http
           containerPort: {{ $app.port }}
@@ -191,8 +192,10 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "meridian.componentName" . }}
+      {{- with include "meridian.serviceEnv" . | trim }}
       env:
-        {{- .env | nindent 8 }}
+        {{- . | nindent 8 }}
+      {{- end }}
       # Distinct probes: startup gates the others until the startup tasks
       # (database, Redis) have finished; liveness only asks whether the event
       # loop answers; readiness asks whether dependencies answer (and turns 503
@@ -260,19 +263,16 @@ Egress to a dependency outside the chart, given as peers and a port in values
 {{- end -}}
 
 {{/*
-An app's ConfigMap: the variables its config schema reads that are not
-secrets. tools/deploy checks that every key is one the app's schema knows.
-The app's pod template carries this text's checksum, so only that app rolls
-when it changes.
-Usage: include "meridian.configMap" (dict "root" $ "component" "ledger")
+A service's ConfigMap: the variables its config schema reads that are not
+secrets, <CALLEE>_URL for each service it calls among them. tools/deploy
+checks that every key is one the service's schema knows. The service's pod
+template carries this text's checksum, so only that service rolls when it
+changes.
+Usage: include "meridian.configMap" (dict "root" $ "component" "ledger" "app" $service)
 */}}
 {{- define "meridian.configMap" -}}
 {{- $root := .root -}}
-{{- $component := .component -}}
-{{- $app := index $root.Values $component -}}
-{{- if eq (int $app.port) (int $app.managementPort) }}
-{{- fail (printf "%s.managementPort must differ from %s.port: probes, /metrics and /admin have a listener of their own" $component $component) }}
-{{- end }}
+{{- $app := .app }}
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -288,15 +288,16 @@ data:
   {{- with $root.Values.telemetry.otlpEndpoint }}
   OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
   {{- end }}
+  {{- if ne $app.redis "none" }}
   REDIS_KEY_PREFIX: {{ $root.Values.redisKeyPrefix | quote }}
+  {{- end }}
+  {{- if $app.database }}
   DATABASE_POOL_MAX: {{ $app.databasePoolMax | quote }}
+  {{- end }}
   SHUTDOWN_DELAY_MS: {{ $app.shutdown.delayMs | quote }}
   SHUTDOWN_TIMEOUT_MS: {{ $app.shutdown.timeoutMs | quote }}
-  {{- if ne $component "ledger" }}
-  LEDGER_URL: {{ printf "http://%s-ledger:%d" (include "meridian.fullname" $root) (int $root.Values.ledger.port) | quote }}
-  {{- end }}
-  {{- if eq $component "api" }}
-  SETTLEMENT_URL: {{ printf "http://%s-settlement:%d" (include "meridian.fullname" $root) (int $root.Values.settlement.port) | quote }}
+  {{- range $callee := $app.calls }}
+  {{ include "meridian.envName" $callee }}_URL: {{ printf "http://%s:%d" (include "meridian.componentName" (dict "root" $root "component" $callee)) (int (index $root.Values.services $callee).port) | quote }}
   {{- end }}
   {{- range $name, $value := $app.config }}
   {{ $name }}: {{ $value | quote }}

@@ -38,11 +38,20 @@ export const lintChart = (valuesFile: string) =>
     toolchain.kubernetesVersion(),
   ]);
 
-/** Every object `helm template` renders for one values file, hooks and tests included; fresh objects each call. */
-export function renderChart(valuesFile: string | undefined, set: string[] = []): KubeObject[] {
+/**
+ * Every object `helm template` renders for one values file, hooks and tests
+ * included; fresh objects each call. `set` and `setJson` are helm's --set and
+ * --set-json (`services.notifications={"kind":"Deployment",...}`).
+ */
+export function renderChart(
+  valuesFile: string | undefined,
+  set: string[] = [],
+  setJson: string[] = [],
+): KubeObject[] {
   const args = ['template', 'meridian', CHART_DIR, '--namespace', 'meridian'];
   args.push('--kube-version', toolchain.kubernetesVersion());
   if (valuesFile) args.push('-f', `${CHART_DIR}/${valuesFile}`);
   for (const value of set) args.push('--set', value);
+  for (const value of setJson) args.push('--set-json', value);
   return parseManifests(helm(args));
 }

@@ -14,6 +14,7 @@ import {
   type PodTemplate,
   selects,
 } from '../kubernetes/manifests';
+import { readServiceRegistry } from '../service-registry';
 
 export interface Finding {
   check: string;
@@ -713,37 +714,40 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'statefulset-rollout',
-    from: 'ordered, one-at-a-time ledger rollouts with a canary partition',
+    from: "ordered, one-at-a-time rollouts with a canary partition for the registry's StatefulSets",
     run: (objects) =>
-      componentObjects(objects, 'StatefulSet', 'ledger').flatMap((statefulSet) => {
-        const spec = statefulSet.spec as {
-          podManagementPolicy?: string;
-          updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
-        };
-        return [
-          ...(spec.podManagementPolicy === 'OrderedReady'
-            ? []
-            : [
-                finding(
-                  'statefulset-rollout',
-                  statefulSet,
-                  'spec.podManagementPolicy',
-                  'must be OrderedReady',
-                ),
-              ]),
-          ...(spec.updateStrategy?.type === 'RollingUpdate' &&
-          typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
-            ? []
-            : [
-                finding(
-                  'statefulset-rollout',
-                  statefulSet,
-                  'spec.updateStrategy.rollingUpdate.partition',
-                  'must be set (RollingUpdate)',
-                ),
-              ]),
-        ];
-      }),
+      readServiceRegistry()
+        .filter((service) => service.kind === 'StatefulSet')
+        .flatMap((service) => componentObjects(objects, 'StatefulSet', service.name))
+        .flatMap((statefulSet) => {
+          const spec = statefulSet.spec as {
+            podManagementPolicy?: string;
+            updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+          };
+          return [
+            ...(spec.podManagementPolicy === 'OrderedReady'
+              ? []
+              : [
+                  finding(
+                    'statefulset-rollout',
+                    statefulSet,
+                    'spec.podManagementPolicy',
+                    'must be OrderedReady',
+                  ),
+                ]),
+            ...(spec.updateStrategy?.type === 'RollingUpdate' &&
+            typeof spec.updateStrategy.rollingUpdate?.partition === 'number'
+              ? []
+              : [
+                  finding(
+                    'statefulset-rollout',
+                    statefulSet,
+                    'spec.updateStrategy.rollingUpdate.partition',
+                    'must be set (RollingUpdate)',
+                  ),
+                ]),
+          ];
+        }),
   },
   {
     id: 'recommended-labels',
