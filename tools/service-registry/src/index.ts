@@ -22,5 +22,4 @@ export {
   tokenEdges,
   variableName,
 } from './derived';
-export { composeValues } from './generate/compose';
 export { GENERATED_FILES, REGENERATE_COMMAND, staleGeneratedFiles } from './generate/files';

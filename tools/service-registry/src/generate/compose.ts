@@ -18,7 +18,7 @@ const localSecret = (secretKey: string) => {
   return prefix + '0123456789abcdef'.repeat(4).slice(0, Math.max(10, 42 - prefix.length));
 };
 
-export const composeValues: EnvironmentValues = {
+const composeValues: EnvironmentValues = {
   ports: (service) => ({ port: service.port, managementPort: service.managementPort }),
   url: (service) => `http://${service.name}:${service.port}`,
   databaseUrl: (service) => `${POSTGRES}/${service.name}`,
