@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadRegistry } from '@meridian/service-registry';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { checkComposeVariables, composeTarget } from '../src/config-coverage';
@@ -24,7 +25,11 @@ const load = () =>
 
 describe('docker/compose.yaml', () => {
   const { services } = load();
-  const apps = ['api', 'ledger', 'settlement'];
+  const registry = loadRegistry();
+  const apps = registry.services.map((service) => service.name);
+  const withDatabase = registry.services.filter((service) => service.database).map((service) => service.name);
+  /** The Redis each use of one is given (README, "Redis: what may be evicted"). */
+  const REDIS = { queues: 'redis', cache: 'redis-cache' } as const;
 
   it('is valid against the Compose Specification schema (as docker compose validates it)', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
@@ -41,23 +46,18 @@ describe('docker/compose.yaml', () => {
     );
   });
 
-  it('parses and runs the whole stack', () => {
+  it('runs the infrastructure, and every service of the registry with a migration for each database', () => {
+    const infrastructure = [
+      'grafana',
+      'jaeger',
+      'otel-collector',
+      'postgres',
+      'prometheus',
+      'redis',
+      'redis-cache',
+    ];
     expect(Object.keys(services).sort()).toEqual(
-      [
-        'api',
-        'api-migrate',
-        'grafana',
-        'jaeger',
-        'ledger',
-        'ledger-migrate',
-        'otel-collector',
-        'postgres',
-        'prometheus',
-        'redis',
-        'redis-cache',
-        'settlement',
-        'settlement-migrate',
-      ].sort(),
+      [...infrastructure, ...apps, ...withDatabase.map((app) => `${app}-migrate`)].sort(),
     );
   });
 
@@ -103,7 +103,7 @@ describe('docker/compose.yaml', () => {
     (app) => {
       const service = services[app]!;
       const management = service.environment!.MANAGEMENT_PORT!;
-      expect(management).toMatch(/^\d+$/);
+      expect(management).toBe(String(registry.services.find((entry) => entry.name === app)!.managementPort));
       expect(management).not.toBe(service.environment!.PORT);
       expect(service.healthcheck?.test[3]).toContain(`http://127.0.0.1:${management}/health/ready`);
       expect(service.ports!.filter((port) => port.endsWith(`:${management}`))).toEqual([
@@ -117,30 +117,34 @@ describe('docker/compose.yaml', () => {
     },
   );
 
-  it('starts each app only after its migration completed and its dependencies are healthy', () => {
-    for (const app of apps) {
-      const migrate = services[`${app}-migrate`]!;
-      expect(composeTarget(migrate)).toBe('migrate');
-      expect(migrate.image).toBe(services[app]!.image);
-      expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
-      expect(services[app]!.depends_on?.[`${app}-migrate`]).toEqual({
-        condition: 'service_completed_successfully',
-      });
-      // The api's Redis is its own: the queues' Redis is for the ledger and settlement only.
-      const redis = app === 'api' ? 'redis-cache' : 'redis';
-      expect(services[app]!.depends_on?.[redis]).toEqual({ condition: 'service_healthy' });
-    }
-    expect(services.api!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
-    expect(services.settlement!.depends_on?.ledger).toEqual({ condition: 'service_healthy' });
-  });
+  it.each(apps)(
+    '%s starts only after its migration completed and its callees and Redis are healthy',
+    (app) => {
+      const entry = registry.services.find((service) => service.name === app)!;
+      const dependsOn = services[app]!.depends_on ?? {};
+      if (entry.database) {
+        const migrate = services[`${app}-migrate`]!;
+        expect(composeTarget(migrate)).toBe('migrate');
+        expect(migrate.image).toBe(services[app]!.image);
+        expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+        expect(dependsOn[`${app}-migrate`]).toEqual({ condition: 'service_completed_successfully' });
+      }
+      for (const callee of entry.calls) expect(dependsOn[callee]).toEqual({ condition: 'service_healthy' });
+      if (entry.redis !== 'none')
+        expect(dependsOn[REDIS[entry.redis]]).toEqual({ condition: 'service_healthy' });
+    },
+  );
 
-  it("gives the api a bounded Redis that evicts only keys with a TTL, and no address of the queues' Redis", () => {
+  it("gives a service with a cache a bounded Redis that evicts only keys with a TTL, and no address of the queues' Redis", () => {
     const command = services['redis-cache']!.command!.join(' ');
     expect(command).toContain('--maxmemory-policy volatile-lru');
     expect(command).toMatch(/--maxmemory \d+mb/);
-    expect(services.api!.environment!.REDIS_URL).toBe('redis://redis-cache:6379');
-    for (const app of ['ledger', 'settlement'])
-      expect(services[app]!.environment!.REDIS_URL).toBe('redis://redis:6379');
+    expect(registry.services.some((service) => service.redis === 'cache')).toBe(true);
+    for (const service of registry.services) {
+      const environment = services[service.name]!.environment!;
+      if (service.redis === 'none') expect(environment).not.toHaveProperty('REDIS_URL');
+      else expect(environment.REDIS_URL).toBe(`redis://${REDIS[service.redis]}:6379`);
+    }
   });
 
   it('runs Redis with noeviction and an append-only file', () => {
@@ -149,9 +153,9 @@ describe('docker/compose.yaml', () => {
     expect(command).toContain('--appendonly yes');
   });
 
-  it('creates each app database and mounts every config file it names', () => {
+  it('creates the database of each service that has one, and mounts every config file it names', () => {
     const sql = readFileSync(resolve(dirname(COMPOSE_FILE), 'postgres/databases.sql'), 'utf8');
-    for (const app of apps) expect(sql).toContain(`CREATE DATABASE ${app};`);
+    for (const app of withDatabase) expect(sql).toMatch(new RegExp(`^CREATE DATABASE "?${app}"?;$`, 'm'));
     const mounts = Object.values(services)
       .flatMap((service) => service.volumes ?? [])
       .filter((volume) => volume.startsWith('./'));

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRegistry } from '@meridian/service-registry';
 import { parse } from 'yaml';
 import { type KubeObject } from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
-import { readServiceRegistry } from '../src/service-registry';
 import { ARGOCD_DIR, CHART_DIR, REPO_ROOT, toolchain } from '../src/toolchain';
 
 describe('Argo CD applications', () => {
@@ -47,13 +47,10 @@ describe('GitHub workflows', () => {
     expect(result.status).toBe(0);
   });
 
-  it('build, sign and attest the image of every service of the registry, and run .ci/run', () => {
+  it('build, sign and attest an image per service of the registry, and run .ci/run', () => {
     const images = readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8');
-    const workflow = parse(images) as { jobs: { image: { strategy: { matrix: { app: string[] } } } } };
-    expect(workflow.jobs.image.strategy.matrix.app).toEqual(
-      readServiceRegistry().map((service) => service.name),
-    );
     for (const needed of [
+      'app: ${{ fromJSON(needs.services.outputs.names) }}',
       'file: docker/Dockerfile',
       'sbom: true',
       'provenance: mode=max',
@@ -66,5 +63,30 @@ describe('GitHub workflows', () => {
     expect(readFileSync(join(REPO_ROOT, '.github/workflows/chart.yml'), 'utf8')).toContain(
       'helm lint --strict',
     );
+  });
+
+  it("take the image matrix from the registry's loader, which lists every service of the registry", () => {
+    const workflow = parse(readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8')) as {
+      jobs: Record<string, { needs?: string; outputs?: Record<string, string>; steps: { run?: string }[] }>;
+    };
+    expect(workflow.jobs.image!.needs).toBe('services');
+    expect(workflow.jobs.services!.outputs?.names).toBe('${{ steps.registry.outputs.names }}');
+    const listing = workflow.jobs.services!.steps.map((step) => step.run ?? '').join('\n');
+    expect(listing).toContain('./meridian run --silent names -w @meridian/service-registry');
+    // What that script prints, read by the loader itself.
+    const names = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'tools/service-registry/dist/cli.js'), 'names'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(names.stderr).toBe('');
+    expect(JSON.parse(names.stdout)).toEqual(loadRegistry().services.map((service) => service.name));
+  });
+
+  it('check the image of every service of the registry in CI (no list of names to keep)', () => {
+    const ci = readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/^\.\/meridian check-images$/m);
   });
 });

@@ -1,56 +1,61 @@
 import { randomBytes } from 'node:crypto';
+import {
+  databaseNames,
+  type EnvironmentValues,
+  loadRegistry,
+  type Registry,
+  serviceEnvironment,
+  startOrder,
+  tokenEdges,
+  variableName,
+} from '@meridian/service-registry';
 import { Client } from 'pg';
 
 /**
  * The local stack's settings. Every value has a default that works on a
  * machine with PostgreSQL and Redis on localhost (trust auth), and every one
- * can be overridden from the environment.
+ * can be overridden from the environment. The services, their ports and who
+ * calls whom come from the services registry.
  */
 export interface LocalStackSettings {
+  registry: Registry;
   /** A PostgreSQL role that may create databases; the stack creates its own. */
   postgresAdminUrl: string;
   /** Databases are named `<prefix>_<service>`. */
   databasePrefix: string;
+  /** One Redis for the queues and the caches locally: the key prefix keeps the stack's apart. */
   redisUrl: string;
   redisKeyPrefix: string;
-  /** PORT of each service: its own API. */
-  ports: ServicePorts;
-  /** MANAGEMENT_PORT of each service: probes, /metrics, the api's /admin. */
-  managementPorts: ServicePorts;
-  /** A token per caller and callee (api to ledger, settlement to ledger, api to settlement). */
-  tokens: { apiToLedger: string; settlementToLedger: string; apiToSettlement: string };
+  /** PORT of each service (its own API), by name: MERIDIAN_<NAME>_PORT or the registry's. */
+  ports: Record<string, number>;
+  /** MANAGEMENT_PORT of each service (probes, /metrics, /admin): MERIDIAN_<NAME>_MANAGEMENT_PORT or the registry's. */
+  managementPorts: Record<string, number>;
+  /** A token per declared call, by its Secret key (e.g. api-ledger-token). */
+  tokens: Record<string, string>;
   adminToken: string;
   logLevel: string;
 }
 
-export interface ServicePorts {
-  api: number;
-  ledger: number;
-  settlement: number;
-}
-
-export function localStackSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
+export function localStackSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  registry = loadRegistry(),
+): LocalStackSettings {
+  const port = (name: string, which: 'PORT' | 'MANAGEMENT_PORT', fallback: number) =>
+    Number(env[`MERIDIAN_${variableName(name)}_${which}`] ?? fallback);
   return {
+    registry,
     postgresAdminUrl: env.MERIDIAN_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     databasePrefix: env.MERIDIAN_DATABASE_PREFIX ?? 'meridian',
     redisUrl: env.MERIDIAN_REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisKeyPrefix: env.MERIDIAN_REDIS_KEY_PREFIX ?? 'meridian-local',
-    ports: {
-      api: Number(env.MERIDIAN_API_PORT ?? 3000),
-      ledger: Number(env.MERIDIAN_LEDGER_PORT ?? 3001),
-      settlement: Number(env.MERIDIAN_SETTLEMENT_PORT ?? 3002),
-    },
-    managementPorts: {
-      api: Number(env.MERIDIAN_API_MANAGEMENT_PORT ?? 9000),
-      ledger: Number(env.MERIDIAN_LEDGER_MANAGEMENT_PORT ?? 9001),
-      settlement: Number(env.MERIDIAN_SETTLEMENT_MANAGEMENT_PORT ?? 9002),
-    },
+    ports: Object.fromEntries(registry.services.map((s) => [s.name, port(s.name, 'PORT', s.port)])),
+    managementPorts: Object.fromEntries(
+      registry.services.map((s) => [s.name, port(s.name, 'MANAGEMENT_PORT', s.managementPort)]),
+    ),
     // Local only: fresh random service tokens per run (the services are restarted together).
-    tokens: {
-      apiToLedger: `local-${randomBytes(24).toString('hex')}`,
-      settlementToLedger: `local-${randomBytes(24).toString('hex')}`,
-      apiToSettlement: `local-${randomBytes(24).toString('hex')}`,
-    },
+    tokens: Object.fromEntries(
+      tokenEdges(registry).map((edge) => [edge.secretKey, `local-${randomBytes(24).toString('hex')}`]),
+    ),
     adminToken: env.MERIDIAN_ADMIN_TOKEN ?? `local-admin-${randomBytes(24).toString('hex')}`,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
@@ -60,6 +65,19 @@ export function databaseUrl(settings: LocalStackSettings, service: string): stri
   const url = new URL(settings.postgresAdminUrl);
   url.pathname = `/${settings.databasePrefix}_${service}`;
   return url.toString();
+}
+
+/** Where the registry's declarations are on this machine. */
+function localValues(settings: LocalStackSettings): EnvironmentValues {
+  return {
+    ports: ({ name }) => ({ port: settings.ports[name]!, managementPort: settings.managementPorts[name]! }),
+    url: ({ name }) => `http://127.0.0.1:${settings.ports[name]}`,
+    databaseUrl: ({ name }) => databaseUrl(settings, name),
+    redisUrl: () => settings.redisUrl,
+    redisKeyPrefix: settings.redisKeyPrefix,
+    token: (edge) => settings.tokens[edge.secretKey]!,
+    adminToken: settings.adminToken,
+  };
 }
 
 /** The environment each service gets locally: the same variables as in every other environment. */
@@ -72,51 +90,22 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     SHUTDOWN_DELAY_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '10000',
   };
-  const ledgerUrl = `http://127.0.0.1:${settings.ports.ledger}`;
-  return {
-    ledger: {
-      ...common,
-      PORT: String(settings.ports.ledger),
-      MANAGEMENT_PORT: String(settings.managementPorts.ledger),
-      DATABASE_URL: databaseUrl(settings, 'ledger'),
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
-      INBOUND_API_TOKEN: settings.tokens.apiToLedger,
-      INBOUND_SETTLEMENT_TOKEN: settings.tokens.settlementToLedger,
-    },
-    api: {
-      ...common,
-      PORT: String(settings.ports.api),
-      MANAGEMENT_PORT: String(settings.managementPorts.api),
-      DATABASE_URL: databaseUrl(settings, 'api'),
-      ADMIN_TOKEN: settings.adminToken,
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
-      LEDGER_URL: ledgerUrl,
-      LEDGER_TOKEN: settings.tokens.apiToLedger,
-      SETTLEMENT_URL: `http://127.0.0.1:${settings.ports.settlement}`,
-      SETTLEMENT_TOKEN: settings.tokens.apiToSettlement,
-    },
-    settlement: {
-      ...common,
-      PORT: String(settings.ports.settlement),
-      MANAGEMENT_PORT: String(settings.managementPorts.settlement),
-      DATABASE_URL: databaseUrl(settings, 'settlement'),
-      REDIS_URL: settings.redisUrl,
-      REDIS_KEY_PREFIX: settings.redisKeyPrefix,
-      LEDGER_URL: ledgerUrl,
-      LEDGER_TOKEN: settings.tokens.settlementToLedger,
-      INBOUND_API_TOKEN: settings.tokens.apiToSettlement,
-      ADMIN_TOKEN: settings.adminToken,
-    },
-  };
+  const values = localValues(settings);
+  return Object.fromEntries(
+    settings.registry.services.map(({ name }) => [
+      name,
+      { ...common, ...serviceEnvironment(settings.registry, name, values) },
+    ]),
+  );
 }
 
-/** Services in start order: the ledger first, since the others call it. */
-export const START_ORDER = ['ledger', 'api', 'settlement'] as const;
+/** Service names in start order: every callee before its callers. */
+export const startOrderOf = (settings: LocalStackSettings): string[] =>
+  startOrder(settings.registry).map((service) => service.name);
 
 /** Services that own a database, and so get one created and migrated. */
-export const DATABASE_SERVICES = ['ledger', 'api', 'settlement'] as const;
+export const databaseServicesOf = (settings: LocalStackSettings): string[] =>
+  databaseNames(settings.registry);
 
 /** Creates the service's database if it does not exist; true when it was created. */
 export async function ensureDatabase(settings: LocalStackSettings, service: string): Promise<boolean> {
@@ -138,7 +127,7 @@ export async function dropDatabases(settings: LocalStackSettings): Promise<void>
   const client = new Client({ connectionString: settings.postgresAdminUrl });
   await client.connect();
   try {
-    for (const service of DATABASE_SERVICES) {
+    for (const service of databaseServicesOf(settings)) {
       const name = new URL(databaseUrl(settings, service)).pathname.slice(1);
       await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
     }

@@ -10,21 +10,22 @@ import {
   TEST_REDIS_URL,
 } from '@meridian/testing';
 import {
-  DATABASE_SERVICES,
+  databaseServicesOf,
   databaseUrl,
   dropDatabases,
   ensureDatabase,
   localStackSettings,
   serviceEnvironments,
-  START_ORDER,
+  startOrderOf,
 } from './local-stack';
 
 /**
- * `./meridian measure-startup`: for each app, the time from exec to the first
- * `/health/ready` 200, and its resident memory once idle, with the same
- * environment as the local stack (on throwaway databases). The first run of
- * each app starts with an empty compile cache (a new pod); the rest reuse it
- * (a restarted container). A script, not a test: the figures depend on the machine.
+ * `./meridian measure-startup`: for each service of the registry, the time from
+ * exec to the first `/health/ready` 200, and its resident memory once idle,
+ * with the same environment as the local stack (on throwaway databases). The
+ * first run of each app starts with an empty compile cache (a new pod); the
+ * rest reuse it (a restarted container). A script, not a test: the figures
+ * depend on the machine.
  */
 
 const RUNS = Number(process.env.RUNS ?? 6);
@@ -78,12 +79,12 @@ async function main(): Promise<void> {
   });
   const environments = serviceEnvironments(settings);
   try {
-    for (const service of DATABASE_SERVICES) {
+    for (const service of databaseServicesOf(settings)) {
       await ensureDatabase(settings, service);
       await migrate(service, databaseUrl(settings, service));
     }
     const results = [];
-    for (const app of START_ORDER) results.push(await measure(app, environments[app]!));
+    for (const app of startOrderOf(settings)) results.push(await measure(app, environments[app]!));
     const lines = [
       `cold start to ready (exec -> first /health/ready 200) and idle RSS, ${RUNS} runs per app, Node ${process.version}`,
       '',

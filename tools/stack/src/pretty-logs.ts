@@ -1,12 +1,13 @@
 import { prettyFactory } from 'pino-pretty';
 
-const COLORS = { api: 36, ledger: 35, settlement: 33 } as Record<string, number>;
+/** Terminal colours, one per service in the registry's order (magenta, cyan, yellow, ...). */
+const COLOURS = [35, 36, 33, 32, 34, 31, 95, 96, 93, 92, 94, 91];
 
 /**
  * Turns one service's JSON log lines into readable, colour-tagged lines for a
  * terminal. Services always log JSON; only this local runner prettifies.
  */
-export function logFormatter(service: string, colour: boolean): (line: string) => string {
+export function logFormatter(service: string, colour: boolean, position = 0): (line: string) => string {
   const pretty = prettyFactory({
     colorize: colour,
     messageKey: 'message',
@@ -14,7 +15,9 @@ export function logFormatter(service: string, colour: boolean): (line: string) =
     ignore: 'pid,hostname,service,version,trace_flags',
     singleLine: true,
   });
-  const tag = colour ? `\u001b[${COLORS[service] ?? 37}m${service.padEnd(10)}\u001b[0m` : service.padEnd(10);
+  const tag = colour
+    ? `\u001b[${COLOURS[position % COLOURS.length]}m${service.padEnd(10)}\u001b[0m`
+    : service.padEnd(10);
   return (line) => {
     if (!line.startsWith('{')) return `${tag} ${line}`;
     try {

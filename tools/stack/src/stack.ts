@@ -3,17 +3,16 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { logFormatter } from './pretty-logs';
 import {
-  DATABASE_SERVICES,
+  databaseServicesOf,
   ensureDatabase,
   localStackSettings,
   serviceEnvironments,
-  type ServicePorts,
-  START_ORDER,
+  startOrderOf,
 } from './local-stack';
 
 /**
- * `./meridian up`: creates and migrates the local databases, starts the
- * ledger, api and settlement processes with readable logs, and stops them
+ * `./meridian up`: creates and migrates the local databases, starts every
+ * service of the registry (callees first) with readable logs, and stops them
  * cleanly on Ctrl-C (a second Ctrl-C forces them).
  */
 
@@ -22,7 +21,7 @@ const entry = (service: string, file = 'main.js') => resolve(REPO_ROOT, 'apps', 
 const colour = process.stdout.isTTY === true;
 const say = (message: string) => process.stdout.write(`${'stack'.padEnd(10)} ${message}\n`);
 
-function run(service: string, file: string, env: Record<string, string>): ChildProcess {
+function run(service: string, file: string, env: Record<string, string>, position: number): ChildProcess {
   // Own process group: a terminal's Ctrl-C reaches only this runner, which
   // forwards exactly one signal, so services see one SIGINT, not two.
   const child = spawn(process.execPath, [entry(service, file)], {
@@ -30,7 +29,7 @@ function run(service: string, file: string, env: Record<string, string>): ChildP
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const format = logFormatter(service, colour);
+  const format = logFormatter(service, colour, position);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${format(line)}\n`));
   }
@@ -63,6 +62,9 @@ async function waitReady(managementPort: number, child: ChildProcess, timeoutMs 
 async function main(): Promise<void> {
   const settings = localStackSettings();
   const environments = serviceEnvironments(settings);
+  const names = settings.registry.services.map((service) => service.name);
+  const start = (service: string, file: string) =>
+    run(service, file, environments[service]!, names.indexOf(service));
   const children = new Map<string, ChildProcess>();
   let stopping = 0;
 
@@ -78,32 +80,26 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  for (const service of DATABASE_SERVICES) {
+  for (const service of databaseServicesOf(settings)) {
     if (await ensureDatabase(settings, service)) say(`created database ${service}`);
-    const migration = run(service, 'migrate.js', environments[service]!);
+    const migration = start(service, 'migrate.js');
     if ((await exitOf(migration)) !== 0) throw new Error(`migrating ${service} failed`);
   }
 
-  for (const service of START_ORDER) {
+  for (const service of startOrderOf(settings)) {
     if (stopping) break;
-    children.set(service, run(service, 'main.js', environments[service]!));
+    children.set(service, start(service, 'main.js'));
   }
   const ready = await Promise.all(
-    [...children].map(([service, child]) =>
-      waitReady(settings.managementPorts[service as keyof ServicePorts], child),
-    ),
+    [...children].map(([service, child]) => waitReady(settings.managementPorts[service]!, child)),
   );
   if (!stopping) {
     if (ready.every(Boolean)) {
       const { ports, managementPorts } = settings;
-      say(
-        `ready: api http://127.0.0.1:${ports.api}  ledger http://127.0.0.1:${ports.ledger}  ` +
-          `settlement http://127.0.0.1:${ports.settlement}  (Ctrl-C stops)`,
-      );
-      say(
-        `management (probes, /metrics, /admin): api http://127.0.0.1:${managementPorts.api}  ` +
-          `ledger http://127.0.0.1:${managementPorts.ledger}  settlement http://127.0.0.1:${managementPorts.settlement}`,
-      );
+      const each = (port: Record<string, number>) =>
+        [...children.keys()].map((service) => `${service} http://127.0.0.1:${port[service]}`).join('  ');
+      say(`ready: ${each(ports)}  (Ctrl-C stops)`);
+      say(`management (probes, /metrics, /admin): ${each(managementPorts)}`);
     } else {
       say('a service did not become ready; stopping');
       stop('SIGTERM');

@@ -1,36 +1,38 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { databaseNames, loadRegistry, variableName } from '@meridian/service-registry';
 import { freePort, httpRequest, query, TEST_DATABASE_URL, TEST_REDIS_URL } from '@meridian/testing';
 
 const STACK = resolve(__dirname, '..', 'dist', 'stack.js');
+const registry = loadRegistry();
+const services = registry.services.map((service) => service.name);
 
 describe('./meridian up (the local stack)', () => {
   const prefix = `meridian_stack_${randomBytes(4).toString('hex')}`;
 
   afterAll(async () => {
-    for (const service of ['ledger', 'api', 'settlement']) {
+    for (const service of databaseNames(registry)) {
       await query(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${prefix}_${service}" WITH (FORCE)`);
     }
   });
 
-  it('migrates, starts all three services ready, and stops them cleanly on Ctrl-C', async () => {
-    const ports = { api: await freePort(), ledger: await freePort(), settlement: await freePort() };
-    const managementPorts = { api: await freePort(), ledger: await freePort(), settlement: await freePort() };
+  it('migrates, starts every service of the registry ready, and stops them cleanly on Ctrl-C', async () => {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      MERIDIAN_POSTGRES_URL: TEST_DATABASE_URL,
+      MERIDIAN_DATABASE_PREFIX: prefix,
+      MERIDIAN_REDIS_URL: TEST_REDIS_URL,
+      MERIDIAN_REDIS_KEY_PREFIX: prefix,
+    };
+    const managementPorts: number[] = [];
+    for (const service of services) {
+      env[`MERIDIAN_${variableName(service)}_PORT`] = String(await freePort());
+      managementPorts.push(await freePort());
+      env[`MERIDIAN_${variableName(service)}_MANAGEMENT_PORT`] = String(managementPorts.at(-1));
+    }
     const stack = spawn(process.execPath, [STACK], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        MERIDIAN_POSTGRES_URL: TEST_DATABASE_URL,
-        MERIDIAN_DATABASE_PREFIX: prefix,
-        MERIDIAN_REDIS_URL: TEST_REDIS_URL,
-        MERIDIAN_REDIS_KEY_PREFIX: prefix,
-        MERIDIAN_API_PORT: String(ports.api),
-        MERIDIAN_LEDGER_PORT: String(ports.ledger),
-        MERIDIAN_SETTLEMENT_PORT: String(ports.settlement),
-        MERIDIAN_API_MANAGEMENT_PORT: String(managementPorts.api),
-        MERIDIAN_LEDGER_MANAGEMENT_PORT: String(managementPorts.ledger),
-        MERIDIAN_SETTLEMENT_MANAGEMENT_PORT: String(managementPorts.settlement),
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -43,7 +45,7 @@ describe('./meridian up (the local stack)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toContain('stack      ready:');
-    for (const port of Object.values(managementPorts)) {
+    for (const port of managementPorts) {
       expect((await httpRequest(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
     }
     // Logs are readable lines tagged with the service, not raw JSON.
@@ -52,14 +54,14 @@ describe('./meridian up (the local stack)', () => {
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('all services stopped cleanly');
-    for (const service of ['api', 'ledger', 'settlement']) {
+    for (const service of services) {
       expect(output).toMatch(new RegExp(`^${service}\\s+.*shutdown: complete`, 'm'));
     }
   });
 });
 
 describe('./meridian measure-startup', () => {
-  it('measures every app on throwaway databases and prints a row each', () => {
+  it('measures every service of the registry on throwaway databases and prints a row each', () => {
     const result = spawnSync(process.execPath, [resolve(__dirname, '..', 'dist', 'measure-startup.js')], {
       env: { PATH: process.env.PATH ?? '', RUNS: '1', IDLE_MS: '100' },
       encoding: 'utf8',
@@ -67,7 +69,7 @@ describe('./meridian measure-startup', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    for (const app of ['api', 'ledger', 'settlement']) {
+    for (const app of services) {
       expect(result.stdout).toMatch(new RegExp(`^${app}\\s+\\d+ ms\\s+\\d+ ms\\s+[\\d.]+ MB$`, 'm'));
     }
   });

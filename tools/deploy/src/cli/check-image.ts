@@ -1,5 +1,6 @@
 /**
- * `npm run check:image -- <app> [<app> ...]`: builds each app's image the way
+ * `npm run check:image -- [<app> ...]`: for the apps named, or every service of
+ * the registry when none is, builds each app's image the way
  * docker/Dockerfile does, stage by stage, without a Docker engine; then runs
  * the image's migration command and its CMD against a throwaway database and
  * Redis prefix, waits for /health/ready on its management port, and stops it
@@ -15,6 +16,7 @@ import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeVariables, serviceConfigSchemas, type ServiceName } from '@meridian/config';
+import { loadRegistry, type Registry, serviceEnvironment } from '@meridian/service-registry';
 import { createRedisNamespace, createTestDatabase, freePort, httpRequest } from '@meridian/testing';
 import { installedPackages, reproduceImage, type ReproducedImage } from '../dockerfile/reproduce';
 
@@ -84,7 +86,7 @@ function run(image: ReproducedImage, args: string[], env: Record<string, string>
 const exitOf = (child: ReturnType<typeof spawn>) =>
   new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
-async function checkApp(app: ServiceName): Promise<void> {
+async function checkApp(registry: Registry, app: ServiceName): Promise<void> {
   const workspace = mkdtempSync(join(tmpdir(), `meridian-image-${app}-`));
   const database = await createTestDatabase(`image_${app}`);
   const redis = createRedisNamespace(`image-${app}`);
@@ -104,16 +106,18 @@ async function checkApp(app: ServiceName): Promise<void> {
     if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
     const port = await freePort();
     const managementPort = await freePort();
+    // What the registry gives the app, pointing at this machine; its callees are not started.
+    const declared = serviceEnvironment(registry, app, {
+      ports: () => ({ port, managementPort }),
+      url: (callee) => `http://127.0.0.1:${callee.port}`,
+      databaseUrl: () => database.url,
+      redisUrl: () => redis.url,
+      redisKeyPrefix: redis.prefix,
+      token: () => randomBytes(24).toString('hex'),
+      adminToken: randomBytes(24).toString('hex'),
+    });
     const env = {
-      ...requiredEnvironment(app, {
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        LEDGER_TOKEN: randomBytes(24).toString('hex'),
-        SETTLEMENT_TOKEN: randomBytes(24).toString('hex'),
-        INBOUND_API_TOKEN: randomBytes(24).toString('hex'),
-        INBOUND_SETTLEMENT_TOKEN: randomBytes(24).toString('hex'),
-        ADMIN_TOKEN: randomBytes(24).toString('hex'),
-      }),
+      ...requiredEnvironment(app, declared),
       REDIS_KEY_PREFIX: redis.prefix,
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -150,13 +154,19 @@ async function checkApp(app: ServiceName): Promise<void> {
 }
 
 async function main() {
-  const apps = process.argv.slice(2);
-  const known = Object.keys(serviceConfigSchemas);
-  if (apps.length === 0 || apps.some((app) => !known.includes(app))) {
-    console.error(`usage: check-image <${known.join('|')}> [...]`);
+  const registry = loadRegistry();
+  const known = registry.services.map((service) => service.name);
+  const requested = process.argv.slice(2);
+  const apps = requested.length > 0 ? requested : known;
+  if (apps.some((app) => !known.includes(app))) {
+    console.error(`usage: check-image [<${known.join('|')}> ...] (none: every service of the registry)`);
     process.exit(64);
   }
-  for (const app of apps as ServiceName[]) await checkApp(app);
+  for (const app of apps) {
+    if (!(app in serviceConfigSchemas))
+      throw new Error(`${app} has no config schema to check its variables with`);
+    await checkApp(registry, app as ServiceName);
+  }
 }
 
 main().catch((error: unknown) => {
