@@ -13,9 +13,9 @@ import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
 import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
-import { SCOPES } from './tenancy/api-key';
-import { newKey, newTenant } from './tenancy/tenant-requests';
-import { TenantsService } from './tenancy/tenants.service';
+import { SCOPES } from './domain/api-key';
+import { newKey, newTenant } from './http/tenant-requests';
+import { TenantsService } from './application/tenants.service';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 
 const USAGE = `usage:

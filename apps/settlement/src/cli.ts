@@ -20,7 +20,7 @@ import { loadConfigOrExit, migrationConfigSchema, type SettlementConfig } from '
 import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
-import { cancelRequest, instructionRef, instructionsQuery } from './application/instruction-requests';
+import { cancelRequest, instructionRef, instructionsQuery } from './http/instruction-requests';
 import { InstructionStore, type StoreResult } from './application/instruction-store';
 import { operatorInstruction, SettlementViews } from './application/settlement-views';
 import type { SettlementInstruction } from './generated/prisma/client';

@@ -13,7 +13,7 @@ import {
 import { parseOrThrow, ProblemException } from '@meridian/bootstrap';
 import type { FastifyReply } from 'fastify';
 import { InstructionPoster, type OperatorResult } from '../application/instruction-poster';
-import { cancelRequest, instructionRef, instructionsQuery } from '../application/instruction-requests';
+import { cancelRequest, instructionRef, instructionsQuery } from './instruction-requests';
 import { operatorInstruction, SettlementViews } from '../application/settlement-views';
 import { AdminTokenGuard } from './admin-token.guard';
 

@@ -1,0 +1,34 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { parseOrThrow } from '@meridian/bootstrap';
+import { z } from 'zod';
+import { CurrentPrincipal, RequireScope } from './api-key.guard';
+import { TenantRoute } from './tenant-route';
+import type { Principal } from '../application/api-key.store';
+import { okBody } from './ledger-replies';
+import { SettlementClient } from '../infrastructure/clients/settlement-client';
+
+const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a settlement batch id' });
+
+/**
+ * The caller's settlements: the cut-off batches its tenant took part in, each
+ * with the tenant's own net positions and the instructions it pays or
+ * receives. Other tenants' positions are never shown.
+ */
+@Controller('v1/settlements')
+@TenantRoute()
+export class SettlementsController {
+  constructor(private readonly settlement: SettlementClient) {}
+
+  @Get()
+  @RequireScope('read')
+  async list(@CurrentPrincipal() principal: Principal) {
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches`));
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    const batch = parseOrThrow(batchId, id, 'id');
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches/${batch}`));
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { type CallerRules, perCaller } from './caller-rules';
+import type { LedgerCaller } from './service-token.guard';
+import { currency, expected, metadata, parseOrThrow } from './validation';
+
+export const MAX_ACCOUNTS_PER_REQUEST = 1_000;
+
+const flag = () => z.boolean({ error: expected('true or false') }).optional();
+
+const createAccountsRequest = perCaller((rules: CallerRules) => {
+  const accountItem = z
+    .strictObject({
+      id: rules.ids,
+      currency,
+      code: rules.code.optional(),
+      metadata: metadata.optional(),
+      flags: z
+        .strictObject({
+          debitsMustNotExceedCredits: flag(),
+          creditsMustNotExceedDebits: flag(),
+          acceptsExternalCredits: flag(),
+        })
+        .optional(),
+    })
+    .superRefine((item, ctx) => {
+      if (item.flags?.debitsMustNotExceedCredits && item.flags.creditsMustNotExceedDebits) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flags'],
+          message:
+            'debitsMustNotExceedCredits and creditsMustNotExceedDebits exclude each other; set at most one',
+        });
+      }
+    });
+  return z.strictObject({
+    accounts: z
+      .array(accountItem, { error: expected('an array of accounts') })
+      .min(1, { error: 'must hold at least one account' })
+      .max(MAX_ACCOUNTS_PER_REQUEST, {
+        error: `must hold at most ${MAX_ACCOUNTS_PER_REQUEST} accounts; split the batch`,
+      }),
+  });
+});
+
+export interface NewAccount {
+  id: string;
+  currency: string;
+  code: number;
+  metadata: Record<string, string>;
+  debitsMustNotExceedCredits: boolean;
+  creditsMustNotExceedDebits: boolean;
+  acceptsExternalCredits: boolean;
+}
+
+export function parseAccounts(caller: LedgerCaller, body: unknown): NewAccount[] {
+  return parseOrThrow(createAccountsRequest[caller], body).accounts.map((a) => ({
+    id: a.id,
+    currency: a.currency,
+    code: a.code ?? 0,
+    metadata: a.metadata ?? {},
+    debitsMustNotExceedCredits: a.flags?.debitsMustNotExceedCredits ?? false,
+    creditsMustNotExceedDebits: a.flags?.creditsMustNotExceedDebits ?? false,
+    acceptsExternalCredits: a.flags?.acceptsExternalCredits ?? false,
+  }));
+}
