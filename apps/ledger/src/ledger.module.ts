@@ -14,9 +14,11 @@ import { AccountsQueryController } from './http/accounts-query.controller';
 import { TransfersQueryController } from './http/transfers-query.controller';
 
 /**
- * The ledger: commands (create accounts, create transfers, resolve pending
- * transfers) go through the posting engine; queries read with Prisma. The
- * outbox relay and the expiry sweeper run in the background of every replica.
+ * The ledger: transfer commands (create transfers, resolve pending transfers)
+ * go through the posting engine, accounts through CreateAccountsService, and
+ * reads through the LedgerQueries port; PersistenceModule implements the
+ * ports with Prisma. The outbox relay and the expiry sweeper run in the
+ * background of every replica.
  * Readiness checks PostgreSQL only: without Redis the ledger still accepts
  * transfers, and the outbox holds their events until the relay can publish.
  */

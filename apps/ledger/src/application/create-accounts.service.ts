@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Account, NewAccount } from '../domain/account';
 import { sameMetadata } from '../domain/transfer';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
-import type { Account } from '../generated/prisma/client';
-import type { NewAccount } from '../http/create-accounts.request';
+import { AccountStore } from './account-store.port';
 
 export type AccountResult =
   | 'created'
@@ -19,43 +18,22 @@ export type AccountResult =
  */
 @Injectable()
 export class CreateAccountsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly store: AccountStore) {}
 
   async create(
     tenantId: string,
     accounts: NewAccount[],
   ): Promise<{ result: AccountResult; account: Account }[]> {
-    const ids = accounts.map((a) => a.id);
-    return this.prisma.$transaction(async (tx) => {
-      // One statement for the batch (Prisma's createMany cannot report which rows were new).
-      const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO accounts (tenant_id, id, currency, code, metadata, debits_must_not_exceed_credits,
-                              credits_must_not_exceed_debits, accepts_external_credits)
-        SELECT ${tenantId}, * FROM unnest(${ids}::text[], ${accounts.map((a) => a.currency)}::text[],
-                                          ${accounts.map((a) => a.code)}::int[],
-                                          ${accounts.map((a) => JSON.stringify(a.metadata))}::jsonb[],
-                                          ${accounts.map((a) => a.debitsMustNotExceedCredits)}::bool[],
-                                          ${accounts.map((a) => a.creditsMustNotExceedDebits)}::bool[],
-                                          ${accounts.map((a) => a.acceptsExternalCredits)}::bool[])
-        ON CONFLICT (tenant_id, id) DO NOTHING
-        RETURNING id`;
-      const created = new Set(inserted.map((row) => row.id));
-      const stored = new Map(
-        (await tx.account.findMany({ where: { tenantId, id: { in: ids } } })).map((account) => [
-          account.id,
-          account,
-        ]),
-      );
-      const reported = new Set<string>();
-      return accounts.map((request) => {
-        const account = stored.get(request.id)!;
-        // The first occurrence of a new id in the batch created it; repeats compare with it.
-        if (created.has(request.id) && !reported.has(request.id)) {
-          reported.add(request.id);
-          return { result: 'created' as const, account };
-        }
-        return { result: compare(account, request), account };
-      });
+    const { created, stored } = await this.store.insertNew(tenantId, accounts);
+    const reported = new Set<string>();
+    return accounts.map((request) => {
+      const account = stored.get(request.id)!;
+      // The first occurrence of a new id in the batch created it; repeats compare with it.
+      if (created.has(request.id) && !reported.has(request.id)) {
+        reported.add(request.id);
+        return { result: 'created' as const, account };
+      }
+      return { result: compare(account, request), account };
     });
   }
 }
@@ -70,7 +48,6 @@ function compare(stored: Account, request: NewAccount): AccountResult {
   ) {
     return 'exists_with_different_flags';
   }
-  if (!sameMetadata(stored.metadata as Record<string, string>, request.metadata))
-    return 'exists_with_different_metadata';
+  if (!sameMetadata(stored.metadata, request.metadata)) return 'exists_with_different_metadata';
   return 'exists';
 }

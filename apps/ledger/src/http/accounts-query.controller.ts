@@ -1,11 +1,10 @@
 import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
 import { Caller, ProblemException } from '@meridian/bootstrap';
-import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
+import { LedgerQueries } from '../application/ledger-queries.port';
 import { CALLER_RULES } from './caller-rules';
 import { accountJson, encodeCursor } from './representations';
 import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
 import { idParam, tenantParam } from './tenant';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { pageOf } from './pagination';
 
 export const accountNotFound = (id: string) =>
@@ -24,7 +23,7 @@ export const accountNotFound = (id: string) =>
 @Controller('v1/tenants/:tenantId/accounts')
 @UseGuards(ServiceTokenGuard)
 export class AccountsQueryController {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly queries: LedgerQueries) {}
 
   @Get(':accountId')
   async get(
@@ -34,7 +33,7 @@ export class AccountsQueryController {
   ) {
     const tenantId = tenantParam(tenant);
     const id = idParam(caller, 'accountId', account);
-    const found = await this.prisma.account.findUnique({ where: { tenantId_id: { tenantId, id } } });
+    const found = await this.queries.account(tenantId, id);
     if (!found) throw accountNotFound(id);
     return accountJson(found);
   }
@@ -42,24 +41,13 @@ export class AccountsQueryController {
   @Get()
   async list(@Param('tenantId') tenant: string, @Query() query: unknown, @Caller() caller: LedgerCaller) {
     const tenantId = tenantParam(tenant);
-    const { limit, after } = pageOf(query);
-    const rows = await this.prisma.account.findMany({
-      where: {
-        tenantId,
-        ...(after === null ? {} : { seq: { gt: after } }),
-        // The platform's accounts inside a tenant are not the tenant's to see.
-        // (startsWith becomes LIKE, where "_" is a wildcard: hence the escape.)
-        ...(CALLER_RULES[caller].seesPlatformAccounts
-          ? {}
-          : { NOT: { id: { startsWith: `\\${PLATFORM_ID_PREFIX}` } } }),
-      },
-      orderBy: { seq: 'asc' },
-      take: limit + 1,
+    const page = await this.queries.accounts(tenantId, pageOf(query), {
+      // The platform's accounts inside a tenant are not the tenant's to see.
+      platformAccounts: CALLER_RULES[caller].seesPlatformAccounts,
     });
-    const page = rows.slice(0, limit);
     return {
-      data: page.map(accountJson),
-      nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.seq) : null,
+      data: page.items.map(accountJson),
+      nextCursor: page.next === null ? null : encodeCursor(page.next),
     };
   }
 }

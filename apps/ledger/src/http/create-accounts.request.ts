@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NewAccount } from '../domain/account';
 import { type CallerRules, perCaller } from './caller-rules';
 import type { LedgerCaller } from './service-token.guard';
 import { currency, expected, metadata, parseOrThrow } from './validation';
@@ -41,16 +42,6 @@ const createAccountsRequest = perCaller((rules: CallerRules) => {
       }),
   });
 });
-
-export interface NewAccount {
-  id: string;
-  currency: string;
-  code: number;
-  metadata: Record<string, string>;
-  debitsMustNotExceedCredits: boolean;
-  creditsMustNotExceedDebits: boolean;
-  acceptsExternalCredits: boolean;
-}
 
 export function parseAccounts(caller: LedgerCaller, body: unknown): NewAccount[] {
   return parseOrThrow(createAccountsRequest[caller], body).accounts.map((a) => ({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validationProblem } from '@meridian/bootstrap';
+import type { PageRequest } from '../application/ledger-queries.port';
 import { decodeCursor } from './representations';
 import { parseOrThrow } from './validation';
 
@@ -21,14 +22,8 @@ const pageQuery = z.strictObject({
   cursor: z.string().max(64, { error: 'is not a cursor this service issued' }).optional(),
 });
 
-export interface Page {
-  limit: number;
-  /** Position after which (in the listing's order) the page starts; null: from the beginning. */
-  after: bigint | null;
-}
-
 /** `?limit=&cursor=` of a list endpoint. */
-export function pageOf(query: unknown): Page {
+export function pageOf(query: unknown): PageRequest {
   const { limit, cursor } = parseOrThrow(pageQuery, query ?? {});
   if (cursor === undefined) return { limit: limit ?? DEFAULT_PAGE_SIZE, after: null };
   const after = decodeCursor(cursor);

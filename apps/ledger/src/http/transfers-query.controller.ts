@@ -1,14 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { Caller, ProblemException } from '@meridian/bootstrap';
-import type { PendingTransferState, Transfer } from '../domain/transfer';
+import { LedgerQueries } from '../application/ledger-queries.port';
 import { encodeCursor, transferJson } from './representations';
 import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
 import { perCaller } from './caller-rules';
 import { idParam, tenantParam } from './tenant';
 import { expected, parseOrThrow } from './validation';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
-import { toTransfer, type TransferRow } from '../infrastructure/persistence/rows';
 import { accountNotFound } from './accounts-query.controller';
 import { pageOf } from './pagination';
 
@@ -34,7 +32,7 @@ const lookupRequest = perCaller((rules) =>
 @Controller('v1/tenants/:tenantId')
 @UseGuards(ServiceTokenGuard)
 export class TransfersQueryController {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly queries: LedgerQueries) {}
 
   @Get('transfers/:transferId')
   async get(
@@ -44,12 +42,7 @@ export class TransfersQueryController {
   ) {
     const tenantId = tenantParam(tenant);
     const id = idParam(caller, 'transferId', transfer);
-    const [found, pending] = await Promise.all([
-      this.prisma.transfer.findUnique({ where: { tenantId_id: { tenantId, id } } }),
-      this.prisma.pendingTransfer.findUnique({
-        where: { tenantId_transferId: { tenantId, transferId: id } },
-      }),
-    ]);
+    const found = await this.queries.transfer(tenantId, id);
     if (!found) {
       throw ProblemException.of(
         HttpStatus.NOT_FOUND,
@@ -58,7 +51,7 @@ export class TransfersQueryController {
         `The tenant has no transfer "${id}".`,
       );
     }
-    return transferJson(found as Transfer, pending as PendingTransferState | null);
+    return transferJson(found.transfer, found.pending);
   }
 
   @Post('transfers/lookup')
@@ -66,8 +59,8 @@ export class TransfersQueryController {
   async lookup(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
     const tenantId = tenantParam(tenant);
     const { ids } = parseOrThrow(lookupRequest[caller], body);
-    const found = await this.prisma.transfer.findMany({ where: { tenantId, id: { in: ids } } });
-    const byId = new Map(found.map((t) => [t.id, t as Transfer]));
+    const found = await this.queries.transfers(tenantId, ids);
+    const byId = new Map(found.map((t) => [t.id, t]));
     return { data: ids.map((id) => (byId.has(id) ? transferJson(byId.get(id)!) : null)) };
   }
 
@@ -80,28 +73,12 @@ export class TransfersQueryController {
   ) {
     const tenantId = tenantParam(tenant);
     const accountId = idParam(caller, 'accountId', account);
-    const { limit, after } = pageOf(query);
-    const exists = await this.prisma.account.count({ where: { tenantId, id: accountId } });
-    if (exists === 0) throw accountNotFound(accountId);
-    // Newest first across both sides of the account: each side reads its own
-    // ordered index, and the two short lists are merged (an OR would not use them).
-    const before = after ?? 2n ** 63n - 1n;
-    const rows = await this.prisma.$queryRaw<(TransferRow & { cursor: bigint })[]>`
-      SELECT * FROM (
-        (SELECT *, seq AS cursor FROM transfers
-          WHERE tenant_id = ${tenantId} AND debit_account_id = ${accountId} AND seq < ${before}
-          ORDER BY seq DESC LIMIT ${limit + 1})
-        UNION ALL
-        (SELECT *, seq AS cursor FROM transfers
-          WHERE credit_tenant_id = ${tenantId} AND credit_account_id = ${accountId} AND seq < ${before}
-          ORDER BY seq DESC LIMIT ${limit + 1})
-      ) AS both_sides
-      ORDER BY cursor DESC
-      LIMIT ${limit + 1}`;
-    const page = rows.slice(0, limit);
+    const page = pageOf(query);
+    if (!(await this.queries.accountExists(tenantId, accountId))) throw accountNotFound(accountId);
+    const transfers = await this.queries.accountTransfers(tenantId, accountId, page);
     return {
-      data: page.map((row) => transferJson(toTransfer(row))),
-      nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.cursor) : null,
+      data: transfers.items.map((transfer) => transferJson(transfer)),
+      nextCursor: transfers.next === null ? null : encodeCursor(transfers.next),
     };
   }
 }
