@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { ApiConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
 import { LRUCache } from 'lru-cache';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { parseToken, type Scope, secretMatches } from '../domain/api-key';
+import { TenantStore } from './tenant-store.port';
 
 export interface Principal {
   tenantId: string;
@@ -33,7 +33,7 @@ export class ApiKeyStore {
   private readonly unknown: LRUCache<string, true>;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly store: TenantStore,
     @InjectConfig() config: ApiConfig,
   ) {
     const options = { max: CACHE_ENTRIES, ttl: config.API_KEY_CACHE_TTL_MS, ttlAutopurge: false };
@@ -53,13 +53,13 @@ export class ApiKeyStore {
     if (!parsed || this.unknown.has(parsed.keyId)) return null;
     let known = this.known.get(parsed.keyId);
     if (!known) {
-      const key = await this.prisma.apiKey.findUnique({ where: { id: parsed.keyId } });
+      const key = await this.store.findKey(parsed.keyId);
       if (!key || key.revokedAt) {
         this.unknown.set(parsed.keyId, true);
         return null;
       }
       known = {
-        principal: { tenantId: key.tenantId, keyId: key.id, scopes: new Set(key.scopes as Scope[]) },
+        principal: { tenantId: key.tenantId, keyId: key.id, scopes: new Set(key.scopes) },
         secretHash: key.secretHash,
       };
       this.known.set(parsed.keyId, known);

@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ProblemException } from '@meridian/bootstrap';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
 import { issueKey, type Scope } from '../domain/api-key';
+import { type ApiKeyRecord, TenantStore } from './tenant-store.port';
 
 export interface KeyView {
   id: string;
@@ -12,14 +12,7 @@ export interface KeyView {
   revokedAt: string | null;
 }
 
-const view = (key: {
-  id: string;
-  tenantId: string;
-  name: string;
-  scopes: string[];
-  createdAt: Date;
-  revokedAt: Date | null;
-}): KeyView => ({
+const view = (key: ApiKeyRecord): KeyView => ({
   id: key.id,
   tenantId: key.tenantId,
   name: key.name,
@@ -31,10 +24,10 @@ const view = (key: {
 /** Tenants and their API keys: used by the admin endpoints and the `keys` command alike. */
 @Injectable()
 export class TenantsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly store: TenantStore) {}
 
   async createTenant(id: string, name: string) {
-    const existing = await this.prisma.tenant.findUnique({ where: { id } });
+    const existing = await this.store.findTenant(id);
     if (existing) {
       if (existing.name !== name) {
         throw ProblemException.of(
@@ -49,7 +42,7 @@ export class TenantsService {
         tenant: { id: existing.id, name: existing.name, createdAt: existing.createdAt.toISOString() },
       };
     }
-    const tenant = await this.prisma.tenant.create({ data: { id, name } });
+    const tenant = await this.store.createTenant(id, name);
     return {
       created: true,
       tenant: { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt.toISOString() },
@@ -58,23 +51,26 @@ export class TenantsService {
 
   /** Issues a key; the returned token is the only time the secret exists outside the caller. */
   async createKey(tenantId: string, name: string, scopes: Scope[]): Promise<KeyView & { token: string }> {
-    const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId } });
+    const tenant = await this.store.findTenant(tenantId);
     if (!tenant) throw tenantNotFound(tenantId);
     const issued = issueKey();
-    const key = await this.prisma.apiKey.create({
-      data: { id: issued.keyId, tenantId, name, scopes, secretHash: issued.secretHash },
+    const key = await this.store.createKey({
+      id: issued.keyId,
+      tenantId,
+      name,
+      scopes,
+      secretHash: issued.secretHash,
     });
     return { ...view(key), token: issued.token };
   }
 
   async listKeys(tenantId: string): Promise<KeyView[]> {
-    const keys = await this.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
-    return keys.map(view);
+    return (await this.store.listKeys(tenantId)).map(view);
   }
 
   /** Revokes a key (of the given tenant, when one is given); idempotent. */
   async revokeKey(keyId: string, tenantId?: string): Promise<KeyView> {
-    const key = await this.prisma.apiKey.findUnique({ where: { id: keyId } });
+    const key = await this.store.findKey(keyId);
     if (!key || (tenantId !== undefined && key.tenantId !== tenantId)) {
       throw ProblemException.of(
         HttpStatus.NOT_FOUND,
@@ -84,7 +80,7 @@ export class TenantsService {
       );
     }
     if (key.revokedAt) return view(key);
-    return view(await this.prisma.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } }));
+    return view(await this.store.revokeKey(keyId, new Date()));
   }
 }
 
