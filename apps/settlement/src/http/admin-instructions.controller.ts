@@ -14,7 +14,7 @@ import { parseOrThrow, ProblemException } from '@meridian/bootstrap';
 import type { FastifyReply } from 'fastify';
 import { InstructionPoster, type OperatorResult } from '../application/instruction-poster';
 import { cancelRequest, instructionRef, instructionsQuery } from './instruction-requests';
-import { operatorInstruction, SettlementViews } from '../application/settlement-views';
+import { operatorInstruction, SettlementViews } from './settlement-views';
 import { AdminTokenGuard } from './admin-token.guard';
 
 export const instructionNotFound = (ref: string) =>

@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { conditionOf, settlementAccountId } from '../domain/instruction';
-import type { SettlementInstruction } from '../generated/prisma/client';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { SettlementQueries } from '../application/settlement-queries.port';
+import {
+  conditionOf,
+  type Instruction,
+  type InstructionState,
+  settlementAccountId,
+} from '../domain/instruction';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
-/** Decimal positions leave as exact decimal strings of minor units (never through a float). */
-const money = (value: { toFixed(): string } | bigint): string =>
-  typeof value === 'bigint' ? value.toString() : value.toFixed();
+/** Amounts and positions leave as exact decimal strings of minor units (never through a float). */
+const money = (value: bigint): string => value.toString();
 
 /** An instruction as operators see it: everything, including why it is not posted and since when. */
-export function operatorInstruction(i: SettlementInstruction, now = new Date()) {
+export function operatorInstruction(i: Instruction, now = new Date()) {
   return {
     id: i.id,
     batchId: i.batchId,
@@ -50,7 +53,7 @@ export function operatorInstruction(i: SettlementInstruction, now = new Date()) 
  * limits, or the ledger's one answer for any refusal of the payee's account),
  * so only the payer sees it; never an operator's note.
  */
-export function tenantInstruction(i: SettlementInstruction, tenantId: string) {
+export function tenantInstruction(i: Instruction, tenantId: string) {
   return {
     payerTenantId: i.payerTenantId,
     payeeTenantId: i.payeeTenantId,
@@ -64,31 +67,20 @@ export function tenantInstruction(i: SettlementInstruction, tenantId: string) {
   };
 }
 
-const instructionOrder = [
-  { currency: 'asc' as const },
-  { payerTenantId: 'asc' as const },
-  { payeeTenantId: 'asc' as const },
-  { part: 'asc' as const },
-];
-
-/** Read models of batches: whole ones for operators, one tenant's share for that tenant. */
+/** Batches as the API shows them: whole ones for operators, one tenant's share for that tenant. */
 @Injectable()
 export class SettlementViews {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly queries: SettlementQueries) {}
 
   /** Newest batches first, with the open window and instruction counts per state. */
   async batches() {
     const [open, batches] = await Promise.all([
-      this.prisma.obligation.count({ where: { batchId: null } }),
-      this.prisma.settlementBatch.findMany({ orderBy: { createdAt: 'desc' }, take: 100 }),
+      this.queries.openObligations(),
+      this.queries.latestBatches(100),
     ]);
-    const counts = await this.prisma.settlementInstruction.groupBy({
-      by: ['batchId', 'state'],
-      where: { batchId: { in: batches.map((b) => b.id) } },
-      _count: { _all: true },
-    });
+    const counts = await this.queries.instructionCounts(batches.map((b) => b.id));
     const countOf = (batchId: string, state: string) =>
-      counts.find((c) => c.batchId === batchId && c.state === state)?._count._all ?? 0;
+      counts.find((c) => c.batchId === batchId && c.state === state)?.count ?? 0;
     return {
       // The open window is where obligations wait for the next cut-off.
       open: { state: 'open', obligationCount: open },
@@ -110,13 +102,7 @@ export class SettlementViews {
 
   /** One whole batch, for operators; null when there is none. */
   async batch(id: string) {
-    const batch = await this.prisma.settlementBatch.findUnique({
-      where: { id },
-      include: {
-        positions: { orderBy: [{ currency: 'asc' }, { tenantId: 'asc' }] },
-        instructions: { orderBy: instructionOrder },
-      },
-    });
+    const batch = await this.queries.batch(id);
     if (!batch) return null;
     const now = new Date();
     return {
@@ -137,30 +123,19 @@ export class SettlementViews {
   }
 
   /** Instructions in a state, oldest first (for operators: what is stuck, and since when). */
-  async instructions(query: { state: string; batchId?: string; limit: number }) {
-    const rows = await this.prisma.settlementInstruction.findMany({
-      where: { state: query.state, ...(query.batchId === undefined ? {} : { batchId: query.batchId }) },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: query.limit,
-    });
+  async instructions(query: { state: InstructionState; batchId?: string; limit: number }) {
+    const rows = await this.queries.instructions(query);
     const now = new Date();
     return { data: rows.map((i) => operatorInstruction(i, now)) };
   }
 
   /** The batches a tenant took part in (it has a position), newest first, each as that tenant's share. */
   async tenantBatches(tenantId: string) {
-    const batches = await this.prisma.settlementBatch.findMany({
-      where: { positions: { some: { tenantId } } },
-      orderBy: { createdAt: 'desc' },
-      take: 100,
-    });
-    const instructions = await this.prisma.settlementInstruction.findMany({
-      where: {
-        batchId: { in: batches.map((b) => b.id) },
-        OR: [{ payerTenantId: tenantId }, { payeeTenantId: tenantId }],
-      },
-      select: { batchId: true, state: true, postedAt: true, cancelledAt: true },
-    });
+    const batches = await this.queries.tenantBatches(tenantId, 100);
+    const instructions = await this.queries.tenantInstructionStates(
+      tenantId,
+      batches.map((b) => b.id),
+    );
     const byBatch = Map.groupBy(instructions, (i) => i.batchId);
     return {
       data: batches.map((b) => ({
@@ -177,16 +152,7 @@ export class SettlementViews {
    * no part in it (another tenant's batch does not exist for this one).
    */
   async tenantBatch(tenantId: string, id: string) {
-    const batch = await this.prisma.settlementBatch.findUnique({
-      where: { id },
-      include: {
-        positions: { where: { tenantId }, orderBy: { currency: 'asc' } },
-        instructions: {
-          where: { OR: [{ payerTenantId: tenantId }, { payeeTenantId: tenantId }] },
-          orderBy: instructionOrder,
-        },
-      },
-    });
+    const batch = await this.queries.tenantBatch(tenantId, id);
     if (!batch || batch.positions.length === 0) return null;
     const progress = tenantProgress(batch, batch.instructions);
     return {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
-import type { SettlementInstruction } from '../generated/prisma/client';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import type { Instruction } from '../domain/instruction';
+import { InstructionStore } from './instruction-store.port';
 
 /** What an operator's request found: the instruction as it is afterwards, and whether the request took. */
-export type StoreResult =
-  { kind: 'not-found' } | { kind: 'posted' | 'cancelled' | 'done'; instruction: SettlementInstruction };
+export type RequestResult =
+  { kind: 'not-found' } | { kind: 'posted' | 'cancelled' | 'done'; instruction: Instruction };
 
 /**
  * An instruction as the answer to an operator's request: posted and
@@ -13,9 +13,9 @@ export type StoreResult =
  * may not attempt it again), anything else is still pending (`done`).
  */
 export function resultOf(
-  instruction: SettlementInstruction | null,
+  instruction: Instruction | null,
   options: { cancellingIsCancelled?: boolean } = {},
-): StoreResult {
+): RequestResult {
   if (!instruction) return { kind: 'not-found' };
   if (instruction.state === 'posted') return { kind: 'posted', instruction };
   if (
@@ -32,30 +32,26 @@ export function resultOf(
  * service's retry loop carries them out.
  */
 @Injectable()
-export class InstructionStore {
+export class OperatorRequests {
   private readonly logger: Logger;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly store: InstructionStore,
     @InjectLogger() logger: Logger,
   ) {
-    this.logger = logger.child({ component: 'instruction-store' });
+    this.logger = logger.child({ component: 'operator-requests' });
   }
 
   /** An instruction by its id, or by its current transfer id. */
-  find(idOrTransferId: string): Promise<SettlementInstruction | null> {
-    return this.prisma.settlementInstruction.findFirst({
-      where: { OR: [{ id: idOrTransferId }, { transferId: idOrTransferId }] },
-    });
+  find(idOrTransferId: string): Promise<Instruction | null> {
+    return this.store.find(idOrTransferId);
   }
 
   /** Makes a pending instruction due now (a parked one too): the retry loop attempts it on its next pass. */
-  async scheduleNow(idOrTransferId: string): Promise<StoreResult> {
+  async scheduleNow(idOrTransferId: string): Promise<RequestResult> {
     const found = await this.find(idOrTransferId);
     if (!found) return { kind: 'not-found' };
-    await this.prisma.$executeRaw`
-      UPDATE settlement_instructions SET next_attempt_at = now(), updated_at = now()
-       WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL`;
+    await this.store.makeDue(found.id);
     return resultOf(await this.find(found.id));
   }
 
@@ -65,15 +61,10 @@ export class InstructionStore {
    * fenced in the ledger, or `posted` if the ledger turns out to have posted
    * it. A second request keeps the first one's time and reason.
    */
-  async requestCancel(idOrTransferId: string, reason: string): Promise<StoreResult> {
+  async requestCancel(idOrTransferId: string, reason: string): Promise<RequestResult> {
     const found = await this.find(idOrTransferId);
     if (!found) return { kind: 'not-found' };
-    // Waits for an attempt in flight (it holds the row) to finish: it may post it.
-    const updated = await this.prisma.$executeRaw`
-      UPDATE settlement_instructions
-         SET cancel_requested_at = now(), cancel_reason = ${reason}, updated_at = now()
-       WHERE id = ${found.id} AND state = 'pending' AND cancel_requested_at IS NULL`;
-    if (updated === 1)
+    if (await this.store.requestCancel(found.id, reason))
       this.logger.warn(
         { instruction: found.id, transferId: found.transferId, reason },
         'cancellation requested',
