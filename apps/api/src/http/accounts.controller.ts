@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { parseOrThrow, problemType } from '@meridian/bootstrap';
+import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { problemType, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
@@ -9,7 +9,13 @@ import { TenantRoute } from './tenant-route';
 import type { Principal } from '../application/api-key.store';
 import { BusinessProblem } from './business-problem';
 import { okBody } from './ledger-replies';
-import { createAccountRequest, derivedId, listQuery } from './requests';
+import {
+  createAccountRequest,
+  type CreateAccountRequest,
+  derivedId,
+  listQuery,
+  type ListQuery,
+} from './requests';
 
 interface AccountResult {
   results: { result: string; account: unknown }[];
@@ -26,11 +32,10 @@ export class AccountsController {
   @Idempotent()
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: unknown,
+    @ValidBody(createAccountRequest) input: CreateAccountRequest,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const input = parseOrThrow(createAccountRequest, body);
     const id = input.id ?? derivedId('acct', principal.tenantId, idempotencyKeyOf(request));
     const answer = okBody(
       await this.ledger.post<AccountResult>(`/v1/tenants/${principal.tenantId}/accounts`, {
@@ -52,15 +57,13 @@ export class AccountsController {
 
   @Get(':id')
   @RequireScope('read')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    const accountId = parseOrThrow(identifier, id, 'id');
+  async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', identifier) accountId: string) {
     return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`));
   }
 
   @Get()
   @RequireScope('read')
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
-    const { limit, cursor } = parseOrThrow(listQuery, query ?? {});
+  async list(@CurrentPrincipal() principal: Principal, @ValidQuery(listQuery) { limit, cursor }: ListQuery) {
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`));
   }

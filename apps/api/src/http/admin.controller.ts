@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { parseOrThrow } from '@meridian/bootstrap';
+import { Controller, Delete, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { ValidBody, ValidParam } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { AdminTokenGuard } from './admin-token.guard';
-import { newKey, newTenant } from './tenant-requests';
+import { keyId, type NewKey, newKey, type NewTenant, newTenant } from './tenant-requests';
 import { TenantsService } from '../application/tenants.service';
 
 /**
@@ -18,8 +17,10 @@ export class AdminController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post('tenants')
-  async createTenant(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const input = parseOrThrow(newTenant, body);
+  async createTenant(
+    @ValidBody(newTenant) input: NewTenant,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { created, tenant } = await this.tenants.createTenant(input.id, input.name);
     void reply.status(created ? 201 : 200);
     return tenant;
@@ -27,19 +28,17 @@ export class AdminController {
 
   @Post('tenants/:tenantId/keys')
   @HttpCode(201)
-  async createKey(@Param('tenantId') tenant: string, @Body() body: unknown) {
-    const tenantId = parseOrThrow(identifier, tenant, 'tenantId');
-    const input = parseOrThrow(newKey, body);
+  async createKey(@ValidParam('tenantId', identifier) tenantId: string, @ValidBody(newKey) input: NewKey) {
     return this.tenants.createKey(tenantId, input.name, input.scopes);
   }
 
   @Get('tenants/:tenantId/keys')
-  async listKeys(@Param('tenantId') tenant: string) {
-    return { data: await this.tenants.listKeys(parseOrThrow(identifier, tenant, 'tenantId')) };
+  async listKeys(@ValidParam('tenantId', identifier) tenantId: string) {
+    return { data: await this.tenants.listKeys(tenantId) };
   }
 
   @Delete('keys/:keyId')
-  async revokeKey(@Param('keyId') keyId: string) {
-    return this.tenants.revokeKey(parseOrThrow(z.string().regex(/^[0-9a-f]{16}$/), keyId, 'keyId'));
+  async revokeKey(@ValidParam('keyId', keyId) id: string) {
+    return this.tenants.revokeKey(id);
   }
 }

@@ -15,6 +15,13 @@ import { z } from 'zod';
  * before anything is called. Unknown fields are errors.
  */
 
+export type CreateAccountRequest = z.output<typeof createAccountRequest>;
+export type CreateTransferRequest = z.output<typeof createTransferRequest>;
+export type BatchTransfersRequest = z.output<typeof batchTransfersRequest>;
+export type PostPendingRequest = z.output<typeof postPendingRequest>;
+export type VoidPendingRequest = z.output<typeof voidPendingRequest>;
+export type ListQuery = z.output<typeof listQuery>;
+
 export const createAccountRequest = z.strictObject({
   id: identifier.optional(),
   currency,
@@ -62,6 +69,10 @@ export const voidPendingRequest = z.strictObject({
   id: identifier.optional(),
   metadata: metadata.optional(),
 });
+
+export const settlementBatchId = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a settlement batch id' });
 
 export const listQuery = z.strictObject({
   limit: z

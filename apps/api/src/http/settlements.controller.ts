@@ -1,13 +1,11 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { parseOrThrow } from '@meridian/bootstrap';
-import { z } from 'zod';
+import { Controller, Get } from '@nestjs/common';
+import { ValidParam } from '@meridian/bootstrap';
 import { CurrentPrincipal, RequireScope } from './api-key.guard';
 import { TenantRoute } from './tenant-route';
 import type { Principal } from '../application/api-key.store';
 import { okBody } from './ledger-replies';
+import { settlementBatchId } from './requests';
 import { SettlementClient } from '../infrastructure/clients/settlement-client';
-
-const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a settlement batch id' });
 
 /**
  * The caller's settlements: the cut-off batches its tenant took part in, each
@@ -27,8 +25,7 @@ export class SettlementsController {
 
   @Get(':id')
   @RequireScope('read')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    const batch = parseOrThrow(batchId, id, 'id');
+  async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', settlementBatchId) batch: string) {
     return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches/${batch}`));
   }
 }

@@ -10,6 +10,7 @@ import { SCOPES } from '../domain/api-key';
 const name = storableText(200).min(1, { error: 'must not be empty' });
 
 export const newTenant = z.strictObject({ id: identifier, name });
+export type NewTenant = z.output<typeof newTenant>;
 
 export const newKey = z.strictObject({
   name,
@@ -17,3 +18,7 @@ export const newKey = z.strictObject({
     .array(z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }))
     .min(1, { error: 'must hold at least one scope' }),
 });
+export type NewKey = z.output<typeof newKey>;
+
+/** A key's public id: 16 hex digits. */
+export const keyId = z.string().regex(/^[0-9a-f]{16}$/);

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { parseOrThrow } from '@meridian/bootstrap';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
@@ -12,11 +12,16 @@ import { okBody } from './ledger-replies';
 import { TransferResultsCompactor } from './transfer-results.compactor';
 import {
   batchTransfersRequest,
+  type BatchTransfersRequest,
   createTransferRequest,
+  type CreateTransferRequest,
   derivedId,
   listQuery,
+  type ListQuery,
   postPendingRequest,
+  type PostPendingRequest,
   voidPendingRequest,
+  type VoidPendingRequest,
 } from './requests';
 
 interface ItemResult {
@@ -25,7 +30,7 @@ interface ItemResult {
   transfer?: unknown;
 }
 
-type TransferInput = ReturnType<typeof createTransferRequest.parse> & { linked?: boolean };
+type TransferInput = CreateTransferRequest & { linked?: boolean };
 
 /** The ledger's form of a public transfer. */
 function toLedgerTransfer(input: TransferInput, id: string) {
@@ -58,11 +63,10 @@ export class TransfersController {
   @Idempotent()
   async create(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: unknown,
+    @ValidBody(createTransferRequest) input: CreateTransferRequest,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const input = parseOrThrow(createTransferRequest, body);
     const id = input.id ?? derivedId('tr', principal.tenantId, idempotencyKeyOf(request));
     return this.single(principal, [toLedgerTransfer(input, id)], reply);
   }
@@ -73,10 +77,9 @@ export class TransfersController {
   @HttpCode(200)
   async batch(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: unknown,
+    @ValidBody(batchTransfersRequest) { transfers }: BatchTransfersRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { transfers } = parseOrThrow(batchTransfersRequest, body);
     const answer = okBody(
       await this.ledger.post<{ results: ItemResult[] }>(`/v1/tenants/${principal.tenantId}/transfers`, {
         transfers: transfers.map((t) => toLedgerTransfer(t, t.id)),
@@ -91,13 +94,12 @@ export class TransfersController {
   @Idempotent()
   postPending(
     @CurrentPrincipal() principal: Principal,
-    @Param('id') pending: string,
-    @Body() body: unknown,
+    @ValidParam('id', identifier) pendingId: string,
+    @ValidBody(postPendingRequest, { absentAs: {} }) input: PostPendingRequest,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const input = parseOrThrow(postPendingRequest, body ?? {});
-    return this.resolve('post', principal, pending, input, request, reply);
+    return this.resolve('post', principal, pendingId, input, request, reply);
   }
 
   @Post(':id/void')
@@ -105,25 +107,23 @@ export class TransfersController {
   @Idempotent()
   voidPending(
     @CurrentPrincipal() principal: Principal,
-    @Param('id') pending: string,
-    @Body() body: unknown,
+    @ValidParam('id', identifier) pendingId: string,
+    @ValidBody(voidPendingRequest, { absentAs: {} }) input: VoidPendingRequest,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const input = parseOrThrow(voidPendingRequest, body ?? {});
-    return this.resolve('void', principal, pending, input, request, reply);
+    return this.resolve('void', principal, pendingId, input, request, reply);
   }
 
   /** Posts or voids a pending transfer with a new transfer (its id given, or derived from the key). */
   private resolve(
     action: 'post' | 'void',
     principal: Principal,
-    pending: string,
+    pendingId: string,
     input: { id?: string; amount?: string; metadata?: Record<string, string> },
     request: FastifyRequest,
     reply: FastifyReply,
   ) {
-    const pendingId = parseOrThrow(identifier, pending, 'id');
     const id = input.id ?? derivedId(action, principal.tenantId, idempotencyKeyOf(request));
     const flags = action === 'post' ? { postPending: true } : { voidPending: true };
     return this.single(
@@ -143,8 +143,7 @@ export class TransfersController {
 
   @Get(':id')
   @RequireScope('read')
-  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    const transferId = parseOrThrow(identifier, id, 'id');
+  async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', identifier) transferId: string) {
     return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/transfers/${transferId}`));
   }
 
@@ -170,9 +169,11 @@ export class AccountTransfersController {
 
   @Get()
   @RequireScope('read')
-  async list(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: unknown) {
-    const accountId = parseOrThrow(identifier, id, 'id');
-    const { limit, cursor } = parseOrThrow(listQuery, query ?? {});
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @ValidParam('id', identifier) accountId: string,
+    @ValidQuery(listQuery) { limit, cursor }: ListQuery,
+  ) {
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return okBody(
       await this.ledger.get(

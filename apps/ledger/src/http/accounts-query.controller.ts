@@ -1,11 +1,11 @@
-import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
-import { Caller, ProblemException } from '@meridian/bootstrap';
-import { LedgerQueries } from '../application/ledger-queries.port';
+import { Controller, Get, HttpStatus, UseGuards } from '@nestjs/common';
+import { Caller, ProblemException, ValidQuery } from '@meridian/bootstrap';
+import { LedgerQueries, type PageRequest } from '../application/ledger-queries.port';
 import { CALLER_RULES } from './caller-rules';
 import { accountJson, encodeCursor } from './representations';
 import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
-import { idParam, tenantParam } from './tenant';
-import { pageOf } from './pagination';
+import { IdParam, TenantParam } from './path-params';
+import { pageQuery } from './pagination';
 
 export const accountNotFound = (id: string) =>
   ProblemException.of(
@@ -26,28 +26,25 @@ export class AccountsQueryController {
   constructor(private readonly queries: LedgerQueries) {}
 
   @Get(':accountId')
-  async get(
-    @Param('tenantId') tenant: string,
-    @Param('accountId') account: string,
-    @Caller() caller: LedgerCaller,
-  ) {
-    const tenantId = tenantParam(tenant);
-    const id = idParam(caller, 'accountId', account);
+  async get(@TenantParam() tenantId: string, @IdParam('accountId') id: string) {
     const found = await this.queries.account(tenantId, id);
     if (!found) throw accountNotFound(id);
     return accountJson(found);
   }
 
   @Get()
-  async list(@Param('tenantId') tenant: string, @Query() query: unknown, @Caller() caller: LedgerCaller) {
-    const tenantId = tenantParam(tenant);
-    const page = await this.queries.accounts(tenantId, pageOf(query), {
+  async list(
+    @TenantParam() tenantId: string,
+    @ValidQuery(pageQuery) page: PageRequest,
+    @Caller() caller: LedgerCaller,
+  ) {
+    const accounts = await this.queries.accounts(tenantId, page, {
       // The platform's accounts inside a tenant are not the tenant's to see.
       platformAccounts: CALLER_RULES[caller].seesPlatformAccounts,
     });
     return {
-      data: page.items.map(accountJson),
-      nextCursor: page.next === null ? null : encodeCursor(page.next),
+      data: accounts.items.map(accountJson),
+      nextCursor: accounts.next === null ? null : encodeCursor(accounts.next),
     };
   }
 }

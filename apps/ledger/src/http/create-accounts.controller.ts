@@ -1,9 +1,9 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { Caller } from '@meridian/bootstrap';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { CallerBody } from '@meridian/bootstrap';
 import { accountJson } from './representations';
-import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
-import { tenantParam } from './tenant';
-import { parseAccounts } from './create-accounts.request';
+import { ServiceTokenGuard } from './service-token.guard';
+import { TenantParam } from './path-params';
+import { createAccountsRequest, type CreateAccountsRequest, toNewAccounts } from './create-accounts.request';
 import { CreateAccountsService } from '../application/create-accounts.service';
 
 /** POST /v1/tenants/:tenantId/accounts — a batch of 1..1000 accounts, one result per item. */
@@ -14,9 +14,11 @@ export class CreateAccountsController {
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
-    const tenantId = tenantParam(tenant);
-    const results = await this.service.create(tenantId, parseAccounts(caller, body));
+  async create(
+    @TenantParam() tenantId: string,
+    @CallerBody(createAccountsRequest) request: CreateAccountsRequest,
+  ) {
+    const results = await this.service.create(tenantId, toNewAccounts(request));
     return {
       results: results.map(({ result, account }, index) => ({
         index,

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import type { NewAccount } from '../domain/account';
 import { type CallerRules, perCaller } from './caller-rules';
-import type { LedgerCaller } from './service-token.guard';
-import { currency, expected, metadata, parseOrThrow } from './validation';
+import { currency, expected, metadata } from './validation';
 
 export const MAX_ACCOUNTS_PER_REQUEST = 1_000;
 
 const flag = () => z.boolean({ error: expected('true or false') }).optional();
 
-const createAccountsRequest = perCaller((rules: CallerRules) => {
+export const createAccountsRequest = perCaller((rules: CallerRules) => {
   const accountItem = z
     .strictObject({
       id: rules.ids,
@@ -43,8 +42,11 @@ const createAccountsRequest = perCaller((rules: CallerRules) => {
   });
 });
 
-export function parseAccounts(caller: LedgerCaller, body: unknown): NewAccount[] {
-  return parseOrThrow(createAccountsRequest[caller], body).accounts.map((a) => ({
+export type CreateAccountsRequest = z.output<(typeof createAccountsRequest)['api']>;
+
+/** The accounts of a valid request, every optional field given its default. */
+export function toNewAccounts({ accounts }: CreateAccountsRequest): NewAccount[] {
+  return accounts.map((a) => ({
     id: a.id,
     currency: a.currency,
     code: a.code ?? 0,

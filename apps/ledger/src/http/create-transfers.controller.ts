@@ -1,12 +1,17 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { Caller } from '@meridian/bootstrap';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { CallerBody } from '@meridian/bootstrap';
 import type { LedgerConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../application/transfer-posting';
 import { itemResultJson } from './representations';
-import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
-import { tenantParam } from './tenant';
-import { parseTransfers, type TransferLimits } from './create-transfers.request';
+import { ServiceTokenGuard } from './service-token.guard';
+import { TenantParam } from './path-params';
+import {
+  createTransfersRequest,
+  type CreateTransfersRequest,
+  toCommands,
+  type TransferLimits,
+} from './create-transfers.request';
 
 /**
  * POST /v1/tenants/:tenantId/transfers — a batch of 1..1000 transfers, applied
@@ -28,9 +33,11 @@ export class CreateTransfersController {
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
-    const tenantId = tenantParam(tenant);
-    const results = await this.posting.submit(parseTransfers(tenantId, body, caller, this.limits));
+  async create(
+    @TenantParam() tenantId: string,
+    @CallerBody(createTransfersRequest) request: CreateTransfersRequest,
+  ) {
+    const results = await this.posting.submit(toCommands(tenantId, request, this.limits));
     return { results: results.map(itemResultJson) };
   }
 }

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { TransferCommand } from '../domain/transfer';
 import { type FieldError, validationProblem } from '@meridian/bootstrap';
 import { type CallerRules, perCaller } from './caller-rules';
-import type { LedgerCaller } from './service-token.guard';
-import { amount, currency, expected, identifier, metadata, parseOrThrow, timeoutSeconds } from './validation';
+import { amount, currency, expected, identifier, metadata, timeoutSeconds } from './validation';
 
 /** Most transfers in one request; larger batches should be split by the client. */
 export const MAX_TRANSFERS_PER_REQUEST = 1_000;
@@ -72,7 +71,7 @@ const transferItem = (rules: CallerRules) =>
       }
     });
 
-const createTransfersRequest = perCaller((rules) =>
+export const createTransfersRequest = perCaller((rules) =>
   z.strictObject({
     transfers: z
       .array(transferItem(rules), { error: expected('an array of transfers') })
@@ -84,6 +83,7 @@ const createTransfersRequest = perCaller((rules) =>
 );
 
 export type TransferItem = z.output<ReturnType<typeof transferItem>>;
+export type CreateTransfersRequest = z.output<(typeof createTransfersRequest)['api']>;
 
 /** Rules of the ledger's configuration that requests must keep. */
 export interface TransferLimits {
@@ -91,14 +91,16 @@ export interface TransferLimits {
   maxExternalPendingSeconds: number;
 }
 
-/** Parses a create-transfers body of a caller for a tenant, or throws a 400 problem naming every bad field. */
-export function parseTransfers(
+/**
+ * A valid create-transfers request as commands in the tenant of the request,
+ * or a 400 problem naming every field that breaks a rule the schema cannot
+ * check alone (it needs the tenant, or the ledger's configuration).
+ */
+export function toCommands(
   tenantId: string,
-  body: unknown,
-  caller: LedgerCaller,
+  { transfers }: CreateTransfersRequest,
   limits: TransferLimits,
 ): TransferCommand[] {
-  const { transfers } = parseOrThrow(createTransfersRequest[caller], body);
   const errors: FieldError[] = [];
   transfers.forEach((item, index) => {
     const sameTenant = (item.creditTenantId ?? tenantId) === tenantId;

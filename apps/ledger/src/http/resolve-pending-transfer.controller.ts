@@ -1,22 +1,15 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { Caller } from '@meridian/bootstrap';
-import { z } from 'zod';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { CallerBody } from '@meridian/bootstrap';
 import { TransferPosting } from '../application/transfer-posting';
-import { perCaller } from './caller-rules';
 import { itemResultJson } from './representations';
-import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
-import { idParam, tenantParam } from './tenant';
-import { amount, metadata, parseOrThrow } from './validation';
-
-const resolveRequests = perCaller((rules) => ({
-  post: z.strictObject({
-    id: rules.ids,
-    amount: amount.optional(),
-    code: rules.code.optional(),
-    metadata: metadata.optional(),
-  }),
-  void: z.strictObject({ id: rules.ids, code: rules.code.optional(), metadata: metadata.optional() }),
-}));
+import { ServiceTokenGuard } from './service-token.guard';
+import { IdParam, TenantParam } from './path-params';
+import {
+  postPendingRequest,
+  type PostPendingRequest,
+  voidPendingRequest,
+  type VoidPendingRequest,
+} from './resolve-pending-transfer.request';
 
 /**
  * POST /v1/tenants/:tenantId/transfers/:pendingId/post and /void — resolve a
@@ -32,45 +25,35 @@ export class ResolvePendingTransferController {
   @Post('post')
   @HttpCode(200)
   post(
-    @Param('tenantId') tenant: string,
-    @Param('pendingId') pending: string,
-    @Body() body: unknown,
-    @Caller() caller: LedgerCaller,
+    @TenantParam() tenantId: string,
+    @IdParam('pendingId') pendingId: string,
+    @CallerBody(postPendingRequest) request: PostPendingRequest,
   ) {
-    const request = parseOrThrow(resolveRequests[caller].post, body);
-    return this.resolve('post_pending', caller, tenant, pending, {
-      ...request,
-      amount: request.amount ?? null,
-    });
+    return this.resolve('post_pending', tenantId, pendingId, { ...request, amount: request.amount ?? null });
   }
 
   @Post('void')
   @HttpCode(200)
   void(
-    @Param('tenantId') tenant: string,
-    @Param('pendingId') pending: string,
-    @Body() body: unknown,
-    @Caller() caller: LedgerCaller,
+    @TenantParam() tenantId: string,
+    @IdParam('pendingId') pendingId: string,
+    @CallerBody(voidPendingRequest) request: VoidPendingRequest,
   ) {
-    return this.resolve('void_pending', caller, tenant, pending, {
-      ...parseOrThrow(resolveRequests[caller].void, body),
-      amount: null,
-    });
+    return this.resolve('void_pending', tenantId, pendingId, { ...request, amount: null });
   }
 
   private async resolve(
     kind: 'post_pending' | 'void_pending',
-    caller: LedgerCaller,
-    tenant: string,
-    pending: string,
+    tenantId: string,
+    pendingId: string,
     request: { id: string; amount: bigint | null; code?: number; metadata?: Record<string, string> },
   ) {
     const [result] = await this.posting.submit([
       {
         kind,
-        tenantId: tenantParam(tenant),
+        tenantId,
         id: request.id,
-        pendingId: idParam(caller, 'pendingId', pending),
+        pendingId,
         amount: request.amount,
         code: request.code ?? null,
         metadata: request.metadata ?? {},

@@ -1,14 +1,12 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
-import { Caller, ProblemException } from '@meridian/bootstrap';
-import { LedgerQueries } from '../application/ledger-queries.port';
+import { Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { CallerBody, ProblemException, ValidQuery } from '@meridian/bootstrap';
+import { LedgerQueries, type PageRequest } from '../application/ledger-queries.port';
 import { encodeCursor, transferJson } from './representations';
-import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
-import { perCaller } from './caller-rules';
-import { idParam, tenantParam } from './tenant';
-import { expected, parseOrThrow } from './validation';
+import { ServiceTokenGuard } from './service-token.guard';
+import { IdParam, TenantParam } from './path-params';
 import { accountNotFound } from './accounts-query.controller';
-import { pageOf } from './pagination';
+import { lookupTransfersRequest, type LookupTransfersRequest } from './lookup-transfers.request';
+import { pageQuery } from './pagination';
 
 /**
  * GET /v1/tenants/:tenantId/transfers/:transferId — one transfer (with the
@@ -20,28 +18,13 @@ import { pageOf } from './pagination';
  * transfers that debit or credit an account, newest first; incoming transfers
  * from other tenants included, since they credit this tenant's account.
  */
-const lookupRequest = perCaller((rules) =>
-  z.strictObject({
-    ids: z
-      .array(rules.ids, { error: expected('an array of transfer ids') })
-      .min(1, { error: 'must hold at least one id' })
-      .max(1_000, { error: 'must hold at most 1000 ids' }),
-  }),
-);
-
 @Controller('v1/tenants/:tenantId')
 @UseGuards(ServiceTokenGuard)
 export class TransfersQueryController {
   constructor(private readonly queries: LedgerQueries) {}
 
   @Get('transfers/:transferId')
-  async get(
-    @Param('tenantId') tenant: string,
-    @Param('transferId') transfer: string,
-    @Caller() caller: LedgerCaller,
-  ) {
-    const tenantId = tenantParam(tenant);
-    const id = idParam(caller, 'transferId', transfer);
+  async get(@TenantParam() tenantId: string, @IdParam('transferId') id: string) {
     const found = await this.queries.transfer(tenantId, id);
     if (!found) {
       throw ProblemException.of(
@@ -56,9 +39,10 @@ export class TransfersQueryController {
 
   @Post('transfers/lookup')
   @HttpCode(200)
-  async lookup(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
-    const tenantId = tenantParam(tenant);
-    const { ids } = parseOrThrow(lookupRequest[caller], body);
+  async lookup(
+    @TenantParam() tenantId: string,
+    @CallerBody(lookupTransfersRequest) { ids }: LookupTransfersRequest,
+  ) {
     const found = await this.queries.transfers(tenantId, ids);
     const byId = new Map(found.map((t) => [t.id, t]));
     return { data: ids.map((id) => (byId.has(id) ? transferJson(byId.get(id)!) : null)) };
@@ -66,14 +50,10 @@ export class TransfersQueryController {
 
   @Get('accounts/:accountId/transfers')
   async listByAccount(
-    @Param('tenantId') tenant: string,
-    @Param('accountId') account: string,
-    @Query() query: unknown,
-    @Caller() caller: LedgerCaller,
+    @TenantParam() tenantId: string,
+    @IdParam('accountId') accountId: string,
+    @ValidQuery(pageQuery) page: PageRequest,
   ) {
-    const tenantId = tenantParam(tenant);
-    const accountId = idParam(caller, 'accountId', account);
-    const page = pageOf(query);
     if (!(await this.queries.accountExists(tenantId, accountId))) throw accountNotFound(accountId);
     const transfers = await this.queries.accountTransfers(tenantId, accountId, page);
     return {

@@ -32,3 +32,6 @@ export const instructionsQuery = z.strictObject({
 export const cancelRequest = z.strictObject({
   reason: storableText(500).trim().min(1, { error: 'must say why (1 to 500 characters)' }),
 });
+
+export type InstructionsQuery = z.output<typeof instructionsQuery>;
+export type CancelRequest = z.output<typeof cancelRequest>;
