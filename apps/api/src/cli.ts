@@ -13,10 +13,10 @@ import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
 import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
-import { SCOPES } from './tenancy/api-key';
-import { newKey, newTenant } from './tenancy/tenant-requests';
-import { TenantsService } from './tenancy/tenants.service';
-import { PrismaService } from './infrastructure/persistence/prisma.service';
+import { SCOPES } from './domain/api-key';
+import { newKey, newTenant } from './http/tenant-requests';
+import { TenantsService } from './application/tenants.service';
+import { PersistenceModule } from './infrastructure/persistence/persistence.module';
 
 const USAGE = `usage:
   tenant create <id> <name>
@@ -38,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
       ConfigModule.forRoot(config),
       LifecycleModule,
       TelemetryModule.forRoot({ logger, metrics: new ServiceMetrics({ service: 'api-cli' }) }),
+      PersistenceModule,
     ],
-    providers: [PrismaService, TenantsService],
+    providers: [TenantsService],
   })
   class CliModule {}
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openApiDocument } from '../src/openapi/document';
+import { openApiDocument } from '../src/http/openapi/document';
 
 describe('OpenAPI document', () => {
   const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')) as ReturnType<

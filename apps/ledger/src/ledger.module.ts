@@ -2,21 +2,23 @@ import { Module } from '@nestjs/common';
 import { HealthModule, postgresCheck } from '@meridian/health';
 import { PostingService } from './application/posting.service';
 import { TransferPosting } from './application/transfer-posting';
-import { CreateAccountsController } from './commands/create-accounts/create-accounts.controller';
-import { CreateAccountsService } from './commands/create-accounts/create-accounts.service';
-import { CreateTransfersController } from './commands/create-transfers/create-transfers.controller';
-import { ResolvePendingTransferController } from './commands/resolve-pending-transfer/resolve-pending-transfer.controller';
+import { CreateAccountsController } from './http/create-accounts.controller';
+import { CreateAccountsService } from './application/create-accounts.service';
+import { CreateTransfersController } from './http/create-transfers.controller';
+import { ResolvePendingTransferController } from './http/resolve-pending-transfer.controller';
 import { PendingExpirySweeper } from './infrastructure/expiry/pending-expiry.sweeper';
 import { OutboxRelay } from './infrastructure/outbox/outbox-relay';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
-import { AccountsQueryController } from './queries/accounts.controller';
-import { TransfersQueryController } from './queries/transfers.controller';
+import { AccountsQueryController } from './http/accounts-query.controller';
+import { TransfersQueryController } from './http/transfers-query.controller';
 
 /**
- * The ledger: commands (create accounts, create transfers, resolve pending
- * transfers) go through the posting engine; queries read with Prisma. The
- * outbox relay and the expiry sweeper run in the background of every replica.
+ * The ledger: transfer commands (create transfers, resolve pending transfers)
+ * go through the posting engine, accounts through CreateAccountsService, and
+ * reads through the LedgerQueries port; PersistenceModule implements the
+ * ports with Prisma. The outbox relay and the expiry sweeper run in the
+ * background of every replica.
  * Readiness checks PostgreSQL only: without Redis the ledger still accepts
  * transfers, and the outbox holds their events until the relay can publish.
  */

@@ -20,11 +20,11 @@ import { loadConfigOrExit, migrationConfigSchema, type SettlementConfig } from '
 import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
-import { cancelRequest, instructionRef, instructionsQuery } from './application/instruction-requests';
-import { InstructionStore, type StoreResult } from './application/instruction-store';
-import { operatorInstruction, SettlementViews } from './application/settlement-views';
-import type { SettlementInstruction } from './generated/prisma/client';
-import { PrismaService } from './infrastructure/persistence/prisma.service';
+import { OperatorRequests, type RequestResult } from './application/operator-requests';
+import type { Instruction } from './domain/instruction';
+import { cancelRequest, instructionRef, instructionsQuery } from './http/instruction-requests';
+import { operatorInstruction, SettlementViews } from './http/settlement-views';
+import { PersistenceModule } from './infrastructure/persistence/persistence.module';
 
 const USAGE = `usage:
   instructions list [pending|posted|cancelled]
@@ -49,24 +49,25 @@ async function main(argv: string[]): Promise<number> {
       ConfigModule.forRoot(config),
       LifecycleModule,
       TelemetryModule.forRoot({ logger, metrics: new ServiceMetrics({ service: 'settlement-cli' }) }),
+      PersistenceModule,
     ],
-    providers: [PrismaService, SettlementViews, InstructionStore],
+    providers: [SettlementViews, OperatorRequests],
   })
   class CliModule {}
 
   const app = await NestFactory.createApplicationContext(CliModule, { logger: new PinoNestLogger(logger) });
   const views = app.get(SettlementViews);
-  const store = app.get(InstructionStore);
+  const requests = app.get(OperatorRequests);
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   const fail = (message: string, code: number = EXIT.notDone) => {
     process.stderr.write(`${message}\n`);
     return code;
   };
   /** Waits until `done` holds for the instruction (as the service carries the request out), or the time is up. */
-  const waitFor = async (id: string, done: (i: SettlementInstruction) => boolean) => {
+  const waitFor = async (id: string, done: (i: Instruction) => boolean) => {
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
-      const instruction = (await store.find(id))!;
+      const instruction = (await requests.find(id))!;
       if (done(instruction) || Date.now() >= deadline) return { instruction, done: done(instruction) };
       await sleep(250);
     }
@@ -80,10 +81,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (verb === 'redrive' && args.length === 1) {
       const id = parseOrThrow(instructionRef, args[0], 'id');
-      const requested = await store.scheduleNow(id);
+      const requested = await requests.scheduleNow(id);
       const refused = refusal(requested, 'redrive');
       if (refused) return refused;
-      const before = (requested as { instruction: SettlementInstruction }).instruction;
+      const before = (requested as { instruction: Instruction }).instruction;
       const after = await waitFor(
         before.id,
         (i) =>
@@ -98,11 +99,11 @@ async function main(argv: string[]): Promise<number> {
     if (verb === 'cancel' && args.length === 2) {
       const id = parseOrThrow(instructionRef, args[0], 'id');
       const { reason } = parseOrThrow(cancelRequest, { reason: args[1] });
-      const requested = await store.requestCancel(id, reason);
+      const requested = await requests.requestCancel(id, reason);
       const refused = refusal(requested, 'cancel');
       if (refused) return refused;
       const after = await waitFor(
-        (requested as { instruction: SettlementInstruction }).instruction.id,
+        (requested as { instruction: Instruction }).instruction.id,
         (i) => i.state !== 'pending',
       );
       print(operatorInstruction(after.instruction));
@@ -125,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   /** An exit code when the request cannot be carried out at all, after saying why. */
-  function refusal(result: StoreResult, action: 'redrive' | 'cancel'): number | null {
+  function refusal(result: RequestResult, action: 'redrive' | 'cancel'): number | null {
     if (result.kind === 'not-found') return fail('no instruction has this id or transfer id');
     if (result.kind === 'posted') {
       print(operatorInstruction(result.instruction));

@@ -5,12 +5,12 @@ import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import type { Redis } from 'ioredis';
 import { CutoffService } from './application/cutoff.service';
 import { InstructionPoster } from './application/instruction-poster';
-import { InstructionStore } from './application/instruction-store';
 import { ObligationsService } from './application/obligations.service';
+import { OperatorRequests } from './application/operator-requests';
 import { SettlementAccounts } from './application/settlement-accounts';
 import { SettlementMetrics } from './application/settlement-metrics';
-import { SettlementViews } from './application/settlement-views';
 import { AdminInstructionsController } from './http/admin-instructions.controller';
+import { SettlementViews } from './http/settlement-views';
 import { SettlementsController } from './http/settlements.controller';
 import { InstructionGauges } from './infrastructure/persistence/instruction-gauges';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
@@ -48,7 +48,7 @@ import { InstructionRetryLoop } from './infrastructure/retry/instruction-retry.l
     SettlementMetrics,
     ObligationsService,
     SettlementAccounts,
-    InstructionStore,
+    OperatorRequests,
     InstructionPoster,
     CutoffService,
     SettlementViews,

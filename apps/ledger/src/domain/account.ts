@@ -1,4 +1,5 @@
 import type { MinorUnits } from './money';
+import type { Metadata } from './transfer';
 
 /** An account is identified within its tenant. */
 export interface AccountKey {
@@ -32,6 +33,21 @@ export interface AccountState extends AccountFlags, Balances {
   tenantId: string;
   id: string;
   currency: string;
+}
+
+/** An account as stored: its state, the client's code and metadata, and when it was opened. */
+export interface Account extends AccountState {
+  code: number;
+  metadata: Metadata;
+  createdAt: Date;
+}
+
+/** A validated request to open an account (every optional field given its default). */
+export interface NewAccount extends AccountFlags {
+  id: string;
+  currency: string;
+  code: number;
+  metadata: Metadata;
 }
 
 export const zeroBalances = (): Balances => ({

@@ -1,5 +1,5 @@
 import { MAX_INT64 } from '@meridian/ledger-contract';
-import type { Account } from '../generated/prisma/client';
+import type { Account } from '../domain/account';
 import type { ItemResult } from '../domain/posting';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
 

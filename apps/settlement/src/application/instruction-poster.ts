@@ -13,16 +13,15 @@ import {
   type RetrySchedule,
   settlementAccountId,
   shortReason,
+  type Instruction,
 } from '../domain/instruction';
 import { settlementTransferId } from '../domain/netting';
-import { Prisma, type SettlementInstruction } from '../generated/prisma/client';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { BatchStore } from './batch-store.port';
 import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
-import { InstructionStore, resultOf, type StoreResult } from './instruction-store';
+import { InstructionStore, type LockedInstructions, type RetriedInstruction } from './instruction-store.port';
+import { OperatorRequests, type RequestResult, resultOf } from './operator-requests';
 import { type AccountFailure, SettlementAccounts } from './settlement-accounts';
 import { SettlementMetrics } from './settlement-metrics';
-
-type Tx = Prisma.TransactionClient;
 
 /** How one attempt ends for one instruction, as it is written back. */
 type Decision =
@@ -48,7 +47,7 @@ export interface AttemptRound {
 }
 
 /** redrive `done`: attempted (pending again or posted); cancel `done`: requested, to be confirmed. */
-export type OperatorResult = StoreResult | { kind: 'in-flight'; instruction: SettlementInstruction };
+export type OperatorResult = RequestResult | { kind: 'in-flight'; instruction: Instruction };
 
 /**
  * Posts settlement instructions to the ledger, each on its own: its own
@@ -73,10 +72,11 @@ export class InstructionPoster {
 
   constructor(
     @InjectConfig() config: SettlementConfig,
-    private readonly prisma: PrismaService,
+    private readonly instructions: InstructionStore,
+    private readonly batches: BatchStore,
+    private readonly requests: OperatorRequests,
     private readonly ledger: LedgerClient,
     private readonly accounts: SettlementAccounts,
-    private readonly store: InstructionStore,
     private readonly metrics: SettlementMetrics,
     @InjectLogger() logger: Logger,
   ) {
@@ -108,54 +108,41 @@ export class InstructionPoster {
 
   /** One round: locks up to ROUND_SIZE due instructions, sends them, writes what happened. */
   async round(batchId?: string, wait = false): Promise<AttemptRound> {
-    const outcome = await this.prisma.$transaction(
-      async (tx) => {
-        // A total order, so that rounds that wait for each other's rows cannot deadlock.
-        const due = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM settlement_instructions
-           WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= now()
-             ${batchId === undefined ? Prisma.empty : Prisma.sql`AND batch_id = ${batchId}`}
-           ORDER BY next_attempt_at, id
-           LIMIT ${InstructionPoster.ROUND_SIZE}
-             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
-        if (due.length === 0) return { attempted: 0, again: false, batches: [] as string[] };
-        const rows = await tx.settlementInstruction.findMany({ where: { id: { in: due.map((d) => d.id) } } });
-        const again = await this.attemptLocked(tx, rows);
-        return { attempted: rows.length, again, batches: [...new Set(rows.map((r) => r.batchId))] };
-      },
-      { timeout: this.transactionTimeoutMs },
+    const outcome = await this.instructions.withDue(
+      { batchId, limit: InstructionPoster.ROUND_SIZE, wait, timeoutMs: this.transactionTimeoutMs },
+      async (due, locked) => ({
+        attempted: due.length,
+        again: await this.attemptLocked(locked, due),
+        batches: [...new Set(due.map((instruction) => instruction.batchId))],
+      }),
     );
+    if (outcome === null) return { attempted: 0, again: false };
     await this.completeBatches(outcome.batches);
     return outcome;
   }
 
   /** Re-drive: attempts one pending instruction now, whatever its schedule (parked included). */
   async redrive(idOrTransferId: string): Promise<OperatorResult> {
-    const before = resultOf(await this.store.find(idOrTransferId), { cancellingIsCancelled: true });
+    const before = resultOf(await this.instructions.find(idOrTransferId), { cancellingIsCancelled: true });
     if (before.kind !== 'done') return before;
     const { instruction } = before;
-    const locked = await this.prisma.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM settlement_instructions
-           WHERE id = ${instruction.id} AND state = 'pending' AND cancel_requested_at IS NULL
-             FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return null;
-        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id: instruction.id } });
+    const locked = await this.instructions.withPending(
+      instruction.id,
+      { timeoutMs: this.transactionTimeoutMs },
+      async (row, locked) => {
         this.logger.info({ instruction: row.id, transferId: row.transferId }, 'instruction re-driven');
-        return { again: await this.attemptLocked(tx, [row]) };
+        return { again: await this.attemptLocked(locked, [row]) };
       },
-      { timeout: this.transactionTimeoutMs },
     );
     if (locked === null) {
       // Not lockable: an attempt is in flight, or it was posted or cancelled meanwhile.
-      const now = resultOf(await this.store.find(instruction.id), { cancellingIsCancelled: true });
+      const now = resultOf(await this.instructions.find(instruction.id), { cancellingIsCancelled: true });
       return now.kind === 'done' ? { kind: 'in-flight', instruction: now.instruction } : now;
     }
     await this.completeBatches([instruction.batchId]);
     // A rollover leaves it due at once: finish that too before answering.
     if (locked.again) await this.postDue(instruction.batchId, { maxRounds: 5 });
-    return { kind: 'done', instruction: (await this.store.find(instruction.id))! };
+    return { kind: 'done', instruction: (await this.instructions.find(instruction.id))! };
   }
 
   /**
@@ -165,22 +152,17 @@ export class InstructionPoster {
    * it, or `done` when the fence could not be made yet (the retry loop makes it).
    */
   async cancel(idOrTransferId: string, reason: string): Promise<OperatorResult> {
-    const requested = await this.store.requestCancel(idOrTransferId, reason);
+    const requested = await this.requests.requestCancel(idOrTransferId, reason);
     if (requested.kind !== 'done') return requested;
     // Waits for the retry loop if it is fencing the same instruction right now.
     await this.fence(requested.instruction.id, true);
-    return resultOf(await this.store.find(requested.instruction.id));
+    return resultOf(await this.instructions.find(requested.instruction.id));
   }
 
   /** Fences the instructions whose cancellation was requested (the retry loop's share of cancelling). */
   async fenceRequested(limit = 100): Promise<number> {
-    const requested = await this.prisma.settlementInstruction.findMany({
-      where: { state: 'pending', cancelRequestedAt: { not: null } },
-      select: { id: true },
-      orderBy: { cancelRequestedAt: 'asc' },
-      take: limit,
-    });
-    for (const { id } of requested) await this.fence(id, false);
+    const requested = await this.instructions.cancellationsRequested(limit);
+    for (const id of requested) await this.fence(id, false);
     return requested.length;
   }
 
@@ -194,14 +176,10 @@ export class InstructionPoster {
    * than pass it by.
    */
   private async fence(id: string, wait: boolean): Promise<void> {
-    const verdict = await this.prisma.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM settlement_instructions
-           WHERE id = ${id} AND state = 'pending' AND cancel_requested_at IS NOT NULL
-             FOR UPDATE ${wait ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
-        if (rows.length === 0) return null;
-        const row = await tx.settlementInstruction.findUniqueOrThrow({ where: { id } });
+    const verdict = await this.instructions.withCancelRequested(
+      id,
+      { wait, timeoutMs: this.transactionTimeoutMs },
+      async (row, locked) => {
         let answer: string;
         try {
           const reply = await this.ledger.post<{ results: { result: string }[] }>(
@@ -227,18 +205,8 @@ export class InstructionPoster {
         }
         const verdict = classifyFence(answer);
         const now = new Date();
-        if (verdict === 'fenced') {
-          await tx.settlementInstruction.update({
-            where: { id },
-            data: { state: 'cancelled', cancelledAt: now, nextAttemptAt: null, updatedAt: now },
-          });
-          return { verdict, row };
-        }
-        if (verdict === 'posted') {
-          await tx.settlementInstruction.update({
-            where: { id },
-            data: { state: 'posted', postedAt: now, nextAttemptAt: null, updatedAt: now },
-          });
+        if (verdict === 'fenced' || verdict === 'posted') {
+          await locked.markFenced(id, verdict === 'fenced' ? 'cancelled' : 'posted', now);
           return { verdict, row };
         }
         this.logger.error(
@@ -247,7 +215,6 @@ export class InstructionPoster {
         );
         return null;
       },
-      { timeout: this.transactionTimeoutMs },
     );
     if (verdict === null) return;
     const { row } = verdict;
@@ -267,24 +234,19 @@ export class InstructionPoster {
 
   /** Batches whose instructions are all posted or cancelled are completed. */
   async completeBatches(batchIds: readonly string[]): Promise<void> {
-    if (batchIds.length === 0) return;
-    const completed = await this.prisma.$queryRaw<{ id: string; obligation_count: number }[]>`
-      UPDATE settlement_batches AS b SET state = 'completed', completed_at = now()
-       WHERE b.id = ANY(${[...batchIds]}::text[]) AND b.state = 'posting'
-         AND NOT EXISTS (SELECT 1 FROM settlement_instructions AS i WHERE i.batch_id = b.id AND i.state = 'pending')
-      RETURNING b.id, b.obligation_count`;
+    const completed = await this.batches.complete(batchIds);
     for (const batch of completed) {
       this.metrics.batches.inc({ state: 'completed' });
-      this.metrics.obligationsSettled.inc(batch.obligation_count);
+      this.metrics.obligationsSettled.inc(batch.obligationCount);
       this.logger.info(
-        { batchId: batch.id, obligations: batch.obligation_count },
+        { batchId: batch.id, obligations: batch.obligationCount },
         'settlement batch completed',
       );
     }
   }
 
   /** The ledger transfer an instruction's current id stands for. */
-  private transfer(row: SettlementInstruction) {
+  private transfer(row: Instruction) {
     return {
       id: row.transferId,
       debitAccountId: settlementAccountId(row.currency, row.debitEpoch),
@@ -298,7 +260,7 @@ export class InstructionPoster {
   }
 
   /** Sends locked instructions and writes each outcome; true when some are due again at once. */
-  private async attemptLocked(tx: Tx, rows: SettlementInstruction[]): Promise<boolean> {
+  private async attemptLocked(locked: LockedInstructions, rows: Instruction[]): Promise<boolean> {
     const accountFailures = await this.accounts.ensure(
       rows.flatMap((row) => [
         { tenantId: row.payerTenantId, currency: row.currency, epoch: row.debitEpoch },
@@ -306,9 +268,9 @@ export class InstructionPoster {
       ]),
     );
     const outcomes = new Map<string, AttemptOutcome>();
-    const accountFailureOf = (row: SettlementInstruction): AccountFailure | undefined =>
+    const accountFailureOf = (row: Instruction): AccountFailure | undefined =>
       accountFailures.get(row.payerTenantId) ?? accountFailures.get(row.payeeTenantId);
-    const sendable: SettlementInstruction[] = [];
+    const sendable: Instruction[] = [];
     for (const row of rows) {
       const failure = accountFailureOf(row);
       // Not sent: the same id next time, whatever the reason.
@@ -361,14 +323,10 @@ export class InstructionPoster {
     const posted = rows.filter((row) => decisions.get(row.id)!.kind === 'posted');
     // Times come from the database's clock, the one the next round compares them with.
     if (posted.length > 0) {
-      await tx.$executeRaw`
-        UPDATE settlement_instructions
-           SET state = 'posted', posted_at = clock_timestamp(), last_attempt_at = clock_timestamp(),
-               next_attempt_at = NULL, attempts = attempts + 1, updated_at = clock_timestamp()
-         WHERE id = ANY(${posted.map((row) => row.id)}::text[]) AND state = 'pending'`;
+      await locked.markPosted(posted.map((row) => row.id));
       this.metrics.instructionAttempts.inc({ outcome: 'posted' }, posted.length);
     }
-    // Every other outcome, written in one statement: the next id, schedule and reason of each.
+    // Every other outcome: the next id, schedule and reason of each.
     const retried = rows.flatMap((row) => {
       const decision = decisions.get(row.id)!;
       if (decision.kind === 'posted') return [];
@@ -380,7 +338,7 @@ export class InstructionPoster {
           update: {
             id: row.id,
             generation,
-            transfer_id: decision.rotate
+            transferId: decision.rotate
               ? settlementTransferId(
                   row.batchId,
                   row.payerTenantId,
@@ -391,32 +349,16 @@ export class InstructionPoster {
                 )
               : row.transferId,
             // A new id goes to the current accounts (a rollover may have moved one on); an id once sent keeps its fields.
-            debit_epoch: decision.rotate ? epochOf(row.payerTenantId, row.currency) : row.debitEpoch,
-            credit_epoch: decision.rotate ? epochOf(row.payeeTenantId, row.currency) : row.creditEpoch,
-            last_error: shortReason(decision.reason),
-            retry_in_ms: decision.retryInMs,
+            debitEpoch: decision.rotate ? epochOf(row.payerTenantId, row.currency) : row.debitEpoch,
+            creditEpoch: decision.rotate ? epochOf(row.payeeTenantId, row.currency) : row.creditEpoch,
+            reason: shortReason(decision.reason),
+            retryInMs: decision.retryInMs,
             failed: decision.failed,
-          },
+          } satisfies RetriedInstruction,
         },
       ];
     });
-    if (retried.length > 0) {
-      await tx.$executeRaw`
-        UPDATE settlement_instructions AS i
-           SET generation = u.generation, transfer_id = u.transfer_id,
-               debit_epoch = u.debit_epoch, credit_epoch = u.credit_epoch,
-               attempts = i.attempts + 1, last_error = u.last_error,
-               last_attempt_at = clock_timestamp(),
-               next_attempt_at = CASE WHEN u.retry_in_ms IS NULL THEN NULL
-                                      ELSE clock_timestamp() + u.retry_in_ms * interval '1 millisecond' END,
-               first_failed_at = CASE WHEN u.failed THEN coalesce(i.first_failed_at, clock_timestamp())
-                                      ELSE i.first_failed_at END,
-               updated_at = clock_timestamp()
-          FROM jsonb_to_recordset(${JSON.stringify(retried.map((r) => r.update))}::jsonb)
-               AS u(id text, generation int, transfer_id text, debit_epoch int, credit_epoch int,
-                    last_error text, retry_in_ms int, failed boolean)
-         WHERE i.id = u.id AND i.state = 'pending'`;
-    }
+    await locked.markRetried(retried.map((r) => r.update));
     let again = false;
     const unknownReasons = new Set<string>();
     for (const { row, decision } of retried) {
@@ -448,7 +390,7 @@ export class InstructionPoster {
   }
 
   /** What an outcome means for the instruction (rolling a settlement account over where the ledger's limit was reached). */
-  private async decide(row: SettlementInstruction, outcome: AttemptOutcome): Promise<Decision> {
+  private async decide(row: Instruction, outcome: AttemptOutcome): Promise<Decision> {
     const backoff = retryDelayMs(row.attempts + 1, this.schedule);
     switch (outcome.kind) {
       case 'posted':

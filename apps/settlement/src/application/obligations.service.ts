@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEventJob } from '@meridian/ledger-contract';
 import { type NewObligation, obligationFrom } from '../domain/obligation';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { ObligationStore } from './obligation-store.port';
 import { SettlementMetrics } from './settlement-metrics';
 
 interface Waiting {
@@ -26,7 +26,7 @@ export class ObligationsService {
   private writing = false;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly store: ObligationStore,
     private readonly metrics: SettlementMetrics,
   ) {}
 
@@ -45,24 +45,7 @@ export class ObligationsService {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const inserted = await this.prisma.$queryRaw<{ event_id: string }[]>`
-          INSERT INTO obligations (event_id, transfer_id, payer_tenant_id, payee_tenant_id, currency, amount, occurred_at)
-          SELECT event_id, transfer_id, payer_tenant_id, payee_tenant_id, currency, amount, occurred_at
-            FROM jsonb_to_recordset(${JSON.stringify(
-              batch.map(({ obligation: o }) => ({
-                event_id: o.eventId,
-                transfer_id: o.transferId,
-                payer_tenant_id: o.payerTenantId,
-                payee_tenant_id: o.payeeTenantId,
-                currency: o.currency,
-                amount: o.amount.toString(),
-                occurred_at: o.occurredAt.toISOString(),
-              })),
-            )}::jsonb) AS r(event_id uuid, transfer_id text, payer_tenant_id text, payee_tenant_id text,
-                               currency text, amount bigint, occurred_at timestamptz)
-          ON CONFLICT (event_id) DO NOTHING
-          RETURNING event_id::text`;
-        const created = new Set(inserted.map((row) => row.event_id));
+        const created = await this.store.insertNew(batch.map((waiting) => waiting.obligation));
         const now = Date.now();
         for (const waiting of batch) {
           const recorded = created.has(waiting.obligation.eventId);

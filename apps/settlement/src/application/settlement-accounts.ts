@@ -3,7 +3,7 @@ import { MAX_INT64, SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
 import { LedgerClient } from '@meridian/ledger-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { settlementAccountId } from '../domain/instruction';
-import { PrismaService } from '../infrastructure/persistence/prisma.service';
+import { AccountEpochStore } from './account-epoch-store.port';
 import { concurrently, LEDGER_CALLS_PER_ROUND } from './concurrently';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -39,7 +39,7 @@ export class SettlementAccounts {
   private readonly known = new Set<string>();
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly epochs: AccountEpochStore,
     private readonly ledger: LedgerClient,
     private readonly metrics: SettlementMetrics,
     @InjectLogger() logger: Logger,
@@ -51,12 +51,7 @@ export class SettlementAccounts {
   async currentEpochs(
     pairs: readonly { tenantId: string; currency: string }[],
   ): Promise<(tenantId: string, currency: string) => number> {
-    const rows =
-      pairs.length === 0
-        ? []
-        : await this.prisma.settlementAccountEpoch.findMany({
-            where: { OR: pairs.map(({ tenantId, currency }) => ({ tenantId, currency })) },
-          });
+    const rows = await this.epochs.current(pairs);
     const epochs = new Map(rows.map((row) => [epochKey(row.tenantId, row.currency), row.epoch]));
     return (tenantId, currency) => epochs.get(epochKey(tenantId, currency)) ?? 0;
   }
@@ -66,12 +61,7 @@ export class SettlementAccounts {
    * overflow) to the next, unless another attempt already did.
    */
   async rollOver(tenantId: string, currency: string, from: number): Promise<void> {
-    const advanced = await this.prisma.$executeRaw`
-      INSERT INTO settlement_account_epochs (tenant_id, currency, epoch, updated_at)
-      VALUES (${tenantId}, ${currency}, ${from + 1}, now())
-      ON CONFLICT (tenant_id, currency) DO UPDATE SET epoch = EXCLUDED.epoch, updated_at = now()
-       WHERE settlement_account_epochs.epoch = ${from}`;
-    if (advanced === 1) {
+    if (await this.epochs.advance(tenantId, currency, from)) {
       this.metrics.accountRollovers.inc();
       this.logger.warn(
         {

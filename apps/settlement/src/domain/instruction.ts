@@ -119,3 +119,36 @@ export function retryDelayMs(failedAttempts: number, schedule: RetrySchedule): n
 
 /** The reason stored and shown for an instruction: the ledger's result code, or a fixed phrase. Never a secret. */
 export const shortReason = (reason: string): string => reason.slice(0, 200);
+
+/** An instruction as stored: the transfer it stands for, where it stands, and its history of attempts. */
+export interface Instruction {
+  /** Stable: the transfer id of the first attempt (generation 0). */
+  id: string;
+  batchId: string;
+  payerTenantId: string;
+  payeeTenantId: string;
+  currency: string;
+  /** 0, 1, ...: a net beyond 2^63-1 is posted in parts. */
+  part: number;
+  amount: bigint;
+  state: InstructionState;
+  /** The id the next (or last) attempt sends; a new one after each definitive refusal. */
+  transferId: string;
+  /** How many ids the ledger refused: the current id is derived from it. */
+  generation: number;
+  /** Epochs of the payer's (debit) and payee's (credit) settlement accounts the current id is sent with. */
+  debitEpoch: number;
+  creditEpoch: number;
+  attempts: number;
+  /** The ledger's result code, or why the ledger could not be asked. */
+  lastError: string | null;
+  /** When it is attempted next; null once posted or cancelled, and while parked. */
+  nextAttemptAt: Date | null;
+  firstFailedAt: Date | null;
+  lastAttemptAt: Date | null;
+  postedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  cancelReason: string | null;
+  cancelledAt: Date | null;
+  createdAt: Date;
+}

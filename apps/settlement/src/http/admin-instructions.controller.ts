@@ -1,20 +1,15 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
-import { parseOrThrow, ProblemException } from '@meridian/bootstrap';
+import { Controller, Get, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
+import { ProblemException, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
 import type { FastifyReply } from 'fastify';
 import { InstructionPoster, type OperatorResult } from '../application/instruction-poster';
-import { cancelRequest, instructionRef, instructionsQuery } from '../application/instruction-requests';
-import { operatorInstruction, SettlementViews } from '../application/settlement-views';
+import {
+  cancelRequest,
+  type CancelRequest,
+  instructionRef,
+  instructionsQuery,
+  type InstructionsQuery,
+} from './instruction-requests';
+import { operatorInstruction, SettlementViews } from './settlement-views';
 import { AdminTokenGuard } from './admin-token.guard';
 
 export const instructionNotFound = (ref: string) =>
@@ -49,15 +44,14 @@ export class AdminInstructionsController {
   ) {}
 
   @Get()
-  list(@Query() query: unknown) {
-    return this.views.instructions(parseOrThrow(instructionsQuery, query));
+  list(@ValidQuery(instructionsQuery) query: InstructionsQuery) {
+    return this.views.instructions(query);
   }
 
   /** Attempts the instruction now, whatever its schedule; answers it as it is afterwards (posted, or pending with the reason). */
   @Post(':transferId/redrive')
   @HttpCode(200)
-  async redrive(@Param('transferId') ref: string) {
-    const id = parseOrThrow(instructionRef, ref, 'transferId');
+  async redrive(@ValidParam('transferId', instructionRef) id: string) {
     const result = pendingOrThrow(id, await this.poster.redrive(id));
     const instruction = operatorInstruction(result.instruction);
     switch (result.kind) {
@@ -91,12 +85,10 @@ export class AdminInstructionsController {
   @Post(':transferId/cancel')
   @HttpCode(200)
   async cancel(
-    @Param('transferId') ref: string,
-    @Body() body: unknown,
+    @ValidParam('transferId', instructionRef) id: string,
+    @ValidBody(cancelRequest) { reason }: CancelRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const id = parseOrThrow(instructionRef, ref, 'transferId');
-    const { reason } = parseOrThrow(cancelRequest, body);
     const result = pendingOrThrow(id, await this.poster.cancel(id, reason));
     if (result.kind !== 'cancelled') void reply.status(202);
     return operatorInstruction(result.instruction);

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import type { SettlementConfig } from '@meridian/config';
 import { ProblemException, tokenGuard } from '@meridian/bootstrap';
-import { SettlementViews } from '../application/settlement-views';
+import { SettlementViews } from './settlement-views';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
 
 /** Internal endpoints take the api's token (the only service that calls settlement). */

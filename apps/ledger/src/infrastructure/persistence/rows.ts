@@ -1,4 +1,4 @@
-import type { AccountState } from '../../domain/account';
+import type { Account, AccountState } from '../../domain/account';
 import type {
   Metadata,
   PendingState,
@@ -6,6 +6,11 @@ import type {
   Transfer,
   TransferKind,
 } from '../../domain/transfer';
+import type {
+  Account as AccountModel,
+  PendingTransfer as PendingTransferModel,
+  Transfer as TransferModel,
+} from '../../generated/prisma/client';
 
 /** Rows as $queryRaw returns them (snake_case columns, BIGINT as bigint). */
 export interface AccountRow {
@@ -105,4 +110,47 @@ export const toPendingState = (row: PendingRow): PendingTransferState => ({
   expiresAt: row.expires_at,
   resolvedById: row.resolved_by_id,
   resolvedAt: row.resolved_at,
+});
+
+/** Records as Prisma's model API returns them (camelCase, JSON columns untyped) as domain objects. */
+export const toAccount = (row: AccountModel): Account => ({
+  tenantId: row.tenantId,
+  id: row.id,
+  currency: row.currency,
+  code: row.code,
+  metadata: row.metadata as Metadata,
+  debitsMustNotExceedCredits: row.debitsMustNotExceedCredits,
+  creditsMustNotExceedDebits: row.creditsMustNotExceedDebits,
+  acceptsExternalCredits: row.acceptsExternalCredits,
+  debitsPending: row.debitsPending,
+  debitsPosted: row.debitsPosted,
+  creditsPending: row.creditsPending,
+  creditsPosted: row.creditsPosted,
+  createdAt: row.createdAt,
+});
+
+export const toTransferFromModel = (row: TransferModel): Transfer => ({
+  tenantId: row.tenantId,
+  id: row.id,
+  kind: row.kind as TransferKind,
+  debitAccountId: row.debitAccountId,
+  creditTenantId: row.creditTenantId,
+  creditAccountId: row.creditAccountId,
+  amount: row.amount,
+  currency: row.currency,
+  code: row.code,
+  metadata: row.metadata as Metadata,
+  linked: row.linked,
+  pendingId: row.pendingId,
+  timeoutSeconds: row.timeoutSeconds,
+  createdAt: row.createdAt,
+});
+
+export const toPendingTransfer = (row: PendingTransferModel): PendingTransferState => ({
+  tenantId: row.tenantId,
+  transferId: row.transferId,
+  state: row.state as PendingState,
+  expiresAt: row.expiresAt,
+  resolvedById: row.resolvedById,
+  resolvedAt: row.resolvedAt,
 });

@@ -1,0 +1,70 @@
+import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { problemType, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
+import { identifier } from '@meridian/ledger-contract';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
+import { LedgerClient } from '@meridian/ledger-client';
+import { CurrentPrincipal, RequireScope } from './api-key.guard';
+import { TenantRoute } from './tenant-route';
+import type { Principal } from '../application/api-key.store';
+import { BusinessProblem } from './business-problem';
+import { okBody } from './ledger-replies';
+import {
+  createAccountRequest,
+  type CreateAccountRequest,
+  derivedId,
+  listQuery,
+  type ListQuery,
+} from './requests';
+
+interface AccountResult {
+  results: { result: string; account: unknown }[];
+}
+
+/** Accounts of the caller's tenant: create, get, list. */
+@Controller('v1/accounts')
+@TenantRoute()
+export class AccountsController {
+  constructor(private readonly ledger: LedgerClient) {}
+
+  @Post()
+  @RequireScope('write')
+  @Idempotent()
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @ValidBody(createAccountRequest) input: CreateAccountRequest,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const id = input.id ?? derivedId('acct', principal.tenantId, idempotencyKeyOf(request));
+    const answer = okBody(
+      await this.ledger.post<AccountResult>(`/v1/tenants/${principal.tenantId}/accounts`, {
+        accounts: [{ ...input, id }],
+      }),
+    );
+    const [{ result, account }] = answer.results as [AccountResult['results'][number]];
+    if (result !== 'created' && result !== 'exists') {
+      throw new BusinessProblem({
+        type: problemType('account-id-conflict'),
+        title: 'The account id exists with other fields',
+        status: 409,
+        detail: `Account "${id}" exists with a different ${result.replace('exists_with_different_', '')}.`,
+      });
+    }
+    void reply.status(result === 'created' ? 201 : 200).header('location', `/v1/accounts/${id}`);
+    return account;
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', identifier) accountId: string) {
+    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`));
+  }
+
+  @Get()
+  @RequireScope('read')
+  async list(@CurrentPrincipal() principal: Principal, @ValidQuery(listQuery) { limit, cursor }: ListQuery) {
+    const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`));
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { ValidParam } from '@meridian/bootstrap';
+import { CurrentPrincipal, RequireScope } from './api-key.guard';
+import { TenantRoute } from './tenant-route';
+import type { Principal } from '../application/api-key.store';
+import { okBody } from './ledger-replies';
+import { settlementBatchId } from './requests';
+import { SettlementClient } from '../infrastructure/clients/settlement-client';
+
+/**
+ * The caller's settlements: the cut-off batches its tenant took part in, each
+ * with the tenant's own net positions and the instructions it pays or
+ * receives. Other tenants' positions are never shown.
+ */
+@Controller('v1/settlements')
+@TenantRoute()
+export class SettlementsController {
+  constructor(private readonly settlement: SettlementClient) {}
+
+  @Get()
+  @RequireScope('read')
+  async list(@CurrentPrincipal() principal: Principal) {
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches`));
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', settlementBatchId) batch: string) {
+    return okBody(await this.settlement.get(`/internal/tenants/${principal.tenantId}/batches/${batch}`));
+  }
+}
