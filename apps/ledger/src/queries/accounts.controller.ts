@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
 import { Caller, ProblemException } from '@meridian/bootstrap';
-import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
+import { type AccountRepresentation, type Page, PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
 import { CALLER_RULES } from '../http/caller-rules';
 import { accountJson, encodeCursor } from '../http/representations';
 import { type LedgerCaller, ServiceTokenGuard } from '../http/service-token.guard';
@@ -40,7 +40,11 @@ export class AccountsQueryController {
   }
 
   @Get()
-  async list(@Param('tenantId') tenant: string, @Query() query: unknown, @Caller() caller: LedgerCaller) {
+  async list(
+    @Param('tenantId') tenant: string,
+    @Query() query: unknown,
+    @Caller() caller: LedgerCaller,
+  ): Promise<Page<AccountRepresentation>> {
     const tenantId = tenantParam(tenant);
     const { limit, after } = pageOf(query);
     const rows = await this.prisma.account.findMany({

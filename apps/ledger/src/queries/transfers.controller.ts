@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { Caller, ProblemException } from '@meridian/bootstrap';
+import type { Page, TransferLookup, TransferRepresentation } from '@meridian/ledger-contract';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
 import { encodeCursor, transferJson } from '../http/representations';
 import { type LedgerCaller, ServiceTokenGuard } from '../http/service-token.guard';
@@ -63,7 +64,11 @@ export class TransfersQueryController {
 
   @Post('transfers/lookup')
   @HttpCode(200)
-  async lookup(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
+  async lookup(
+    @Param('tenantId') tenant: string,
+    @Body() body: unknown,
+    @Caller() caller: LedgerCaller,
+  ): Promise<TransferLookup> {
     const tenantId = tenantParam(tenant);
     const { ids } = parseOrThrow(lookupRequest[caller], body);
     const found = await this.prisma.transfer.findMany({ where: { tenantId, id: { in: ids } } });
@@ -77,7 +82,7 @@ export class TransfersQueryController {
     @Param('accountId') account: string,
     @Query() query: unknown,
     @Caller() caller: LedgerCaller,
-  ) {
+  ): Promise<Page<TransferRepresentation>> {
     const tenantId = tenantParam(tenant);
     const accountId = idParam(caller, 'accountId', account);
     const { limit, after } = pageOf(query);

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { Caller } from '@meridian/bootstrap';
-import { accountJson } from '../../http/representations';
+import type { AccountResults } from '@meridian/ledger-contract';
+import { accountResultJson } from '../../http/representations';
 import { type LedgerCaller, ServiceTokenGuard } from '../../http/service-token.guard';
 import { tenantParam } from '../../http/tenant';
 import { parseAccounts } from './create-accounts.request';
@@ -14,16 +15,13 @@ export class CreateAccountsController {
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
+  async create(
+    @Param('tenantId') tenant: string,
+    @Body() body: unknown,
+    @Caller() caller: LedgerCaller,
+  ): Promise<AccountResults> {
     const tenantId = tenantParam(tenant);
     const results = await this.service.create(tenantId, parseAccounts(caller, body));
-    return {
-      results: results.map(({ result, account }, index) => ({
-        index,
-        id: account.id,
-        result,
-        account: accountJson(account),
-      })),
-    };
+    return { results: results.map(accountResultJson) };
   }
 }

@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { AccountResult } from '@meridian/ledger-contract';
 import { sameMetadata } from '../../domain/transfer';
 import { PrismaService } from '../../infrastructure/persistence/prisma.service';
 import type { Account } from '../../generated/prisma/client';
 import type { NewAccount } from './create-accounts.request';
-
-export type AccountResult =
-  | 'created'
-  | 'exists'
-  | 'exists_with_different_currency'
-  | 'exists_with_different_code'
-  | 'exists_with_different_flags'
-  | 'exists_with_different_metadata';
 
 /**
  * Creates accounts idempotently by client id: a new id is created, the same

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { Caller } from '@meridian/bootstrap';
 import type { LedgerConfig } from '@meridian/config';
+import type { TransferResults } from '@meridian/ledger-contract';
 import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../../application/transfer-posting';
 import { itemResultJson } from '../../http/representations';
@@ -28,7 +29,11 @@ export class CreateTransfersController {
 
   @Post()
   @HttpCode(200)
-  async create(@Param('tenantId') tenant: string, @Body() body: unknown, @Caller() caller: LedgerCaller) {
+  async create(
+    @Param('tenantId') tenant: string,
+    @Body() body: unknown,
+    @Caller() caller: LedgerCaller,
+  ): Promise<TransferResults> {
     const tenantId = tenantParam(tenant);
     const results = await this.posting.submit(parseTransfers(tenantId, body, caller, this.limits));
     return { results: results.map(itemResultJson) };
