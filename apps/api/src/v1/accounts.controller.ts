@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { parseOrThrow, problemType } from '@meridian/bootstrap';
-import { identifier } from '@meridian/ledger-contract';
+import {
+  type AccountRepresentation,
+  type AccountResults,
+  differingField,
+  identifier,
+  isSuccess,
+  type Page,
+} from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
@@ -10,10 +17,6 @@ import type { Principal } from '../tenancy/api-key.store';
 import { BusinessProblem } from './business-problem';
 import { okBody } from './ledger-replies';
 import { createAccountRequest, derivedId, listQuery } from './requests';
-
-interface AccountResult {
-  results: { result: string; account: unknown }[];
-}
 
 /** Accounts of the caller's tenant: create, get, list. */
 @Controller('v1/accounts')
@@ -33,17 +36,17 @@ export class AccountsController {
     const input = parseOrThrow(createAccountRequest, body);
     const id = input.id ?? derivedId('acct', principal.tenantId, idempotencyKeyOf(request));
     const answer = okBody(
-      await this.ledger.post<AccountResult>(`/v1/tenants/${principal.tenantId}/accounts`, {
+      await this.ledger.post<AccountResults>(`/v1/tenants/${principal.tenantId}/accounts`, {
         accounts: [{ ...input, id }],
       }),
     );
-    const [{ result, account }] = answer.results as [AccountResult['results'][number]];
-    if (result !== 'created' && result !== 'exists') {
+    const { result, account } = answer.results[0]!;
+    if (!isSuccess(result)) {
       throw new BusinessProblem({
         type: problemType('account-id-conflict'),
         title: 'The account id exists with other fields',
         status: 409,
-        detail: `Account "${id}" exists with a different ${result.replace('exists_with_different_', '')}.`,
+        detail: `Account "${id}" exists with a different ${differingField(result) ?? result}.`,
       });
     }
     void reply.status(result === 'created' ? 201 : 200).header('location', `/v1/accounts/${id}`);
@@ -54,7 +57,9 @@ export class AccountsController {
   @RequireScope('read')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const accountId = parseOrThrow(identifier, id, 'id');
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`));
+    return okBody(
+      await this.ledger.get<AccountRepresentation>(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`),
+    );
   }
 
   @Get()
@@ -62,6 +67,10 @@ export class AccountsController {
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
     const { limit, cursor } = parseOrThrow(listQuery, query ?? {});
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`));
+    return okBody(
+      await this.ledger.get<Page<AccountRepresentation>>(
+        `/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`,
+      ),
+    );
   }
 }

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { parseOrThrow } from '@meridian/bootstrap';
-import { identifier } from '@meridian/ledger-contract';
+import {
+  identifier,
+  isSuccess,
+  type Page,
+  type TransferRepresentation,
+  type TransferResults,
+} from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
@@ -18,12 +24,6 @@ import {
   postPendingRequest,
   voidPendingRequest,
 } from './requests';
-
-interface ItemResult {
-  id: string;
-  result: string;
-  transfer?: unknown;
-}
 
 type TransferInput = ReturnType<typeof createTransferRequest.parse> & { linked?: boolean };
 
@@ -78,7 +78,7 @@ export class TransfersController {
   ) {
     const { transfers } = parseOrThrow(batchTransfersRequest, body);
     const answer = okBody(
-      await this.ledger.post<{ results: ItemResult[] }>(`/v1/tenants/${principal.tenantId}/transfers`, {
+      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, {
         transfers: transfers.map((t) => toLedgerTransfer(t, t.id)),
       }),
     );
@@ -145,18 +145,20 @@ export class TransfersController {
   @RequireScope('read')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const transferId = parseOrThrow(identifier, id, 'id');
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/transfers/${transferId}`));
+    return okBody(
+      await this.ledger.get<TransferRepresentation>(
+        `/v1/tenants/${principal.tenantId}/transfers/${transferId}`,
+      ),
+    );
   }
 
   /** One transfer through the ledger's batch endpoint, answered with its own status. */
   private async single(principal: Principal, transfers: object[], reply: FastifyReply) {
     const answer = okBody(
-      await this.ledger.post<{ results: ItemResult[] }>(`/v1/tenants/${principal.tenantId}/transfers`, {
-        transfers,
-      }),
+      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, { transfers }),
     );
-    const [item] = answer.results as [ItemResult];
-    if (item.result !== 'created' && item.result !== 'exists') throw problemForResult(item.result, item.id);
+    const item = answer.results[0]!;
+    if (!isSuccess(item.result)) throw problemForResult(item.result, item.id);
     void reply.status(item.result === 'created' ? 201 : 200).header('location', `/v1/transfers/${item.id}`);
     return item.transfer;
   }
@@ -175,7 +177,7 @@ export class AccountTransfersController {
     const { limit, cursor } = parseOrThrow(listQuery, query ?? {});
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return okBody(
-      await this.ledger.get(
+      await this.ledger.get<Page<TransferRepresentation>>(
         `/v1/tenants/${principal.tenantId}/accounts/${accountId}/transfers?${params.toString()}`,
       ),
     );
