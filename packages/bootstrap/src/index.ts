@@ -5,3 +5,4 @@ export * from './start-http-service';
 export * from './validation';
 export * from './bearer-token';
 export * from './token-guard';
+export { isManagementRoute } from './http-listeners';
