@@ -1,3 +1,13 @@
+import {
+  accountRepresentation,
+  accountResults,
+  pageOf,
+  transferItemResult,
+  transferLookup,
+  transferRepresentation,
+  transferResults,
+} from '@meridian/ledger-contract';
+import type { z } from 'zod';
 import { type LedgerClient, LedgerFixture, SERVICE_TOKEN } from './support/ledger-fixture';
 
 const problem = (type: string) => expect.objectContaining({ type: `https://meridian.dev/problems/${type}` });
@@ -313,6 +323,61 @@ describe('ledger internal API', () => {
         cursor = reply.body.nextCursor;
       } while (cursor);
       expect(ids).toEqual(['l-4', 'l-3', 'l-2', 'l-1', 'l-0', 'to-globex']);
+    });
+  });
+
+  describe('answers', () => {
+    /** z.object drops keys it does not know, so this fails on a missing, mistyped or undeclared field. */
+    const expectShape = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
+
+    it('are exactly the shapes of @meridian/ledger-contract, optional fields included', async () => {
+      expectShape(
+        accountResults,
+        (
+          await client.createAccounts('shapes', [
+            { id: 'from', currency: 'EUR', metadata: { owner: 'ops' } },
+            { id: 'to', currency: 'EUR', flags: { debitsMustNotExceedCredits: true } },
+          ])
+        ).body,
+      );
+      expectShape(
+        transferResults,
+        (
+          await client.transfers('shapes', [
+            { id: 'hold', debitAccountId: 'from', creditAccountId: 'to', amount: '100', currency: 'EUR' },
+            {
+              id: 'reserve',
+              debitAccountId: 'from',
+              creditAccountId: 'to',
+              amount: '50',
+              currency: 'EUR',
+              flags: { pending: true },
+              timeoutSeconds: 3600,
+            },
+            { id: 'refused', debitAccountId: 'to', creditAccountId: 'from', amount: '1000', currency: 'EUR' },
+          ])
+        ).body,
+      );
+      const posted = await client.request('POST', '/v1/tenants/shapes/transfers/reserve/post', {
+        id: 'settle',
+        amount: '20',
+      });
+      expect(posted.body).toMatchObject({ result: 'created', transfer: { pendingId: 'reserve' } });
+      expectShape(transferItemResult, posted.body);
+      const reserve = await client.request('GET', '/v1/tenants/shapes/transfers/reserve');
+      expect(reserve.body).toMatchObject({ timeoutSeconds: 3600, pendingState: { state: 'posted' } });
+      expectShape(transferRepresentation, reserve.body);
+      expectShape(accountRepresentation, (await client.account('shapes', 'from')).body);
+      const lookup = await client.request('POST', '/v1/tenants/shapes/transfers/lookup', {
+        ids: ['hold', 'settle', 'none'],
+      });
+      expect(lookup.body.data[2]).toBeNull();
+      expectShape(transferLookup, lookup.body);
+      expectShape(pageOf(accountRepresentation), (await client.accounts('shapes', 1)).body);
+      expectShape(
+        pageOf(transferRepresentation),
+        (await client.request('GET', '/v1/tenants/shapes/accounts/from/transfers?limit=2')).body,
+      );
     });
   });
 

@@ -6,3 +6,4 @@ export * from './validation';
 export * from './validation-pipe';
 export * from './bearer-token';
 export * from './token-guard';
+export { isManagementRoute } from './http-listeners';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { code, currency, identifier, parsePositiveAmount, platformOrClientIdentifier } from './wire';
+import { TRANSFER_KINDS } from './representations';
+import { amountText, code, currency, identifier, platformOrClientIdentifier } from './wire';
 
 /**
  * The contract between the ledger (producer, through its transactional outbox)
@@ -10,6 +11,13 @@ import { code, currency, identifier, parsePositiveAmount, platformOrClientIdenti
 /** BullMQ queue the outbox relay publishes to. Job id = event id, job name = event type. */
 export const LEDGER_EVENTS_QUEUE = 'ledger-events';
 
+/**
+ * Events the ledger publishes (through the transactional outbox), one per
+ * committed change of a transfer's effect on balances:
+ * - transfer.posted: money moved (a plain transfer, or a pending one posted);
+ * - transfer.pending: money reserved;
+ * - transfer.voided / transfer.expired: a reservation released.
+ */
 export const LEDGER_EVENT_TYPES = [
   'transfer.posted',
   'transfer.pending',
@@ -20,9 +28,6 @@ export const LEDGER_EVENT_TYPES = [
 export type LedgerEventType = (typeof LEDGER_EVENT_TYPES)[number];
 
 /** What arrives on the queue is checked like any input: amounts within BIGINT, ids in the ledger's formats. */
-const amount = z.string().refine((text) => typeof parsePositiveAmount(text) === 'bigint', {
-  error: 'must be a decimal amount from 1 to 2^63-1',
-});
 const tenantId = identifier;
 const id = platformOrClientIdentifier;
 
@@ -30,11 +35,11 @@ const id = platformOrClientIdentifier;
 export const eventTransfer = z.object({
   tenantId,
   id,
-  kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
+  kind: z.enum(TRANSFER_KINDS),
   debitAccountId: id,
   creditTenantId: tenantId,
   creditAccountId: id,
-  amount,
+  amount: amountText,
   currency,
   code,
   pendingId: id.nullable(),

@@ -1,2 +1,4 @@
 export * from './events';
+export * from './representations';
+export * from './results';
 export * from './wire';

@@ -46,11 +46,18 @@ export const platformOrClientIdentifier = identifierOf(
   'may hold only letters, digits, ".", "_", ":" and "-", and must start with a letter, a digit or "_"',
 );
 
-const DIGITS = /^(0|[1-9][0-9]*)$/;
+/**
+ * Money on the wire: integer minor units as a decimal string (JSON numbers
+ * cannot carry 64 bits), without sign or leading zeros.
+ */
+export const MINOR_UNITS_PATTERN = /^(0|[1-9][0-9]*)$/;
+
+const MINOR_UNITS = 'Integer minor units as a decimal string, e.g. "1050" for 10.50';
 
 /** Parses a decimal string of minor units; returns what to fix instead of a value when it is not valid. */
 export function parsePositiveAmount(text: string): bigint | string {
-  if (!DIGITS.test(text)) return 'must be a string of decimal digits (integer minor units, e.g. "1050")';
+  if (!MINOR_UNITS_PATTERN.test(text))
+    return 'must be a string of decimal digits (integer minor units, e.g. "1050")';
   const value = BigInt(text);
   if (value <= 0n) return 'must be greater than zero';
   if (value > MAX_AMOUNT) return `must be at most ${MAX_AMOUNT} (the largest 64-bit amount)`;
@@ -69,14 +76,33 @@ export const amount = z
     return parsed;
   });
 
+/** An amount as the ledger writes it (representations, events): 1..2^63-1 minor units, kept as text. */
+export const amountText = z
+  .string()
+  .regex(MINOR_UNITS_PATTERN, { error: 'must be a decimal amount from 1 to 2^63-1', abort: true })
+  .refine((text) => typeof parsePositiveAmount(text) === 'bigint', {
+    error: 'must be a decimal amount from 1 to 2^63-1',
+  })
+  .describe(MINOR_UNITS);
+
+/** A balance as the ledger writes it: 0..2^63-1 minor units, kept as text. */
+export const balanceText = z
+  .string()
+  .regex(MINOR_UNITS_PATTERN, { error: 'must be a decimal balance from 0 to 2^63-1', abort: true })
+  .refine((text) => BigInt(text) <= MAX_AMOUNT, { error: 'must be a decimal balance from 0 to 2^63-1' })
+  .describe(MINOR_UNITS);
+
 /** ISO 4217 codes as known to this runtime's ICU data (no list to maintain by hand). */
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 export const isCurrency = (code: string): boolean => CURRENCIES.has(code);
 
+/** The form of an ISO 4217 code; isCurrency says whether it is one. */
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
 export const currency = z
   .string({ error: expected('a string') })
-  .refine((code) => /^[A-Z]{3}$/.test(code) && isCurrency(code), {
+  .refine((code) => CURRENCY_PATTERN.test(code) && isCurrency(code), {
     error: 'must be an ISO 4217 currency code, e.g. "EUR"',
   });
 

@@ -1,6 +1,13 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { problemType, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
-import { identifier } from '@meridian/ledger-contract';
+import {
+  type AccountRepresentation,
+  type AccountResults,
+  differingField,
+  identifier,
+  isSuccess,
+  type Page,
+} from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
@@ -16,10 +23,6 @@ import {
   listQuery,
   type ListQuery,
 } from './requests';
-
-interface AccountResult {
-  results: { result: string; account: unknown }[];
-}
 
 /** Accounts of the caller's tenant: create, get, list. */
 @Controller('v1/accounts')
@@ -38,17 +41,17 @@ export class AccountsController {
   ) {
     const id = input.id ?? derivedId('acct', principal.tenantId, idempotencyKeyOf(request));
     const answer = okBody(
-      await this.ledger.post<AccountResult>(`/v1/tenants/${principal.tenantId}/accounts`, {
+      await this.ledger.post<AccountResults>(`/v1/tenants/${principal.tenantId}/accounts`, {
         accounts: [{ ...input, id }],
       }),
     );
-    const [{ result, account }] = answer.results as [AccountResult['results'][number]];
-    if (result !== 'created' && result !== 'exists') {
+    const { result, account } = answer.results[0]!;
+    if (!isSuccess(result)) {
       throw new BusinessProblem({
         type: problemType('account-id-conflict'),
         title: 'The account id exists with other fields',
         status: 409,
-        detail: `Account "${id}" exists with a different ${result.replace('exists_with_different_', '')}.`,
+        detail: `Account "${id}" exists with a different ${differingField(result) ?? result}.`,
       });
     }
     void reply.status(result === 'created' ? 201 : 200).header('location', `/v1/accounts/${id}`);
@@ -58,13 +61,19 @@ export class AccountsController {
   @Get(':id')
   @RequireScope('read')
   async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', identifier) accountId: string) {
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`));
+    return okBody(
+      await this.ledger.get<AccountRepresentation>(`/v1/tenants/${principal.tenantId}/accounts/${accountId}`),
+    );
   }
 
   @Get()
   @RequireScope('read')
   async list(@CurrentPrincipal() principal: Principal, @ValidQuery(listQuery) { limit, cursor }: ListQuery) {
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`));
+    return okBody(
+      await this.ledger.get<Page<AccountRepresentation>>(
+        `/v1/tenants/${principal.tenantId}/accounts?${params.toString()}`,
+      ),
+    );
   }
 }

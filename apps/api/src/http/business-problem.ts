@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ProblemException, problemType } from '@meridian/bootstrap';
+import { differingField, type TransferResult } from '@meridian/ledger-contract';
 
 /**
  * An outcome of the business, not a fault: insufficient funds, an unknown
@@ -12,7 +13,7 @@ const business = (status: HttpStatus, slug: string, title: string, detail: strin
   new BusinessProblem({ type: problemType(slug), title, status, detail });
 
 /** The public meaning of each ledger result that is not a success. */
-export function problemForResult(result: string, id: string): BusinessProblem {
+export function problemForResult(result: TransferResult, id: string): BusinessProblem {
   switch (result) {
     case 'exceeds_credits':
       return business(
@@ -89,13 +90,14 @@ export function problemForResult(result: string, id: string): BusinessProblem {
         'This transfer id failed before',
         `Transfer "${id}" failed earlier and keeps that outcome; use a new id.`,
       );
-    default:
-      if (result.startsWith('exists_with_different_')) {
+    default: {
+      const field = differingField(result);
+      if (field !== null) {
         return business(
           HttpStatus.CONFLICT,
           'transfer-id-conflict',
           'The transfer id exists with other fields',
-          `Transfer "${id}" exists with a different ${result.slice('exists_with_different_'.length).replace(/_/g, ' ')}.`,
+          `Transfer "${id}" exists with a different ${field.replace(/_/g, ' ')}.`,
         );
       }
       return business(
@@ -104,5 +106,6 @@ export function problemForResult(result: string, id: string): BusinessProblem {
         'The transfer was rejected',
         result,
       );
+    }
   }
 }

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerClient } from '@meridian/ledger-client';
+import {
+  isSuccess,
+  type TransferItemResult,
+  type TransferLookup,
+  type TransferRepresentation,
+  type TransferResult,
+  type TransferResults,
+} from '@meridian/ledger-contract';
 import type { ResponseCompactor } from './idempotency.interceptor';
 import type { Principal } from '../application/api-key.store';
 import { okBody } from './ledger-replies';
-
-interface ItemResult {
-  index: number;
-  id: string;
-  result: string;
-  transfer?: unknown;
-}
 
 /**
  * A batch's answer, kept for replay as one result code per item (at most
@@ -23,35 +24,30 @@ interface ItemResult {
 export class TransferResultsCompactor implements ResponseCompactor {
   constructor(private readonly ledger: LedgerClient) {}
 
-  compact(body: unknown): string[] {
-    return (body as { results: ItemResult[] }).results.map((r) => r.result);
+  compact(body: unknown): TransferResult[] {
+    return (body as TransferResults).results.map((r) => r.result);
   }
 
-  async rebuild(compact: unknown, principal: Principal, requestBody: unknown): Promise<unknown> {
+  async rebuild(compact: unknown, principal: Principal, requestBody: unknown): Promise<TransferResults> {
     const { transfers } = requestBody as { transfers: { id: string }[] };
-    const results = (compact as string[]).map((result, index) => ({
+    const results = (compact as TransferResult[]).map((result, index): TransferItemResult => ({
       index,
       id: transfers[index]!.id,
       result,
     }));
-    const ids = [...new Set(results.filter((r) => hasTransfer(r.result)).map((r) => r.id))];
-    const found = new Map<string, unknown>();
+    // The ledger answers a success with its transfer.
+    const ids = [...new Set(results.filter((r) => isSuccess(r.result)).map((r) => r.id))];
+    const found = new Map<string, TransferRepresentation>();
     if (ids.length > 0) {
       const { data } = okBody(
-        await this.ledger.post<{ data: ({ id: string } | null)[] }>(
-          `/v1/tenants/${principal.tenantId}/transfers/lookup`,
-          { ids },
-        ),
+        await this.ledger.post<TransferLookup>(`/v1/tenants/${principal.tenantId}/transfers/lookup`, { ids }),
       );
       for (const transfer of data) if (transfer) found.set(transfer.id, transfer);
     }
     return {
       results: results.map((r) =>
-        hasTransfer(r.result) && found.has(r.id) ? { ...r, transfer: found.get(r.id) } : r,
+        isSuccess(r.result) && found.has(r.id) ? { ...r, transfer: found.get(r.id) } : r,
       ),
     };
   }
 }
-
-/** The ledger answers a result with its transfer for a success. */
-const hasTransfer = (result: string) => result === 'created' || result === 'exists';

@@ -1,6 +1,12 @@
 import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
-import { identifier } from '@meridian/ledger-contract';
+import {
+  identifier,
+  isSuccess,
+  type Page,
+  type TransferRepresentation,
+  type TransferResults,
+} from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
 import { LedgerClient } from '@meridian/ledger-client';
@@ -23,12 +29,6 @@ import {
   voidPendingRequest,
   type VoidPendingRequest,
 } from './requests';
-
-interface ItemResult {
-  id: string;
-  result: string;
-  transfer?: unknown;
-}
 
 type TransferInput = CreateTransferRequest & { linked?: boolean };
 
@@ -81,7 +81,7 @@ export class TransfersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const answer = okBody(
-      await this.ledger.post<{ results: ItemResult[] }>(`/v1/tenants/${principal.tenantId}/transfers`, {
+      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, {
         transfers: transfers.map((t) => toLedgerTransfer(t, t.id)),
       }),
     );
@@ -144,18 +144,20 @@ export class TransfersController {
   @Get(':id')
   @RequireScope('read')
   async get(@CurrentPrincipal() principal: Principal, @ValidParam('id', identifier) transferId: string) {
-    return okBody(await this.ledger.get(`/v1/tenants/${principal.tenantId}/transfers/${transferId}`));
+    return okBody(
+      await this.ledger.get<TransferRepresentation>(
+        `/v1/tenants/${principal.tenantId}/transfers/${transferId}`,
+      ),
+    );
   }
 
   /** One transfer through the ledger's batch endpoint, answered with its own status. */
   private async single(principal: Principal, transfers: object[], reply: FastifyReply) {
     const answer = okBody(
-      await this.ledger.post<{ results: ItemResult[] }>(`/v1/tenants/${principal.tenantId}/transfers`, {
-        transfers,
-      }),
+      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, { transfers }),
     );
-    const [item] = answer.results as [ItemResult];
-    if (item.result !== 'created' && item.result !== 'exists') throw problemForResult(item.result, item.id);
+    const item = answer.results[0]!;
+    if (!isSuccess(item.result)) throw problemForResult(item.result, item.id);
     void reply.status(item.result === 'created' ? 201 : 200).header('location', `/v1/transfers/${item.id}`);
     return item.transfer;
   }
@@ -176,7 +178,7 @@ export class AccountTransfersController {
   ) {
     const params = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
     return okBody(
-      await this.ledger.get(
+      await this.ledger.get<Page<TransferRepresentation>>(
         `/v1/tenants/${principal.tenantId}/accounts/${accountId}/transfers?${params.toString()}`,
       ),
     );

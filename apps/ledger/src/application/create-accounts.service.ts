@@ -1,15 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { AccountResult } from '@meridian/ledger-contract';
 import type { Account, NewAccount } from '../domain/account';
 import { sameMetadata } from '../domain/transfer';
 import { AccountStore } from './account-store.port';
-
-export type AccountResult =
-  | 'created'
-  | 'exists'
-  | 'exists_with_different_currency'
-  | 'exists_with_different_code'
-  | 'exists_with_different_flags'
-  | 'exists_with_different_metadata';
 
 /**
  * Creates accounts idempotently by client id: a new id is created, the same

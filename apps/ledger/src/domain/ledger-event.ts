@@ -1,14 +1,9 @@
+import type { LedgerEventType } from '@meridian/ledger-contract';
 import type { Transfer } from './transfer';
 
-/**
- * Events the ledger publishes (through the transactional outbox), one per
- * committed change of a transfer's effect on balances:
- * - transfer.posted: money moved (a plain transfer, or a pending one posted);
- * - transfer.pending: money reserved;
- * - transfer.voided / transfer.expired: a reservation released.
- */
-export type LedgerEventType = 'transfer.posted' | 'transfer.pending' | 'transfer.voided' | 'transfer.expired';
+export type { LedgerEventType };
 
+/** An event the posting engine emits; the outbox stores it, the relay publishes it (see LEDGER_EVENT_TYPES). */
 export interface LedgerEvent {
   eventId: string;
   type: LedgerEventType;

@@ -1,13 +1,8 @@
+import type { PendingState, TransferKind } from '@meridian/ledger-contract';
 import type { MinorUnits } from './money';
 
-/**
- * What a transfer does:
- * - `posted`: moves money at once;
- * - `pending`: reserves it (first phase of a two-phase transfer);
- * - `post_pending`: completes a pending transfer, for its amount or less;
- * - `void_pending`: cancels a pending transfer.
- */
-export type TransferKind = 'posted' | 'pending' | 'post_pending' | 'void_pending';
+/** What a transfer does, and where a pending one stands: the ledger's contract (see TRANSFER_KINDS). */
+export type { PendingState, TransferKind };
 
 export type Metadata = Record<string, string>;
 
@@ -71,8 +66,6 @@ export interface Transfer {
   timeoutSeconds: number | null;
   createdAt: Date;
 }
-
-export type PendingState = 'pending' | 'posted' | 'voided' | 'expired';
 
 /** The mutable state of a pending transfer. */
 export interface PendingTransferState {

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, UseGuards } from '@nestjs/common';
 import { Caller, ProblemException, ValidQuery } from '@meridian/bootstrap';
+import { type AccountRepresentation, type Page } from '@meridian/ledger-contract';
 import { LedgerQueries, type PageRequest } from '../application/ledger-queries.port';
 import { CALLER_RULES } from './caller-rules';
 import { accountJson, encodeCursor } from './representations';
@@ -37,7 +38,7 @@ export class AccountsQueryController {
     @TenantParam() tenantId: string,
     @ValidQuery(pageQuery) page: PageRequest,
     @Caller() caller: LedgerCaller,
-  ) {
+  ): Promise<Page<AccountRepresentation>> {
     const accounts = await this.queries.accounts(tenantId, page, {
       // The platform's accounts inside a tenant are not the tenant's to see.
       platformAccounts: CALLER_RULES[caller].seesPlatformAccounts,

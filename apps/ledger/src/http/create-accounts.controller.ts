@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CallerBody } from '@meridian/bootstrap';
-import { accountJson } from './representations';
+import type { AccountResults } from '@meridian/ledger-contract';
+import { accountResultJson } from './representations';
 import { ServiceTokenGuard } from './service-token.guard';
 import { TenantParam } from './path-params';
 import { createAccountsRequest, type CreateAccountsRequest, toNewAccounts } from './create-accounts.request';
@@ -17,15 +18,8 @@ export class CreateAccountsController {
   async create(
     @TenantParam() tenantId: string,
     @CallerBody(createAccountsRequest) request: CreateAccountsRequest,
-  ) {
+  ): Promise<AccountResults> {
     const results = await this.service.create(tenantId, toNewAccounts(request));
-    return {
-      results: results.map(({ result, account }, index) => ({
-        index,
-        id: account.id,
-        result,
-        account: accountJson(account),
-      })),
-    };
+    return { results: results.map(accountResultJson) };
   }
 }

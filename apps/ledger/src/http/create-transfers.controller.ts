@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CallerBody } from '@meridian/bootstrap';
 import type { LedgerConfig } from '@meridian/config';
+import type { TransferResults } from '@meridian/ledger-contract';
 import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../application/transfer-posting';
 import { itemResultJson } from './representations';
@@ -36,7 +37,7 @@ export class CreateTransfersController {
   async create(
     @TenantParam() tenantId: string,
     @CallerBody(createTransfersRequest) request: CreateTransfersRequest,
-  ) {
+  ): Promise<TransferResults> {
     const results = await this.posting.submit(toCommands(tenantId, request, this.limits));
     return { results: results.map(itemResultJson) };
   }

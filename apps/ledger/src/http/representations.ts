@@ -1,14 +1,18 @@
-import { MAX_INT64 } from '@meridian/ledger-contract';
+import {
+  type AccountItemResult,
+  type AccountRepresentation,
+  type AccountResult,
+  MAX_INT64,
+  type TransferItemResult,
+  type TransferRepresentation,
+} from '@meridian/ledger-contract';
 import type { Account } from '../domain/account';
 import type { ItemResult } from '../domain/posting';
 import type { PendingTransferState, Transfer } from '../domain/transfer';
 
-/**
- * The wire form of ledger objects. Money is a decimal string of minor units
- * (JSON numbers cannot carry 64 bits); times are ISO 8601 in UTC.
- */
+/** Ledger objects in their wire form, whose shapes are the ledger's contract (@meridian/ledger-contract). */
 
-export function accountJson(account: Account) {
+export function accountJson(account: Account): AccountRepresentation {
   return {
     tenantId: account.tenantId,
     id: account.id,
@@ -30,7 +34,10 @@ export function accountJson(account: Account) {
   };
 }
 
-export function transferJson(transfer: Transfer, pending?: PendingTransferState | null) {
+export function transferJson(
+  transfer: Transfer,
+  pending?: PendingTransferState | null,
+): TransferRepresentation {
   return {
     tenantId: transfer.tenantId,
     id: transfer.id,
@@ -63,7 +70,14 @@ export function transferJson(transfer: Transfer, pending?: PendingTransferState 
   };
 }
 
-export function itemResultJson(item: ItemResult, index: number) {
+export function accountResultJson(
+  { result, account }: { result: AccountResult; account: Account },
+  index: number,
+): AccountItemResult {
+  return { index, id: account.id, result, account: accountJson(account) };
+}
+
+export function itemResultJson(item: ItemResult, index: number): TransferItemResult {
   return {
     index,
     id: item.id,

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { CallerBody, ProblemException, ValidQuery } from '@meridian/bootstrap';
+import type { Page, TransferLookup, TransferRepresentation } from '@meridian/ledger-contract';
 import { LedgerQueries, type PageRequest } from '../application/ledger-queries.port';
 import { encodeCursor, transferJson } from './representations';
 import { ServiceTokenGuard } from './service-token.guard';
@@ -42,7 +43,7 @@ export class TransfersQueryController {
   async lookup(
     @TenantParam() tenantId: string,
     @CallerBody(lookupTransfersRequest) { ids }: LookupTransfersRequest,
-  ) {
+  ): Promise<TransferLookup> {
     const found = await this.queries.transfers(tenantId, ids);
     const byId = new Map(found.map((t) => [t.id, t]));
     return { data: ids.map((id) => (byId.has(id) ? transferJson(byId.get(id)!) : null)) };
@@ -53,7 +54,7 @@ export class TransfersQueryController {
     @TenantParam() tenantId: string,
     @IdParam('accountId') accountId: string,
     @ValidQuery(pageQuery) page: PageRequest,
-  ) {
+  ): Promise<Page<TransferRepresentation>> {
     if (!(await this.queries.accountExists(tenantId, accountId))) throw accountNotFound(accountId);
     const transfers = await this.queries.accountTransfers(tenantId, accountId, page);
     return {

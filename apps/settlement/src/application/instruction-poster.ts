@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { SettlementConfig } from '@meridian/config';
 import { InjectConfig } from '@meridian/config/nest';
-import { SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
+import {
+  SETTLEMENT_TRANSFER_CODE,
+  type TransferResult,
+  type TransferResults,
+} from '@meridian/ledger-contract';
 import { LedgerClient } from '@meridian/ledger-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import {
@@ -180,9 +184,9 @@ export class InstructionPoster {
       id,
       { wait, timeoutMs: this.transactionTimeoutMs },
       async (row, locked) => {
-        let answer: string;
+        let answer: TransferResult;
         try {
-          const reply = await this.ledger.post<{ results: { result: string }[] }>(
+          const reply = await this.ledger.post<TransferResults>(
             `/v1/tenants/${row.payerTenantId}/transfers`,
             {
               transfers: [
@@ -283,10 +287,9 @@ export class InstructionPoster {
       LEDGER_CALLS_PER_ROUND,
       async ([payer, own]) => {
         try {
-          const reply = await this.ledger.post<{ results: { result: string }[] }>(
-            `/v1/tenants/${payer}/transfers`,
-            { transfers: own.map((row) => this.transfer(row)) },
-          );
+          const reply = await this.ledger.post<TransferResults>(`/v1/tenants/${payer}/transfers`, {
+            transfers: own.map((row) => this.transfer(row)),
+          });
           if (reply.status !== 200 || !Array.isArray(reply.body?.results)) {
             // The ledger took none of them (a 4xx records nothing): the same ids again.
             for (const row of own)

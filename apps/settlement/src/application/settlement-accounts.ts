@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_INT64, SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
+import {
+  type AccountResults,
+  isSuccess,
+  MAX_INT64,
+  SETTLEMENT_TRANSFER_CODE,
+} from '@meridian/ledger-contract';
 import { LedgerClient } from '@meridian/ledger-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { settlementAccountId } from '../domain/instruction';
@@ -93,25 +98,22 @@ export class SettlementAccounts {
     await concurrently([...missing], LEDGER_CALLS_PER_ROUND, async ([tenantId, own]) => {
       const accounts = [...own.values()];
       try {
-        const reply = await this.ledger.post<{ results: { id: string; result: string }[] }>(
-          `/v1/tenants/${tenantId}/accounts`,
-          {
-            accounts: accounts.map((ref) => ({
-              id: settlementAccountId(ref.currency, ref.epoch),
-              currency: ref.currency,
-              code: SETTLEMENT_TRANSFER_CODE,
-              // Net settlements from other tenants are credited here.
-              flags: { acceptsExternalCredits: true },
-            })),
-          },
-        );
+        const reply = await this.ledger.post<AccountResults>(`/v1/tenants/${tenantId}/accounts`, {
+          accounts: accounts.map((ref) => ({
+            id: settlementAccountId(ref.currency, ref.epoch),
+            currency: ref.currency,
+            code: SETTLEMENT_TRANSFER_CODE,
+            // Net settlements from other tenants are credited here.
+            flags: { acceptsExternalCredits: true },
+          })),
+        });
         if (reply.status !== 200) {
           failures.set(tenantId, { kind: 'refused', reason: `settlement_account_refused_${reply.status}` });
           return;
         }
         reply.body.results.forEach((item, index) => {
           const ref = accounts[index]!;
-          if (item.result !== 'created' && item.result !== 'exists')
+          if (!isSuccess(item.result))
             this.logger.warn(
               { tenantId, accountId: item.id, result: item.result },
               'settlement account exists with other settings; using it as it is',

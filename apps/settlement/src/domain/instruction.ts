@@ -1,4 +1,4 @@
-import { PLATFORM_ID_PREFIX } from '@meridian/ledger-contract';
+import { differingField, isSuccess, PLATFORM_ID_PREFIX, TransferResult } from '@meridian/ledger-contract';
 import { halfJitterGenerator } from 'cockatiel';
 
 /**
@@ -78,19 +78,20 @@ export type AttemptOutcome =
   /** No per-transfer answer (timeout, 503, connection lost): the same id again, after a backoff. */
   | { kind: 'unknown'; reason: string };
 
-export function classifyResult(result: string): AttemptOutcome {
-  if (result === 'created' || result === 'exists') return { kind: 'posted' };
-  if (result === 'overflows_debits') return { kind: 'payer-overflow', reason: result };
-  if (result === 'external_credit_refused' || result === 'overflows_credits')
+export function classifyResult(result: TransferResult): AttemptOutcome {
+  if (isSuccess(result)) return { kind: 'posted' };
+  if (result === TransferResult.overflowsDebits) return { kind: 'payer-overflow', reason: result };
+  if (result === TransferResult.externalCreditRefused || result === TransferResult.overflowsCredits)
     return { kind: 'credit-refused', reason: result };
-  if (result.startsWith('exists_with_different_')) return { kind: 'conflict', reason: result };
+  if (differingField(result) !== null) return { kind: 'conflict', reason: result };
   return { kind: 'refused', reason: result };
 }
 
 /** What a fence (see FENCE_ACCOUNT_ID) says about the id it was sent under. */
-export function classifyFence(result: string): 'fenced' | 'posted' | 'unknown' {
-  if (result === 'debit_account_not_found' || result === 'id_already_failed') return 'fenced';
-  if (result === 'exists' || result.startsWith('exists_with_different_')) return 'posted';
+export function classifyFence(result: TransferResult): 'fenced' | 'posted' | 'unknown' {
+  if (result === TransferResult.debitAccountNotFound || result === TransferResult.idAlreadyFailed)
+    return 'fenced';
+  if (result === TransferResult.exists || differingField(result) !== null) return 'posted';
   return 'unknown';
 }
 

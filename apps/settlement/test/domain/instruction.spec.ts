@@ -29,7 +29,7 @@ describe('classifyResult', () => {
       'id_already_failed',
       'debit_account_not_found',
       'currency_mismatch',
-    ])
+    ] as const)
       expect(classifyResult(result)).toEqual({ kind: 'refused', reason: result });
   });
 });

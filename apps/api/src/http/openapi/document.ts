@@ -1,3 +1,7 @@
+import {
+  accountRepresentation as account,
+  transferRepresentation as transfer,
+} from '@meridian/ledger-contract';
 import { z } from 'zod';
 import {
   batchTransfersRequest,
@@ -6,7 +10,7 @@ import {
   postPendingRequest,
   voidPendingRequest,
 } from '../requests';
-import { account, batchResults, problem, settlementBatch, settlementList, transfer } from './schemas';
+import { batchResults, problem, settlementBatch, settlementList } from './schemas';
 
 interface Operation {
   method: 'get' | 'post';

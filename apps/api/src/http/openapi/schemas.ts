@@ -1,76 +1,14 @@
+import { amountText, transferResults } from '@meridian/ledger-contract';
 import { z } from 'zod';
 
-/** Response shapes, for the OpenAPI document (requests are the validators themselves, in v1/requests.ts). */
+/**
+ * Response shapes of the public API, for the OpenAPI document (requests are
+ * the validators themselves, in v1/requests.ts). Accounts and transfers are
+ * the ledger's, passed on as they are: their schemas are the ledger's
+ * contract (accountRepresentation, transferRepresentation).
+ */
 
-const money = z
-  .string()
-  .regex(/^[0-9]+$/)
-  .describe('Integer minor units as a decimal string, e.g. "1050" for 10.50');
-
-export const account = z
-  .object({
-    tenantId: z.string(),
-    id: z.string(),
-    currency: z.string().length(3),
-    code: z.number().int(),
-    metadata: z.record(z.string(), z.string()),
-    flags: z.object({ debitsMustNotExceedCredits: z.boolean(), creditsMustNotExceedDebits: z.boolean() }),
-    balances: z.object({
-      debitsPending: money,
-      debitsPosted: money,
-      creditsPending: money,
-      creditsPosted: money,
-    }),
-    createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Account' });
-
-export const transfer = z
-  .object({
-    tenantId: z.string(),
-    id: z.string(),
-    debitAccountId: z.string(),
-    creditTenantId: z.string(),
-    creditAccountId: z.string(),
-    amount: money,
-    currency: z.string().length(3),
-    code: z.number().int(),
-    metadata: z.record(z.string(), z.string()),
-    flags: z.object({
-      pending: z.boolean(),
-      postPending: z.boolean(),
-      voidPending: z.boolean(),
-      linked: z.boolean(),
-    }),
-    pendingId: z.string().optional(),
-    timeoutSeconds: z.number().int().nullable().optional(),
-    pendingState: z
-      .object({
-        state: z.enum(['pending', 'posted', 'voided', 'expired']),
-        expiresAt: z.iso.datetime().nullable(),
-        resolvedById: z.string().nullable(),
-        resolvedAt: z.iso.datetime().nullable(),
-      })
-      .optional(),
-    createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Transfer' });
-
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
-
-export const batchResults = z
-  .object({
-    results: z.array(
-      z.object({
-        index: z.number().int(),
-        id: z.string(),
-        result: z.string(),
-        transfer: transfer.optional(),
-      }),
-    ),
-  })
-  .meta({ id: 'BatchResults' });
+export const batchResults = transferResults.meta({ id: 'BatchResults' });
 
 export const problem = z
   .object({
@@ -117,7 +55,7 @@ export const settlementBatch = z
         payeeTenantId: z.string(),
         currency: z.string(),
         part: z.number().int().describe('A net beyond 2^63-1 is settled in parts of at most 2^63-1'),
-        amount: money,
+        amount: amountText,
         transferId: z
           .string()
           .describe('The ledger transfer that settles it (the latest attempt while pending)'),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { LedgerEventJob } from '@meridian/ledger-contract';
 import { accountKey, type AccountState } from '../../domain/account';
 import type { PostingEffects, PostingState } from '../../domain/posting';
 import { type PendingTransferState, type Transfer, transferKey } from '../../domain/transfer';
@@ -275,7 +276,7 @@ function insertEvents(
 }
 
 /** The event payload: the transfer in its wire form (amounts as strings). */
-function eventPayload(transfer: Transfer, occurredAt: Date) {
+function eventPayload(transfer: Transfer, occurredAt: Date): Pick<LedgerEventJob, 'occurredAt' | 'transfer'> {
   return {
     occurredAt: occurredAt.toISOString(),
     transfer: {

@@ -1,0 +1,87 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { isManagementRoute } from '@meridian/bootstrap';
+import { ConfigModule } from '@meridian/config/nest';
+import { LifecycleModule } from '@meridian/health';
+import { createLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
+import { ApiModule } from '../src/api.module';
+import document from '../openapi.json';
+
+/** Public routes that are not operations of the API: the document itself. */
+const NOT_OPERATIONS = ['GET /docs'];
+
+/**
+ * Every route the api's Nest app registers, as "METHOD /path/{param}", read
+ * from Fastify's router as Nest fills it. Nest's preview mode builds the
+ * module graph and registers every route without instantiating a provider,
+ * so no configuration, database or Redis is needed. The app is composed as
+ * startHttpService composes it (global config, lifecycle and telemetry).
+ */
+async function appRoutes(): Promise<string[]> {
+  const logger = createLogger({ service: 'api', version: 'test', level: 'silent' });
+  @Module({
+    imports: [
+      ConfigModule.forRoot({}),
+      LifecycleModule,
+      TelemetryModule.forRoot({ logger, metrics: new ServiceMetrics({ service: 'api' }) }),
+      ApiModule,
+    ],
+  })
+  class PreviewModule {}
+  const adapter = new FastifyAdapter();
+  const routes: string[] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(PreviewModule, adapter, {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  await app.init();
+  await app.close();
+  return routes.map((route) => route.replace(/:(\w+)/g, '{$1}'));
+}
+
+const pathParams = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+
+type Operation = { parameters?: { name: string; in: string }[] };
+const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
+  ([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      route: `${method.toUpperCase()} ${path}`,
+      path,
+      operation,
+    })),
+);
+
+describe('OpenAPI operations and the routes of the app', () => {
+  let publicRoutes: string[];
+
+  beforeAll(async () => {
+    publicRoutes = (await appRoutes()).filter(
+      (route) =>
+        // HEAD answers every GET (Fastify adds it); probes, metrics and /admin are served on the management port only.
+        !route.startsWith('HEAD ') && !isManagementRoute(route.slice(route.indexOf(' ') + 1)),
+    );
+  });
+
+  it('has exactly one operation for every public route, and a public route for every operation', () => {
+    const routes = publicRoutes.filter((route) => !NOT_OPERATIONS.includes(route)).sort();
+    expect(operations.map((op) => op.route).sort()).toEqual(routes);
+    // The list holds what the app serves, not an empty set that would match an empty document.
+    expect(routes).toContain('POST /v1/transfers');
+  });
+
+  it('declares for every operation the path parameters its path names, and no others', () => {
+    for (const { route, path, operation } of operations) {
+      const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      expect({ route, declared }).toEqual({ route, declared: pathParams(path) });
+    }
+  });
+
+  it('serves the excluded routes publicly, so the exclusion list stays true', () => {
+    for (const route of NOT_OPERATIONS) expect(publicRoutes).toContain(route);
+  });
+});
