@@ -326,28 +326,46 @@ describe('hostile tenants: what the victim still gets', () => {
       expect((await through(victor).get('/v1/accounts/wallet')).status).toBe(200);
     });
 
-    it("answers 429 to a tenant past its share of concurrent requests, while the victim's requests all succeed", async () => {
-      const hostile = Array.from({ length: 24 }, (_, i) =>
-        through(accomplice).post(
+    it("answers 429 to a tenant with TENANT_MAX_IN_FLIGHT requests in progress, while the victim's requests are admitted and succeed", async () => {
+      const seen = stack.ledgerProxy.httpRequests;
+      const start = seen.length;
+      const reached = (tenant: string) =>
+        seen.slice(start).filter((line) => line.includes(`/v1/tenants/${tenant}/`)).length;
+      const until = async (done: () => boolean) => {
+        while (!done()) await new Promise((r) => setTimeout(r, 20));
+      };
+      // The ledger answers nothing until released: the accomplice's first four requests stay in progress.
+      stack.ledgerProxy.hold();
+      try {
+        const inProgress = Array.from({ length: 4 }, (_, i) =>
+          through(accomplice).post(
+            '/v1/transfers/batch',
+            bigBatch(`busy-${i}-${randomUUID()}`, 40, 'inbox', 'spare'),
+          ),
+        );
+        await until(() => reached('accomplice') >= 4);
+        const refused = await through(accomplice).post(
           '/v1/transfers/batch',
-          bigBatch(`busy-${i}-${randomUUID()}`, 40, 'inbox', 'spare'),
-        ),
-      );
-      const victim = Array.from({ length: 3 }, () =>
-        through(victor).post('/v1/transfers', {
-          debitAccountId: 'wallet',
-          creditAccountId: 'shop',
-          amount: '1',
-          currency: 'EUR',
-        }),
-      );
-      const [hostileReplies, victimReplies] = await Promise.all([Promise.all(hostile), Promise.all(victim)]);
-      expect(victimReplies.map((r) => r.status)).toEqual([201, 201, 201]);
-      const statuses = hostileReplies.map((r) => r.status);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
-      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-      for (const refused of hostileReplies.filter((r) => r.status === 429))
+          bigBatch(`busy-4-${randomUUID()}`, 40, 'inbox', 'spare'),
+        );
+        expect(refused.status).toBe(429);
         expect(refused.body).toEqual(problem('tenant-concurrency-exceeded'));
+        // The victim is admitted meanwhile: its calls reach the ledger.
+        const victim = Array.from({ length: 3 }, () =>
+          through(victor).post('/v1/transfers', {
+            debitAccountId: 'wallet',
+            creditAccountId: 'shop',
+            amount: '1',
+            currency: 'EUR',
+          }),
+        );
+        await until(() => reached('victor') >= 3);
+        stack.ledgerProxy.release();
+        expect((await Promise.all(victim)).map((r) => r.status)).toEqual([201, 201, 201]);
+        expect((await Promise.all(inProgress)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      } finally {
+        stack.ledgerProxy.release();
+      }
     });
   });
 

@@ -194,7 +194,7 @@ describe('ledger callers: each service with its own credential and its own right
       const env = { ...ledger.env, INBOUND_API_TOKEN_NEXT: next };
       const both = await ServiceProcess.start('ledger', env);
       try {
-        await both.waitUntilReady(30_000);
+        await both.waitUntilReady(120_000);
         expect((await new LedgerClient(both.url, SERVICE_TOKEN).account('acme', 'cash')).status).toBe(200);
         expect((await new LedgerClient(both.url, next).account('acme', 'cash')).status).toBe(200);
         expect((await new LedgerClient(both.url, SETTLEMENT_TOKEN).account('acme', 'cash')).status).toBe(200);
@@ -203,7 +203,7 @@ describe('ledger callers: each service with its own credential and its own right
       }
       const switched = await ServiceProcess.start('ledger', { ...ledger.env, INBOUND_API_TOKEN: next });
       try {
-        await switched.waitUntilReady(30_000);
+        await switched.waitUntilReady(120_000);
         expect((await new LedgerClient(switched.url, next).account('acme', 'cash')).status).toBe(200);
         const old = await new LedgerClient(switched.url, SERVICE_TOKEN).account('acme', 'cash');
         expect([old.status, old.body]).toEqual([401, problem('unauthorized')]);

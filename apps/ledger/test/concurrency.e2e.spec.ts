@@ -1,10 +1,12 @@
-import { concurrently, type LedgerClient, LedgerFixture, randomInt } from './support/ledger-fixture';
+import { SeededRandom, seeded } from '@meridian/testing';
+import { concurrently, type LedgerClient, LedgerFixture } from './support/ledger-fixture';
 
 /**
  * Correct under concurrency by construction: many clients at once against a
  * real ledger process and PostgreSQL, checking invariants rather than timings.
  */
-describe('ledger under concurrency', () => {
+describe(seeded('ledger under concurrency'), () => {
+  const random = new SeededRandom();
   let ledger: LedgerFixture;
   let client: LedgerClient;
 
@@ -69,22 +71,22 @@ describe('ledger under concurrency', () => {
     const writer = async (w: number) => {
       const outcomes: Record<string, number> = {};
       for (let i = 0; i < 40; i++) {
-        const debit = ids[randomInt(0, ids.length - 1)]!;
-        let credit = ids[randomInt(0, ids.length - 1)]!;
+        const debit = random.pick(ids);
+        let credit = random.pick(ids);
         if (credit === debit) credit = 'mint';
-        const pending = Math.random() < 0.25;
+        const pending = random.chance(0.25);
         const id = `w${w}-${i}`;
         const result = await client.transfer(tenant, {
           id,
           debitAccountId: debit,
           creditAccountId: credit,
-          amount: String(randomInt(1, 400)),
+          amount: String(random.int(1, 400)),
           currency: 'EUR',
           ...(pending ? { flags: { pending: true } } : {}),
         });
         outcomes[result] = (outcomes[result] ?? 0) + 1;
         if (pending && result === 'created') {
-          const resolve = Math.random() < 0.5 ? 'post' : 'void';
+          const resolve = random.chance(0.5) ? 'post' : 'void';
           await client.request('POST', `/v1/tenants/${tenant}/transfers/${id}/${resolve}`, {
             id: `${id}-${resolve}`,
           });

@@ -1,10 +1,25 @@
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
+import { SeededRandom, seeded } from '@meridian/testing';
 import { Queue } from 'bullmq';
-import { concurrently, LedgerFixture, randomInt } from './support/ledger-fixture';
+import { concurrently, LedgerFixture } from './support/ledger-fixture';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-describe('ledger crash safety and outbox', () => {
+/** Resolves when `reached` is called, and fails if `work` ends first (the crash point was never reached). */
+function crashPoint(work: Promise<unknown>): { reached: () => void; passed: Promise<void> } {
+  let reached!: () => void;
+  const point = new Promise<void>((resolve) => (reached = resolve));
+  const passed = Promise.race([
+    point,
+    work.then(() => {
+      throw new Error('the load ended before reaching the crash point');
+    }),
+  ]);
+  return { reached, passed };
+}
+
+describe(seeded('ledger crash safety and outbox'), () => {
+  const random = new SeededRandom();
   let ledger: LedgerFixture;
   let queue: Queue;
 
@@ -47,9 +62,10 @@ describe('ledger crash safety and outbox', () => {
     };
   };
 
-  it('after SIGKILL mid-load, every acknowledged transfer exists exactly once and retries converge', async () => {
+  it('after SIGKILL mid-load (after a seeded number of acknowledged transfers), every acknowledged transfer exists exactly once and retries converge', async () => {
     const acknowledged = new Set<string>();
     const unacknowledged = new Set<string>();
+    const killAfter = random.int(60, 400);
     let stop = false;
     const load = concurrently(16, async (w) => {
       for (let i = 0; !stop; i++) {
@@ -58,17 +74,19 @@ describe('ledger crash safety and outbox', () => {
           const reply = await ledger.client.transfers('crash', [transferFor(id)]);
           if (reply.status === 200 && reply.body.results[0].result === 'created') acknowledged.add(id);
           else unacknowledged.add(id);
+          if (acknowledged.size === killAfter) crash.reached();
         } catch {
           unacknowledged.add(id);
           stop = true;
         }
       }
     });
-    await sleep(randomInt(800, 1_500));
+    const crash = crashPoint(load);
+    await crash.passed;
     await ledger.crash();
     stop = true;
     await load;
-    expect(acknowledged.size).toBeGreaterThan(50);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(killAfter);
 
     await ledger.startService();
     const stored = new Set(
@@ -117,14 +135,18 @@ describe('ledger crash safety and outbox', () => {
     // More load with two more crashes while the relay is busy.
     for (let round = 0; round < 2; round++) {
       let stop = false;
+      let sent = 0;
+      const killAfter = random.int(20, 200);
       const load = concurrently(8, async (w) => {
         for (let i = 0; !stop; i++) {
           await ledger.client
             .transfers('crash', [transferFor(`o${round}-${w}-${i}`)])
             .catch(() => (stop = true));
+          if (++sent === killAfter) crash.reached();
         }
       });
-      await sleep(randomInt(300, 900));
+      const crash = crashPoint(load);
+      await crash.passed;
       await ledger.crash();
       stop = true;
       await load;

@@ -1,5 +1,5 @@
 import { MAX_INT64 } from '@meridian/ledger-contract';
-import { runAppScript } from '@meridian/testing';
+import { runAppScript, seeded } from '@meridian/testing';
 import {
   ADMIN_TOKEN,
   SETTLEMENT_LEDGER_TOKEN,
@@ -26,12 +26,13 @@ function metricValue(metrics: string, name: string, labels: Record<string, strin
  * nothing else; operators see, re-drive and cancel it; nets at the 64-bit
  * limit settle; a tenant sees only its own share. Real ledger, real worker.
  */
-describe('settlement instructions', () => {
+describe(seeded('settlement instructions'), () => {
   let stack: SettlementStack;
 
   beforeAll(async () => {
     stack = await SettlementStack.start('settlement_instructions');
-  });
+    // Two services and their migrations, on a machine that may be loaded: given time, not judged by it.
+  }, 180_000);
 
   afterAll(() => stack?.stop());
 
@@ -486,7 +487,7 @@ describe('settlement instructions', () => {
       ...stack.settlementEnv(hammering),
     });
     try {
-      await second.waitUntilReady(30_000);
+      await second.waitUntilReady(120_000);
       const busy = await waitFor('both replicas to retry it many times', async () => {
         const instruction = await instructionOf(batchId, 'stuck-w');
         return instruction.attempts >= 40 && instruction;

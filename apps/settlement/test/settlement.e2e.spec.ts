@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
+import { seeded, type ServiceProcess } from '@meridian/testing';
 import { Queue } from 'bullmq';
+import { CUTOFFS_QUEUE } from '../src/infrastructure/queue/queues';
 import { SettlementStack, waitFor } from './support/settlement-stack';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -17,19 +19,20 @@ async function expectedPositions(stack: SettlementStack, batchId: string) {
   );
 }
 
-describe('settlement worker', () => {
+describe(seeded('settlement worker'), () => {
   let stack: SettlementStack;
 
   beforeAll(async () => {
     stack = await SettlementStack.start('settlement_e2e');
-  });
+    // Two services and their migrations, on a machine that may be loaded: given time, not judged by it.
+  }, 180_000);
 
   afterAll(() => stack?.stop());
 
   it('records each cross-tenant posted transfer once, nets it at a cut-off, and settles it through the ledger', async () => {
     const crossTenant = await stack.payments(300, 'p1');
-    await stack.waitForObligations(crossTenant);
-    await sleep(300); // in-tenant transfers and settlement-free events have been consumed too
+    // Every event consumed, in-tenant transfers included: none of those became an obligation.
+    await stack.waitUntilEveryEventConsumed();
     expect(await stack.obligations()).toBe(crossTenant);
 
     const batchId = await stack.cutoff();
@@ -72,8 +75,8 @@ describe('settlement worker', () => {
         i.amount,
       ]);
     }
-    // Settlement transfers are themselves cross-tenant events; they are not new obligations.
-    await sleep(500);
+    // Settlement transfers are themselves cross-tenant events; once consumed, none is a new obligation.
+    await stack.waitUntilEveryEventConsumed();
     expect(await stack.obligations('batch_id IS NULL')).toBe(0);
     // A cut-off with nothing new settles nothing.
     expect(await stack.cutoff()).toBeNull();
@@ -91,8 +94,7 @@ describe('settlement worker', () => {
     for (const e of [...events, events[0]!, events[2]!, events[1]!]) {
       await queue.add(e.type, e, { jobId: randomUUID() });
     }
-    await stack.waitForObligations(before + 3);
-    await sleep(500);
+    await stack.waitUntilEveryEventConsumed();
     expect(await stack.obligations()).toBe(before + 3);
     await queue.close();
   });
@@ -143,24 +145,45 @@ describe('settlement worker', () => {
     await queue.close();
   });
 
-  it('keeps working through a Redis outage and loses no event', async () => {
+  it('records every event published while it could not reach Redis, once each, after Redis returns', async () => {
     const before = await stack.obligations();
     await stack.redisProxy.stop();
-    const crossTenant = await stack.payments(200, 'outage'); // the ledger keeps them in its outbox / queue
-    await sleep(1_500);
-    await stack.redisProxy.resume();
-    await stack.waitForObligations(before + crossTenant, 30_000);
-    await sleep(500);
-    expect(await stack.obligations()).toBe(before + crossTenant);
+    try {
+      // The worker has noticed: it reports Redis down.
+      await stack.settlement.service.waitFor('/health/ready', 503, 30_000);
+      const crossTenant = await stack.payments(200, 'outage');
+      // The ledger reaches Redis directly: every event waits in the queue meanwhile.
+      await waitFor(
+        'the ledger to publish the outage events',
+        async () =>
+          (
+            await stack.ledgerSql<{ n: number }>(
+              'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL',
+            )
+          )[0]!.n === 0,
+      );
+      expect(await stack.obligations()).toBe(before);
+      await stack.redisProxy.resume();
+      await stack.waitUntilEveryEventConsumed();
+      expect(await stack.obligations()).toBe(before + crossTenant);
+    } finally {
+      await stack.redisProxy.resume();
+    }
   });
 
-  it('settles exactly once when the worker is SIGKILLed at random points of a cut-off', async () => {
+  it('settles exactly once when the worker is SIGKILLed at (seeded) random points of a cut-off', async () => {
     for (let trial = 0; trial < 4; trial++) {
       const before = await stack.obligations();
       const crossTenant = await stack.payments(400, `kill-${trial}`);
       await stack.waitForObligations(before + crossTenant);
-      await stack.settlementCall('POST', '/internal/cutoffs');
-      await sleep(20 + Math.floor(Math.random() * 250));
+      const { body } = await stack.settlementCall('POST', '/internal/cutoffs');
+      await waitFor('the cut-off to start', async () => {
+        const state = (await stack.settlementCall('GET', `/internal/cutoffs/${body.jobId as string}`)).body
+          .state as string;
+        return state === 'active' || state === 'completed';
+      });
+      // The kill point: a seeded pause into the running cut-off.
+      await sleep(stack.random.int(0, 250));
       stack.settlement.service.signal('SIGKILL');
       await stack.settlement.service.exited;
       await stack.settlement.restart();
@@ -192,7 +215,7 @@ describe('settlement worker', () => {
       );
       expect(counts!.transfers).toBe(instructions!.n);
     }
-  });
+  }, 300_000);
 
   it('drains on SIGTERM: the running cut-off finishes before exit 0, and a burst of events is neither lost nor doubled', async () => {
     await stack.settlement.restart({ SHUTDOWN_DELAY_MS: '200' });
@@ -208,14 +231,14 @@ describe('settlement worker', () => {
     const before = await stack.obligations();
     const burst = stack.payments(600, 'burst');
     const { body } = await stack.settlementCall('POST', '/internal/cutoffs');
-    const deadline = Date.now() + 10_000;
-    while (
-      (await stack.settlementCall('GET', `/internal/cutoffs/${body.jobId as string}`)).body.state !==
-        'active' &&
-      Date.now() < deadline
-    ) {
-      await sleep(10);
-    }
+    await waitFor(
+      'the cut-off to start',
+      async () =>
+        (await stack.settlementCall('GET', `/internal/cutoffs/${body.jobId as string}`)).body.state ===
+        'active',
+      10_000,
+      10,
+    );
     service.signal('SIGTERM');
     const exit = await service.exited;
     expect(exit.code).toBe(0);
@@ -228,50 +251,91 @@ describe('settlement worker', () => {
 
     const crossTenant = await burst;
     await stack.settlement.restart();
-    await stack.waitForObligations(before + crossTenant);
-    await sleep(500);
+    await stack.waitUntilEveryEventConsumed();
     expect(await stack.obligations()).toBe(before + crossTenant);
-  });
+  }, 180_000);
 
-  it('runs cut-offs on its cron schedule, once per tick across replicas', async () => {
+  it('runs cut-offs on its cron schedule with two replicas: one schedule, one job per tick (never two), one cut-off run per attempt of a job, and everything settled', async () => {
     const every2s = { SETTLEMENT_CUTOFF_CRON: '*/2 * * * * *' };
+    const cutoffs = stack.queue(CUTOFFS_QUEUE);
+    const earlier = new Set((await cutoffs.getJobs(['completed', 'failed'], 0, -1)).map((job) => job.id));
     await stack.settlement.restart(every2s);
     const second = await startSecondReplica(stack, every2s);
     try {
-      const before = (
-        await stack.settlementSql<{ n: number }>('SELECT count(*)::int AS n FROM settlement_batches')
-      )[0]!.n;
       const obligationsBefore = await stack.obligations();
       const crossTenant = await stack.payments(100, 'cron');
       await stack.waitForObligations(obligationsBefore + crossTenant);
       // No trigger from here: the schedule settles everything, and every batch completes.
-      const settledAll = async () =>
-        (await stack.obligations('batch_id IS NULL')) === 0 &&
-        (
-          await stack.settlementSql<{ n: number }>(
-            "SELECT count(*)::int AS n FROM settlement_batches WHERE state <> 'completed'",
-          )
-        )[0]!.n === 0;
-      const deadline = Date.now() + 20_000;
-      while (!(await settledAll()) && Date.now() < deadline) await sleep(200);
-      expect(await settledAll()).toBe(true);
-      const batches = await stack.settlementSql<{ state: string }>('SELECT state FROM settlement_batches');
-      expect(batches.length).toBeGreaterThan(before);
+      const ranSinceStart = async () =>
+        (await cutoffs.getJobs(['completed', 'failed'], 0, -1)).filter((job) => !earlier.has(job.id));
+      await waitFor('three scheduled cut-offs, and everything settled', async () => {
+        if ((await ranSinceStart()).length < 3) return false;
+        if ((await stack.obligations('batch_id IS NULL')) !== 0) return false;
+        const [open] = await stack.settlementSql<{ n: number }>(
+          "SELECT count(*)::int AS n FROM settlement_batches WHERE state <> 'completed'",
+        );
+        return open!.n === 0;
+      });
+
+      // One schedule, whatever the number of replicas. Stop it, let what it started finish, then count.
+      const schedules = await cutoffs.getJobSchedulers();
+      expect(schedules.map((s) => s.key)).toHaveLength(1);
+      await cutoffs.removeJobScheduler(schedules[0]!.key);
+      await waitFor('the last scheduled cut-off to finish', async () => {
+        const counts = await cutoffs.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'prioritized',
+          'waiting-children',
+        );
+        return Object.values(counts).every((n) => n === 0);
+      });
+      const jobs = await ranSinceStart();
+      // Each job is one tick of that schedule, and no tick has two jobs...
+      expect(jobs.map((job) => job.repeatJobKey)).toEqual(jobs.map(() => schedules[0]!.key));
+      const ticks = jobs.map((job) => job.opts.prevMillis);
+      expect(ticks.every((tick) => typeof tick === 'number' && tick % 2_000 === 0)).toBe(true);
+      expect(new Set(ticks).size).toBe(jobs.length);
+      expect((await cutoffs.getJobs(['failed'], 0, -1)).filter((job) => !earlier.has(job.id))).toEqual([]);
+      // ...and the two replicas together ran one cut-off per attempt of those jobs: none ran a job it
+      // had not started (a job is attempted again only after a failed or interrupted attempt).
+      const attempts = jobs.reduce((sum, job) => sum + job.attemptsStarted, 0);
+      const runs =
+        cutoffRuns(await stack.metrics()) +
+        cutoffRuns(await fetch(`${second.managementUrl}/metrics`).then((r) => r.text()));
+      expect(runs).toBe(attempts);
     } finally {
+      await cutoffs.close();
       await second.stop();
       await stack.settlement.restart();
     }
-  });
+  }, 180_000);
 });
 
+/** Cut-off jobs a replica has run (its settlement_job_duration_seconds_count for the cut-off queue, every outcome). */
+function cutoffRuns(metrics: string): number {
+  return metrics
+    .split('\n')
+    .filter(
+      (line) =>
+        line.startsWith('settlement_job_duration_seconds_count{') &&
+        line.includes(`queue="${CUTOFFS_QUEUE}"`),
+    )
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 /** Another settlement process on the same database and Redis (a second replica). */
-async function startSecondReplica(stack: SettlementStack, env: Record<string, string>) {
+async function startSecondReplica(
+  stack: SettlementStack,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
   const { ServiceProcess } = await import('@meridian/testing');
   const replica = await ServiceProcess.start('settlement', {
     DATABASE_URL: stack.settlement.database.url,
     ...stack.settlementEnv(env),
   });
-  await replica.waitUntilReady(30_000);
+  await replica.waitUntilReady(120_000);
   return replica;
 }
 

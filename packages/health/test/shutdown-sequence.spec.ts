@@ -62,13 +62,16 @@ describe('ShutdownSequence', () => {
   });
 
   it('exits 1 when the timeout passes before the sequence completes', async () => {
-    const { seq, exits } = sequence({
+    let exited!: (code: number) => void;
+    const exit = new Promise<number>((resolve) => (exited = resolve));
+    const { seq, events } = sequence({
       timeoutMs: 100,
       closeServer: () => new Promise(() => undefined), // a request that never finishes
+      exit: (code) => exited(code),
     });
     void seq.run('SIGTERM');
-    await new Promise((r) => setTimeout(r, 250));
-    expect(exits).toEqual([1]);
+    expect(await exit).toBe(1);
+    expect(events).toEqual([]); // nothing after the server was closed
   });
 
   it('runs only once however often it is started', async () => {
@@ -100,8 +103,17 @@ describe('StartupTasks', () => {
     const tasks = new StartupTasks();
     tasks.add('never', () => Promise.reject(new Error('down')));
     let stop = false;
-    setTimeout(() => (stop = true), 30);
-    const done = await tasks.runAll({ onRetry: () => undefined, shouldStop: () => stop, maxDelayMs: 5 });
+    const retries: number[] = [];
+    const done = await tasks.runAll({
+      // Shutdown begins after the second failure.
+      onRetry: (_, attempt) => {
+        retries.push(attempt);
+        if (attempt === 2) stop = true;
+      },
+      shouldStop: () => stop,
+      maxDelayMs: 5,
+    });
     expect(done).toBe(false);
+    expect(retries).toEqual([1, 2]);
   });
 });

@@ -4,24 +4,25 @@ import pino from 'pino';
 import { LedgerClient } from '../src';
 
 /** A stand-in HTTP server whose answers each test scripts (the real ledger is used in the api's e2e tests). */
-async function server(answer: (count: number) => { status: number; delayMs?: number } | 'hang up') {
+async function server(answer: (count: number) => { status: number } | 'hang up' | 'never') {
   let count = 0;
   const http: Server = createServer((_req, res) => {
     const scripted = answer(++count);
     // The connection drops before any answer, as when a process dies mid-request.
     if (scripted === 'hang up') return res.socket?.destroy();
-    const { status, delayMs = 0 } = scripted;
-    setTimeout(
-      () => res.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}'),
-      delayMs,
-    );
+    // No answer at all: only the client's timeout ends the call.
+    if (scripted === 'never') return;
+    res.writeHead(scripted.status, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const address = http.address();
   return {
     url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
     calls: () => count,
-    close: () => http.close(),
+    close: () => {
+      http.closeAllConnections();
+      http.close();
+    },
   };
 }
 
@@ -54,7 +55,7 @@ describe('LedgerClient', () => {
     const client = new LedgerClient(config(dropped.url, { LEDGER_BREAKER_FAILURES: 10 }), logger);
     expect((await client.post('/x', {})).status).toBe(200);
     expect(dropped.calls()).toBe(3);
-    const slow = await server(() => ({ status: 200, delayMs: 1_000 }));
+    const slow = await server(() => 'never');
     const client2 = new LedgerClient(config(slow.url, { LEDGER_BREAKER_FAILURES: 10 }), logger);
     await expect(client2.post('/x', {})).rejects.toMatchObject({
       problem: { status: 503, detail: expect.stringContaining('timed out') },
@@ -94,7 +95,7 @@ describe('LedgerClient', () => {
   });
 
   it('times out a slow call and rejects beyond the bulkhead at once', async () => {
-    const ledger = await server(() => ({ status: 200, delayMs: 500 }));
+    const ledger = await server(() => 'never');
     const client = new LedgerClient(
       config(ledger.url, { LEDGER_RETRIES: 0, LEDGER_MAX_CONCURRENCY: 1, LEDGER_BREAKER_FAILURES: 100 }),
       logger,

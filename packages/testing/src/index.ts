@@ -4,6 +4,7 @@ export * from './otlp-receiver';
 export * from './paths';
 export * from './redis';
 export * from './run-script';
+export * from './seed';
 export * from './service-conventions';
 export * from './service-process';
 export * from './service-with-database';

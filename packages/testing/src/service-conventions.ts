@@ -67,11 +67,11 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
   });
 
   describe(`${app}: configuration`, () => {
-    it('exits non-zero within 2 s naming every missing variable', async () => {
+    it('exits 78 (EX_CONFIG) before starting anything (not one log line), naming every missing variable', async () => {
       const service = await ServiceProcess.start(app, {});
       const result = await service.exited;
-      expect(result.code).not.toBe(0);
-      expect(result.elapsedMs).toBeLessThan(2_000);
+      expect(result.code).toBe(78);
+      expect(service.logs()).toEqual([]);
       for (const name of options.required)
         expect(service.stderrLines.join('\n')).toMatch(new RegExp(`^\\s*${name}: `, 'm'));
     });
@@ -84,8 +84,8 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
         [options.invalidSecret.name]: options.invalidSecret.value,
       });
       const result = await service.exited;
-      expect(result.code).not.toBe(0);
-      expect(result.elapsedMs).toBeLessThan(2_000);
+      expect(result.code).toBe(78);
+      expect(service.logs()).toEqual([]);
       const problems = service.stderrLines
         .filter((line) => /^\s+[A-Z_]+: /.test(line))
         .map((l) => l.trim().split(':')[0]);
@@ -289,12 +289,17 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
   });
 
   describe(`${app}: graceful shutdown`, () => {
-    it('turns unready at once, finishes in-flight requests (keep-alive too), then refuses connections on both ports and exits 0', async () => {
-      const delayMs = 1_000;
-      const timeoutMs = 15_000;
+    /** Resolves once nothing listens on `port` any more (the listener closed). */
+    const untilRefused = async (port: number) => {
+      while (!(await connectionRefused(port))) await sleep(20);
+    };
+
+    it('turns unready at once while still serving, finishes in-flight requests (keep-alive too) and a body still being sent, then refuses connections on both ports and exits 0', async () => {
+      // Long enough that the checks made during the delay are made during it, even on a loaded machine.
+      const delayMs = 3_000;
       const service = await start({
         SHUTDOWN_DELAY_MS: String(delayMs),
-        SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
+        SHUTDOWN_TIMEOUT_MS: '25000',
       });
       await service.waitUntilReady();
 
@@ -308,21 +313,15 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       const slowKeptAlive = httpRequest(`${service.url}/__test/slow?ms=${delayMs + 1_500}`, { agent: busy });
       const body = JSON.stringify({ note: 'sent in two parts across the shutdown' });
       const partial = await PartialRequest.open(service.port, '/__test/echo', body, 10);
-      await sleep(100);
 
-      const signalledAt = Date.now();
       service.signal('SIGTERM');
-      let readyStatus = 0;
-      while (Date.now() - signalledAt < 500 && readyStatus !== 503) {
-        readyStatus = (await httpRequest(`${service.managementUrl}/health/ready`)).status;
-      }
-      expect(readyStatus).toBe(503);
-      expect(Date.now() - signalledAt).toBeLessThan(500);
-      // Still serving during the delay, so load balancers can catch up.
+      await service.waitFor('/health/ready', 503);
+      // Unready, and still serving (the delay is not over), so load balancers can catch up.
       expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
       expect((await httpRequest(`${service.url}/__test/slow?ms=1`)).status).toBe(200);
 
-      await sleep(delayMs + 300 - (Date.now() - signalledAt));
+      // Once the listeners have closed, the rest of the body arrives, and every request in flight is answered.
+      await untilRefused(service.port);
       partial.finish();
       const [slowResult, keptAliveResult, partialResult] = await Promise.all([
         slow,
@@ -335,7 +334,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(partialResult.status).toBe(200);
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
 
-      // Exits 0 before the timeout: the busy keep-alive connection was closed after its response.
+      // Exit 0, not the timeout's exit 1: the busy keep-alive connection was closed after its response.
       const exit = await service.exited;
       const refused = [
         await connectionRefused(service.port),
@@ -344,47 +343,58 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       idle.destroy();
       busy.destroy();
       expect(exit.code).toBe(0);
-      expect(Date.now() - signalledAt).toBeLessThan(timeoutMs / 2);
       expect(refused).toEqual([true, true]);
       expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
     });
 
-    it('refuses new connections on both ports once the delay is over while a request is still in flight', async () => {
-      const service = await start({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' });
+    it('refuses new connections on both ports once the delay is over, while a request is still in flight', async () => {
+      // The request is sent during the delay, so it is accepted; it outlasts the delay by far.
+      const service = await start({ SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_TIMEOUT_MS: '20000' });
       await service.waitUntilReady();
-      const slow = httpRequest(`${service.url}/__test/slow?ms=2500`);
-      await sleep(100);
+      let answered = false;
+      const slow = httpRequest(`${service.url}/__test/slow?ms=10000`).then((result) => {
+        answered = true;
+        return result;
+      });
       service.signal('SIGTERM');
-      await sleep(800);
-      expect(await connectionRefused(service.port)).toBe(true);
-      expect(await connectionRefused(service.managementPort)).toBe(true);
+      await untilRefused(service.port);
+      await untilRefused(service.managementPort);
+      expect(answered).toBe(false);
       expect((await slow).status).toBe(200);
       expect((await service.exited).code).toBe(0);
     });
 
-    it('exits non-zero at once on a second signal', async () => {
-      const service = await start({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '20000' });
+    it('exits non-zero on a second signal, without waiting for the delay to end', async () => {
+      const service = await start({
+        SHUTDOWN_DELAY_MS: '20000',
+        SHUTDOWN_TIMEOUT_MS: '25000',
+        LOG_LEVEL: 'info',
+      });
       await service.waitUntilReady();
       service.signal('SIGTERM');
       await service.waitForLog((l) => String(l.message).startsWith('shutdown: readiness'));
-      const secondAt = Date.now();
       service.signal('SIGTERM');
       const exit = await service.exited;
       expect(exit.code).not.toBe(0);
-      expect(Date.now() - secondAt).toBeLessThan(1_000);
+      expect(service.logs().some((l) => l.message === 'second signal during shutdown: forcing exit')).toBe(
+        true,
+      );
+      // Forced out during the delay: the sequence never reached its next step.
+      expect(service.logs().some((l) => String(l.message).startsWith('shutdown: draining'))).toBe(false);
     });
 
-    it('exits non-zero when SHUTDOWN_TIMEOUT_MS passes', async () => {
-      const service = await start({ SHUTDOWN_DELAY_MS: '100', SHUTDOWN_TIMEOUT_MS: '1500' });
+    it('exits non-zero once SHUTDOWN_TIMEOUT_MS has passed with a request still in flight', async () => {
+      const timeoutMs = 3_000;
+      const service = await start({ SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_TIMEOUT_MS: String(timeoutMs) });
       await service.waitUntilReady();
-      const slow = httpRequest(`${service.url}/__test/slow?ms=10000`).catch(() => undefined);
-      await sleep(100);
+      const slow = httpRequest(`${service.url}/__test/slow?ms=30000`).catch(() => undefined);
       const signalledAt = Date.now();
       service.signal('SIGTERM');
       const exit = await service.exited;
       expect(exit.code).not.toBe(0);
-      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_400);
-      expect(Date.now() - signalledAt).toBeLessThan(4_000);
+      expect(service.logs().some((l) => l.message === 'shutdown timed out: forcing exit')).toBe(true);
+      // Not before the timeout (the margin covers timer rounding; a loaded machine only makes it later).
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(timeoutMs - 100);
       await slow;
     });
   });

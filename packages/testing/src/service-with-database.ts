@@ -23,7 +23,8 @@ export async function startWithDatabase(
   await migrate(app, database.url);
   const start = async (extra: Record<string, string> = {}) => {
     const service = await ServiceProcess.start(app, { DATABASE_URL: database.url, ...env, ...extra });
-    await service.waitUntilReady(30_000);
+    // Generous: a cold start on a loaded two-core machine can take tens of seconds; this waits, it does not judge.
+    await service.waitUntilReady(120_000);
     return service;
   };
   const running: RunningServiceWithDatabase = {

@@ -3,11 +3,14 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 /**
  * A real TCP proxy between a service and one of its dependencies, for fault
  * injection: take the dependency "down" (listener closed, connections cut),
- * bring it back on the same port, or add latency to every chunk.
+ * bring it back on the same port, add latency to every chunk, or hold every
+ * chunk until released (the dependency accepts connections but never answers).
  */
 export class TcpProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  #holding = false;
+  readonly #held: (() => void)[] = [];
   latencyMs = 0;
   /** HTTP request lines (`POST /path`) seen from clients, in order: every attempt, whether or not it got through. */
   readonly httpRequests: string[] = [];
@@ -41,10 +44,22 @@ export class TcpProxy {
     this.#server = server;
   }
 
+  /** From now on, nothing passes in either direction until `release()`: the dependency hangs. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Lets everything held through, in order, and stops holding. */
+  release(): void {
+    this.#holding = false;
+    for (const pass of this.#held.splice(0)) pass();
+  }
+
   /** The dependency is unreachable: new connections are refused and open ones are cut. */
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#held.splice(0);
     this.cutConnections();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -78,6 +93,14 @@ export class TcpProxy {
 
   #forward(from: Socket, to: Socket): void {
     from.on('data', (chunk) => {
+      if (this.#holding) {
+        from.pause();
+        this.#held.push(() => {
+          if (!to.destroyed) to.write(chunk);
+          from.resume();
+        });
+        return;
+      }
       if (this.latencyMs <= 0) {
         to.write(chunk);
         return;

@@ -42,4 +42,27 @@ describe('TcpProxy', () => {
       server.close();
     }
   });
+
+  it('holds every chunk until released, then passes them through in order', async () => {
+    const { server, port } = await echoServer();
+    const proxy = await TcpProxy.start('127.0.0.1', port);
+    try {
+      proxy.hold();
+      let answered = false;
+      const reply = roundTrip(proxy.port, 'held').then((text) => {
+        answered = true;
+        return text;
+      });
+      // The request line is seen (and recorded) even while held; the answer is not.
+      const echoed = roundTrip(proxy.port, 'GET /x HTTP/1.1\r\n\r\n');
+      while (proxy.httpRequests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      proxy.release();
+      expect(await reply).toBe('held');
+      expect(await echoed).toBe('GET /x HTTP/1.1\r\n\r\n');
+    } finally {
+      await proxy.stop();
+      server.close();
+    }
+  });
 });

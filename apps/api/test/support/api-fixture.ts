@@ -19,7 +19,6 @@ export interface Reply<T = any> {
   status: number;
   headers: Headers;
   body: T;
-  elapsedMs: number;
 }
 
 /**
@@ -93,7 +92,7 @@ export class ApiStack {
       DATABASE_URL: this.api.database.url,
       ...this.apiEnv(extra),
     });
-    await service.waitUntilReady(30_000);
+    await service.waitUntilReady(120_000);
     return service;
   }
 
@@ -151,7 +150,6 @@ export async function request<T = any>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Reply<T>> {
-  const started = Date.now();
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -168,7 +166,6 @@ export async function request<T = any>(
     status: response.status,
     headers: response.headers,
     body: parsed as T,
-    elapsedMs: Date.now() - started,
   };
 }
 

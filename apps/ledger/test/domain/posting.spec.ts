@@ -1,8 +1,12 @@
 import fc from 'fast-check';
+import { seeded, testSeed } from '@meridian/testing';
 import { accountKey, type AccountState } from '../../src/domain/account';
 import { type Command, post, type PostingState } from '../../src/domain/posting';
 import { type CreateTransferCommand, type Transfer, transferKey } from '../../src/domain/transfer';
 import { TransferResult } from '../../src/domain/transfer-result';
+
+// Every property here draws its cases from the run's seed (printed in the suite titles).
+fc.configureGlobal({ seed: testSeed() });
 
 const TENANT = 't1';
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -62,7 +66,7 @@ const sum = (
   field: keyof Pick<AccountState, 'debitsPosted' | 'creditsPosted' | 'debitsPending' | 'creditsPending'>,
 ) => [...state.accounts.values()].reduce((total, a) => total + a[field], 0n);
 
-describe('posting engine', () => {
+describe(seeded('posting engine'), () => {
   it('moves money and reports created, then exists for the same id', () => {
     const state = stateWith([account('a'), account('b')]);
     const first = post(state, [[transfer('x1', 'a', 'b', 500n)]]);

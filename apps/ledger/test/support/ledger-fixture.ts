@@ -111,7 +111,7 @@ export class LedgerFixture {
 
   async startService(): Promise<void> {
     this.service = await ServiceProcess.start('ledger', this.env);
-    await this.service.waitUntilReady(30_000);
+    await this.service.waitUntilReady(120_000);
     this.client.baseUrl = this.service.url;
     this.settlementClient.baseUrl = this.service.url;
   }
@@ -137,5 +137,3 @@ export class LedgerFixture {
 export async function concurrently<T>(workers: number, work: (worker: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: workers }, (_, i) => work(i)));
 }
-
-export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));

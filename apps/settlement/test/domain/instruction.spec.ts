@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seeded, testSeed } from '@meridian/testing';
 import {
   classifyFence,
   classifyResult,
@@ -6,6 +7,9 @@ import {
   retryDelayMs,
   settlementAccountId,
 } from '../../src/domain/instruction';
+
+// Every property here draws its cases from the run's seed (printed in the suite titles).
+fc.configureGlobal({ seed: testSeed() });
 
 describe('classifyResult', () => {
   it('counts created and exists as posted (exists: an earlier attempt with this id posted)', () => {
@@ -62,7 +66,7 @@ describe('settlementAccountId', () => {
   });
 });
 
-describe('retryDelayMs (backoff schedule)', () => {
+describe(seeded('retryDelayMs (backoff schedule)'), () => {
   const schedule = { initialMs: 1_000, maxMs: 60_000 };
 
   it('doubles from the first delay up to the longest, each drawn in [half, whole) of its nominal value', () => {

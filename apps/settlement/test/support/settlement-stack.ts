@@ -1,12 +1,14 @@
-import { randomInt } from 'node:crypto';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import {
   createRedisNamespace,
   query,
   type RunningServiceWithDatabase,
+  SeededRandom,
   startWithDatabase,
   TcpProxy,
   type TestRedisNamespace,
 } from '@meridian/testing';
+import { Queue } from 'bullmq';
 
 /** The api's token, as both the ledger and the settlement service accept it (tests call them as the api does). */
 export const TOKEN = 'settlement-e2e-api-token-0123456789abcdef01';
@@ -22,13 +24,14 @@ export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
+    await sleep(intervalMs);
   }
 }
 
@@ -39,6 +42,8 @@ export async function waitFor<T>(
  */
 export class SettlementStack {
   settlement!: RunningServiceWithDatabase;
+  /** Every random choice of the tests (payments, kill points), from the run's seed (see `seeded`). */
+  readonly random = new SeededRandom();
 
   private constructor(
     readonly ledger: RunningServiceWithDatabase,
@@ -149,9 +154,9 @@ export class SettlementStack {
     let crossTenant = 0;
     for (let i = 0; i < count; i += 100) {
       const transfers = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
-        const payer = TENANTS[randomInt(TENANTS.length)]!;
-        const payee = TENANTS[randomInt(TENANTS.length)]!;
-        const currency = randomInt(2) === 0 ? 'EUR' : 'USD';
+        const payer = this.random.pick(TENANTS);
+        const payee = this.random.pick(TENANTS);
+        const currency = this.random.pick(['EUR', 'USD']);
         if (payer !== payee) crossTenant++;
         return {
           tenant: payer,
@@ -161,7 +166,7 @@ export class SettlementStack {
             creditTenantId: payee,
             // Within one tenant: between its own two accounts (no obligation).
             creditAccountId: payer === payee ? `other-${currency}` : `main-${currency}`,
-            amount: String(1 + randomInt(10_000)),
+            amount: String(this.random.int(1, 10_000)),
             currency,
           },
         };
@@ -192,6 +197,49 @@ export class SettlementStack {
       await sleep(100);
     }
     throw new Error(`only ${seen} of ${count} obligations recorded`);
+  }
+
+  /** A BullMQ handle on one of the stack's queues (close it after use). */
+  queue(name: string): Queue {
+    return new Queue(name, { connection: { url: this.redis.url }, prefix: this.redis.prefix });
+  }
+
+  /**
+   * Waits until every event the ledger has committed so far is consumed: its
+   * outbox published, and no ledger event left waiting, delayed or running in
+   * the queue. Past this point a count of obligations is final, so a check
+   * that something was *not* recorded (twice, or at all) means what it says.
+   */
+  async waitUntilEveryEventConsumed(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      'the ledger to publish every outbox event',
+      async () =>
+        (
+          await this.ledgerSql<{ n: number }>(
+            'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL',
+          )
+        )[0]!.n === 0,
+      timeoutMs,
+    );
+    const events = this.queue(LEDGER_EVENTS_QUEUE);
+    try {
+      await waitFor(
+        'the worker to consume every ledger event',
+        async () => {
+          const counts = await events.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'prioritized',
+            'waiting-children',
+          );
+          return Object.values(counts).every((n) => n === 0);
+        },
+        timeoutMs,
+      );
+    } finally {
+      await events.close();
+    }
   }
 
   /** Triggers a cut-off and waits for its job to finish; returns the batch it closed. */
