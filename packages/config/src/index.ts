@@ -3,4 +3,5 @@ export * from './fields';
 export * from './load';
 export * from './parts';
 export * from './readme-tables';
+export * from './rules';
 export * from './services';

@@ -10,13 +10,14 @@ interface DatabaseConfig {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin form TypeScript requires
-type PrismaClientClass = new (...args: any[]) => { $disconnect(): Promise<void> };
+type PrismaClientClass = new (...args: any[]) => { $connect(): Promise<void>; $disconnect(): Promise<void> };
 
 /**
  * The injectable PrismaService of a service, from its generated PrismaClient:
  * `export class PrismaService extends prismaServiceFor(PrismaClient, { ... }) {}`.
  * Every service gets the same wiring: its own pool, the migrations startup
- * check, and the close hook (see prismaDatabase).
+ * check, a connected client before startup passes, and the close hook (see
+ * prismaDatabase).
  */
 export function prismaServiceFor<C extends PrismaClientClass>(
   Client: C,
@@ -39,6 +40,10 @@ export function prismaServiceFor<C extends PrismaClientClass>(
       });
       super({ adapter: database.adapter });
       database.closeWith(this);
+      // Connecting loads the client's query engine, which takes about a
+      // second on a busy machine: done at startup, the first readiness check
+      // (often a service's first query) does not wait for it and time out.
+      startup.add('prisma-client-connected', () => this.$connect());
     }
   }
   // Constructor injection, declared by hand: a mixin's parameters carry no decorator metadata.
