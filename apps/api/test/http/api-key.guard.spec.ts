@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../../src/tenancy/api-key.guard';
-import { ApiKeyStore, type Principal } from '../../src/tenancy/api-key.store';
-import { AuthFailureLimiter } from '../../src/tenancy/auth-failure.limiter';
+import { ApiKeyGuard, CurrentPrincipal, RequireScope } from '../../src/http/api-key.guard';
+import { ApiKeyStore, type Principal } from '../../src/application/api-key.store';
+import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
 import { InProcessApi } from './support/in-process-api';
 
 @Controller('probe')

@@ -3,12 +3,12 @@ import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ProblemException, problemType } from '@meridian/bootstrap';
 import { Redis } from 'ioredis';
-import { Idempotent, IdempotencyInterceptor } from '../../src/idempotency/idempotency.interceptor';
-import { IdempotencyStore } from '../../src/idempotency/idempotency.store';
-import { ApiKeyGuard } from '../../src/tenancy/api-key.guard';
-import { ApiKeyStore } from '../../src/tenancy/api-key.store';
-import { AuthFailureLimiter } from '../../src/tenancy/auth-failure.limiter';
-import { BusinessProblem } from '../../src/v1/business-problem';
+import { Idempotent, IdempotencyInterceptor } from '../../src/http/idempotency.interceptor';
+import { IdempotencyStore } from '../../src/infrastructure/redis/idempotency.store';
+import { ApiKeyGuard } from '../../src/http/api-key.guard';
+import { ApiKeyStore } from '../../src/application/api-key.store';
+import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
+import { BusinessProblem } from '../../src/http/business-problem';
 import { gate, InProcessApi } from './support/in-process-api';
 
 interface Payment {

@@ -1,10 +1,10 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { TcpProxy, TEST_REDIS_URL } from '@meridian/testing';
 import { Redis } from 'ioredis';
-import { RateLimitGuard } from '../../src/rate-limit/rate-limit.guard';
-import { ApiKeyGuard } from '../../src/tenancy/api-key.guard';
-import { ApiKeyStore } from '../../src/tenancy/api-key.store';
-import { AuthFailureLimiter } from '../../src/tenancy/auth-failure.limiter';
+import { RateLimitGuard } from '../../src/http/rate-limit.guard';
+import { ApiKeyGuard } from '../../src/http/api-key.guard';
+import { ApiKeyStore } from '../../src/application/api-key.store';
+import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
 import { InProcessApi } from './support/in-process-api';
 
 @Controller('probe')

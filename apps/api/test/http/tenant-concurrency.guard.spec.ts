@@ -1,8 +1,8 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { TenantConcurrencyGuard } from '../../src/rate-limit/tenant-concurrency.guard';
-import { ApiKeyGuard } from '../../src/tenancy/api-key.guard';
-import { ApiKeyStore } from '../../src/tenancy/api-key.store';
-import { AuthFailureLimiter } from '../../src/tenancy/auth-failure.limiter';
+import { TenantConcurrencyGuard } from '../../src/http/tenant-concurrency.guard';
+import { ApiKeyGuard } from '../../src/http/api-key.guard';
+import { ApiKeyStore } from '../../src/application/api-key.store';
+import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
 import { gate, InProcessApi } from './support/in-process-api';
 
 /** Requests inside the handler of /probe/held, held there until the test opens the gate. */

@@ -14,8 +14,8 @@ import {
   type TestDatabase,
   type TestRedisNamespace,
 } from '@meridian/testing';
-import type { Scope } from '../../../src/tenancy/api-key';
-import { TenantsService } from '../../../src/tenancy/tenants.service';
+import type { Scope } from '../../../src/domain/api-key';
+import { TenantsService } from '../../../src/application/tenants.service';
 import { PersistenceModule } from '../../../src/infrastructure/persistence/persistence.module';
 
 /**
