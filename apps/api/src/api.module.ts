@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
+import { serviceClientProvider } from '@meridian/service-client';
 import type { Redis } from 'ioredis';
+import { ledgerTarget, settlementTarget } from './config';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
-import { LedgerClient } from '@meridian/ledger-client';
 import { DocsController } from './openapi/docs.controller';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { TenantConcurrencyGuard } from './rate-limit/tenant-concurrency.guard';
-import { SettlementClient } from './settlements/settlement-client';
 import { SettlementsController } from './settlements/settlements.controller';
 import { AdminController } from './tenancy/admin.controller';
 import { AdminTokenGuard } from './tenancy/admin-token.guard';
@@ -54,8 +54,8 @@ import { AccountTransfersController, TransfersController } from './v1/transfers.
     DocsController,
   ],
   providers: [
-    LedgerClient,
-    SettlementClient,
+    serviceClientProvider(ledgerTarget),
+    serviceClientProvider(settlementTarget),
     ApiKeyStore,
     ApiKeyGuard,
     AdminTokenGuard,

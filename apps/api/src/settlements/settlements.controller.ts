@@ -1,11 +1,11 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { parseOrThrow } from '@meridian/bootstrap';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { z } from 'zod';
 import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
 import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
 import { okBody } from '../v1/ledger-replies';
-import { SettlementClient } from './settlement-client';
 
 const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a settlement batch id' });
 
@@ -17,7 +17,7 @@ const batchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'is not a sett
 @Controller('v1/settlements')
 @TenantRoute()
 export class SettlementsController {
-  constructor(private readonly settlement: SettlementClient) {}
+  constructor(@InjectServiceClient('settlement') private readonly settlement: ServiceClient) {}
 
   @Get()
   @RequireScope('read')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { LRUCache } from 'lru-cache';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';

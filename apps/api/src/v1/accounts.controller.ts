@@ -3,7 +3,7 @@ import { parseOrThrow, problemType } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
 import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
@@ -19,7 +19,7 @@ interface AccountResult {
 @Controller('v1/accounts')
 @TenantRoute()
 export class AccountsController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Post()
   @RequireScope('write')

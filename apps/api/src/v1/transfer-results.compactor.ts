@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import type { ResponseCompactor } from '../idempotency/idempotency.interceptor';
 import type { Principal } from '../tenancy/api-key.store';
 import { okBody } from './ledger-replies';
@@ -21,7 +21,7 @@ interface ItemResult {
  */
 @Injectable()
 export class TransferResultsCompactor implements ResponseCompactor {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   compact(body: unknown): string[] {
     return (body as { results: ItemResult[] }).results.map((r) => r.result);

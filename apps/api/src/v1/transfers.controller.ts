@@ -3,7 +3,7 @@ import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from '../idempotency/idempotency.interceptor';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { CurrentPrincipal, RequireScope } from '../tenancy/api-key.guard';
 import { TenantRoute } from '../tenancy/tenant-route';
 import type { Principal } from '../tenancy/api-key.store';
@@ -51,7 +51,7 @@ function toLedgerTransfer(input: TransferInput, id: string) {
 @Controller('v1/transfers')
 @TenantRoute()
 export class TransfersController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Post()
   @RequireScope('write')
@@ -166,7 +166,7 @@ export class TransfersController {
 @Controller('v1/accounts/:id/transfers')
 @TenantRoute()
 export class AccountTransfersController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Get()
   @RequireScope('read')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
-import type { LedgerConfig } from '@meridian/config';
+import type { LedgerConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ServiceMetrics } from '@meridian/telemetry';
 import { Counter, Histogram } from 'prom-client';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import {
   type AttemptOutcome,
@@ -74,7 +74,7 @@ export class InstructionPoster {
   constructor(
     @InjectConfig() config: SettlementConfig,
     private readonly prisma: PrismaService,
-    private readonly ledger: LedgerClient,
+    @InjectServiceClient('ledger') private readonly ledger: ServiceClient,
     private readonly accounts: SettlementAccounts,
     private readonly store: InstructionStore,
     private readonly metrics: SettlementMetrics,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_INT64, SETTLEMENT_TRANSFER_CODE } from '@meridian/ledger-contract';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { settlementAccountId } from '../domain/instruction';
 import { PrismaService } from '../infrastructure/persistence/prisma.service';
@@ -40,7 +40,7 @@ export class SettlementAccounts {
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly ledger: LedgerClient,
+    @InjectServiceClient('ledger') private readonly ledger: ServiceClient,
     private readonly metrics: SettlementMetrics,
     @InjectLogger() logger: Logger,
   ) {

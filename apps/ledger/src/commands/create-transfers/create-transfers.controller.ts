@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { Caller } from '@meridian/bootstrap';
-import type { LedgerConfig } from '@meridian/config';
+import type { LedgerConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../../application/transfer-posting';
 import { itemResultJson } from '../../http/representations';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { closeRedisClient } from '@meridian/redis';
