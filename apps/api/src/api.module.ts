@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
+import { serviceClientProvider } from '@meridian/service-client';
 import type { Redis } from 'ioredis';
+import { ledgerTarget, settlementTarget } from './config';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { IdempotencyStore } from './infrastructure/redis/idempotency.store';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
-import { LedgerClient } from '@meridian/ledger-client';
 import { DocsController } from './http/docs.controller';
 import { RateLimitGuard } from './http/rate-limit.guard';
 import { TenantConcurrencyGuard } from './http/tenant-concurrency.guard';
-import { SettlementClient } from './infrastructure/clients/settlement-client';
 import { SettlementsController } from './http/settlements.controller';
 import { AdminController } from './http/admin.controller';
 import { AdminTokenGuard } from './http/admin-token.guard';
@@ -54,8 +54,8 @@ import { AccountTransfersController, TransfersController } from './http/transfer
     DocsController,
   ],
   providers: [
-    LedgerClient,
-    SettlementClient,
+    serviceClientProvider(ledgerTarget),
+    serviceClientProvider(settlementTarget),
     ApiKeyStore,
     ApiKeyGuard,
     AdminTokenGuard,

@@ -7,12 +7,14 @@
 //   key revoke <key-id>
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
-import { type ApiConfig, loadConfigOrExit, migrationConfigSchema } from '@meridian/config';
+import { loadConfigOrExit } from '@meridian/config';
+import { migrationConfigSchema } from '@meridian/database/migration-config';
 import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule, ShutdownHooks } from '@meridian/health';
 import { createLogger, PinoNestLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
 import { parseOrThrow } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
+import type { ApiConfig } from './config';
 import { SCOPES } from './domain/api-key';
 import { newKey, newTenant } from './http/tenant-requests';
 import { TenantsService } from './application/tenants.service';

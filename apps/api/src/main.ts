@@ -1,12 +1,12 @@
 // Entry point: `node apps/api/dist/main.js`. launch() validates the
 // environment, starts telemetry, and only then loads the application module.
 import { launch } from '@meridian/bootstrap/launch';
-import { apiConfigSchema } from '@meridian/config';
+import { configSchema } from './config';
 import { SERVICE_NAME, SERVICE_VERSION } from './service-info';
 
 void launch({
   service: SERVICE_NAME,
   version: SERVICE_VERSION,
-  schema: apiConfigSchema,
+  schema: configSchema,
   loadModule: async () => (await import('./api.module.js')).ApiModule,
 });

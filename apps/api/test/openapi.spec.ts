@@ -26,4 +26,22 @@ describe('OpenAPI document', () => {
       });
     }
   });
+
+  it('names the internal service an operation calls in its 502 and 503 problems: settlement for /v1/settlements, the ledger elsewhere', () => {
+    for (const [path, item] of Object.entries(committed.paths)) {
+      const callee = path.startsWith('/v1/settlements') ? 'settlement' : 'ledger';
+      for (const operation of Object.values(item as Record<string, any>)) {
+        expect({
+          path,
+          descriptions: [operation.responses['502'].description, operation.responses['503'].description],
+        }).toEqual({
+          path,
+          descriptions: [
+            expect.stringContaining(`\`${callee}-error\``),
+            expect.stringContaining(`\`${callee}-unavailable\``),
+          ],
+        });
+      }
+    }
+  });
 });

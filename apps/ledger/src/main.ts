@@ -1,12 +1,12 @@
 // Entry point: `node apps/ledger/dist/main.js`. launch() validates the
 // environment, starts telemetry, and only then loads the application module.
 import { launch } from '@meridian/bootstrap/launch';
-import { ledgerConfigSchema } from '@meridian/config';
+import { configSchema } from './config';
 import { SERVICE_NAME, SERVICE_VERSION } from './service-info';
 
 void launch({
   service: SERVICE_NAME,
   version: SERVICE_VERSION,
-  schema: ledgerConfigSchema,
+  schema: configSchema,
   loadModule: async () => (await import('./ledger.module.js')).LedgerModule,
 });

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
-import { LedgerClient } from '@meridian/ledger-client';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
+import { serviceClientProvider } from '@meridian/service-client';
 import type { Redis } from 'ioredis';
+import { ledgerTarget } from './config';
 import { CutoffService } from './application/cutoff.service';
 import { InstructionPoster } from './application/instruction-poster';
 import { ObligationsService } from './application/obligations.service';
@@ -44,7 +45,7 @@ import { InstructionRetryLoop } from './infrastructure/retry/instruction-retry.l
   ],
   controllers: [SettlementsController, AdminInstructionsController],
   providers: [
-    LedgerClient,
+    serviceClientProvider(ledgerTarget),
     SettlementMetrics,
     ObligationsService,
     SettlementAccounts,

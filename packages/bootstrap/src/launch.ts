@@ -6,7 +6,7 @@ import type { HttpServiceConfig } from './start-http-service';
 export interface LaunchSpec {
   service: string;
   version: string;
-  /** The service's environment schema from @meridian/config. */
+  /** The app's environment schema (its src/config.ts, built from @meridian/config's parts). */
   schema: ConfigSchema;
   /** Loads the root module; called only once telemetry runs. */
   loadModule: () => Promise<Type<unknown> | DynamicModule>;

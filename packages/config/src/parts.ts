@@ -83,63 +83,137 @@ export const redisPart = {
 export const serviceToken = () =>
   z.string({ error: 'is required' }).min(32, { error: 'must be at least 32 characters' });
 
+/** A service name as it appears in variable names: `service-registry` -> `SERVICE_REGISTRY`. */
+export type EnvName<N extends string> = N extends `${infer Head}-${infer Tail}`
+  ? `${Uppercase<Head>}_${EnvName<Tail>}`
+  : Uppercase<N>;
+
+export const envName = <N extends string>(service: N): EnvName<N> =>
+  service.toUpperCase().replaceAll('-', '_') as EnvName<N>;
+
 /**
  * Tokens a service accepts from one caller: the current one and, while a
  * rotation is under way, the next one (README, "Rotating service tokens").
  * Each caller has its own, so the callee knows who calls and what it may do.
+ * `callerTitle` names the caller in descriptions ("settlement service").
  */
-function inboundTokens<N extends string>(caller: N, callerName: string) {
-  const name = caller.toUpperCase() as Uppercase<N>;
+export function inboundTokens<N extends string>(caller: N, callerTitle: string) {
+  const name = envName(caller);
   return {
     [`INBOUND_${name}_TOKEN`]: secret(
       serviceToken().describe(
-        `Token the ${callerName} presents to this service (secret; or INBOUND_${name}_TOKEN_FILE).`,
+        `Token the ${callerTitle} presents to this service (secret; or INBOUND_${name}_TOKEN_FILE).`,
       ),
     ),
     [`INBOUND_${name}_TOKEN_NEXT`]: secret(
       serviceToken()
         .optional()
         .describe(
-          `Also accepted from the ${callerName} while its token is rotated (secret; or INBOUND_${name}_TOKEN_NEXT_FILE).`,
+          `Also accepted from the ${callerTitle} while its token is rotated (secret; or INBOUND_${name}_TOKEN_NEXT_FILE).`,
         ),
     ),
-  } as Record<`INBOUND_${Uppercase<N>}_TOKEN`, z.ZodString> &
-    Record<`INBOUND_${Uppercase<N>}_TOKEN_NEXT`, z.ZodOptional<z.ZodString>>;
+  } as Record<`INBOUND_${EnvName<N>}_TOKEN`, z.ZodString> &
+    Record<`INBOUND_${EnvName<N>}_TOKEN_NEXT`, z.ZodOptional<z.ZodString>>;
 }
 
-/** The api's calls: the ledger and the settlement service accept them. */
-export const inboundApiTokensPart = inboundTokens('api', 'api');
-/** The settlement service's calls: the ledger accepts them. */
-export const inboundSettlementTokensPart = inboundTokens('settlement', 'settlement service');
+/** The settings of one internal service a process calls, as `@meridian/service-client` takes them. */
+export interface InternalServiceSettings {
+  /** The callee's service name; problem types (`<name>-unavailable`, `<name>-error`) and logs use it. */
+  name: string;
+  /** The callee as messages name it: "ledger", "settlement service". */
+  title: string;
+  url: string;
+  token: string;
+  timeoutMs: number;
+  deadlineMs: number;
+  retries: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
+  maxConcurrency: number;
+  maxQueue: number;
+}
 
-/** How a service calls the ledger: where, with which token, and the resilience policies (packages/ledger-client). */
-export const ledgerClientPart = {
-  LEDGER_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3001' }).describe(
-    'Base URL of the ledger.',
+/** The client settings of one callee, keyed by what follows `<CALLEE>_` in the variable name. */
+const targetFields = (name: string, title: string, prefix: string, defaultUrl: string) => ({
+  URL: url(['http', 'https'], { default: defaultUrl }).describe(`Base URL of the ${title}.`),
+  TOKEN: secret(
+    serviceToken().describe(
+      `This service's token for calls to the ${title} (secret; or ${prefix}_TOKEN_FILE).`,
+    ),
   ),
-  LEDGER_TOKEN: secret(
-    serviceToken().describe("This service's token for calls to the ledger (secret; or LEDGER_TOKEN_FILE)."),
+  TIMEOUT_MS: durationMs(2_000, 60_000).describe(`Timeout of one call to the ${title}.`),
+  DEADLINE_MS: durationMs(5_000, 120_000).describe(
+    `Overall time for a call to the ${title}, retries included; past it the call fails (503 ${name}-unavailable).`,
   ),
-  LEDGER_TIMEOUT_MS: durationMs(2_000, 60_000).describe('Timeout of one call to the ledger.'),
-  LEDGER_DEADLINE_MS: durationMs(5_000, 120_000).describe(
-    'Overall time for a ledger call, retries included; past it the call fails (503).',
+  RETRIES: integer({ min: 0, max: 10, default: 2 }).describe(
+    `Retries of a call to the ${title} (a GET when unavailable or timed out, a write only when unavailable), with exponential backoff and full jitter.`,
   ),
-  LEDGER_RETRIES: integer({ min: 0, max: 10, default: 2 }).describe(
-    'Retries of a ledger call (a GET when unavailable or timed out, a write only when unavailable), with exponential backoff and full jitter.',
+  BREAKER_FAILURES: integer({ min: 1, max: 1_000, default: 5 }).describe(
+    `Consecutive failures of calls to the ${title} that open its circuit breaker.`,
   ),
-  LEDGER_BREAKER_FAILURES: integer({ min: 1, max: 1_000, default: 5 }).describe(
-    'Consecutive ledger failures that open the circuit breaker.',
+  BREAKER_HALF_OPEN_MS: durationMs(5_000, 300_000).describe(
+    `How long the ${title}'s circuit breaker stays open before letting one trial call through.`,
   ),
-  LEDGER_BREAKER_HALF_OPEN_MS: durationMs(5_000, 300_000).describe(
-    'How long the breaker stays open before letting one trial call through.',
+  MAX_CONCURRENCY: integer({ min: 1, max: 10_000, default: 64 }).describe(
+    `Calls to the ${title} in flight at once (bulkhead).`,
   ),
-  LEDGER_MAX_CONCURRENCY: integer({ min: 1, max: 10_000, default: 64 }).describe(
-    'Ledger calls in flight at once (bulkhead).',
+  MAX_QUEUE: integer({ min: 0, max: 10_000, default: 64 }).describe(
+    `Calls to the ${title} that may wait for a slot; beyond it calls fail at once.`,
   ),
-  LEDGER_MAX_QUEUE: integer({ min: 0, max: 10_000, default: 64 }).describe(
-    'Ledger calls that may wait for a slot; beyond it calls fail at once.',
-  ),
+});
+
+type TargetFields = ReturnType<typeof targetFields>;
+
+/** A callee's fields under their variable names: `LEDGER_URL`, `LEDGER_TOKEN`, ... */
+export type InternalServiceFields<P extends string> = {
+  [K in keyof TargetFields as `${P}_${K}`]: TargetFields[K];
 };
 
-/** The ledger client's settings, as every service that calls the ledger has them. */
-export type LedgerClientConfig = z.output<z.ZodObject<typeof ledgerClientPart>>;
+export interface InternalServiceTarget<N extends string> {
+  name: N;
+  title: string;
+  /** To spread into the caller's schema. */
+  fields: InternalServiceFields<EnvName<N>>;
+  /** The callee's settings, read from the caller's validated config. */
+  settingsFrom(config: z.output<z.ZodObject<InternalServiceFields<EnvName<N>>>>): InternalServiceSettings;
+}
+
+/**
+ * How a service calls one internal service (decision: `<CALLEE>_URL`,
+ * `<CALLEE>_TOKEN`, and the resilience settings of `@meridian/service-client`
+ * under the same prefix), so that every callee has settings and credentials of
+ * its own: `internalServiceTarget('ledger', { title: 'ledger', defaultUrl })`.
+ */
+export function internalServiceTarget<const N extends string>(
+  name: N,
+  options: { title: string; defaultUrl: string },
+): InternalServiceTarget<N> {
+  const prefix = envName(name);
+  const fields = Object.fromEntries(
+    Object.entries(targetFields(name, options.title, prefix, options.defaultUrl)).map(([key, field]) => [
+      `${prefix}_${key}`,
+      field,
+    ]),
+  ) as InternalServiceFields<EnvName<N>>;
+  return {
+    name,
+    title: options.title,
+    fields,
+    settingsFrom(config) {
+      const value = (key: keyof TargetFields) => (config as Record<string, unknown>)[`${prefix}_${key}`];
+      return {
+        name,
+        title: options.title,
+        url: value('URL') as string,
+        token: value('TOKEN') as string,
+        timeoutMs: value('TIMEOUT_MS') as number,
+        deadlineMs: value('DEADLINE_MS') as number,
+        retries: value('RETRIES') as number,
+        breakerFailures: value('BREAKER_FAILURES') as number,
+        breakerHalfOpenMs: value('BREAKER_HALF_OPEN_MS') as number,
+        maxConcurrency: value('MAX_CONCURRENCY') as number,
+        maxQueue: value('MAX_QUEUE') as number,
+      };
+    },
+  };
+}

@@ -1,7 +1,37 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, describeVariables, loadConfig, serviceConfigSchemas, type Environment } from '../src';
+import { z } from 'zod';
+import {
+  ConfigError,
+  databasePart,
+  describeVariables,
+  durationMs,
+  httpServerPart,
+  inboundTokens,
+  integer,
+  loadConfig,
+  redisPart,
+  shutdownPart,
+  telemetryPart,
+  withServiceRules,
+  type Environment,
+} from '../src';
+
+/** A service schema as an app composes one (this one reads like the ledger's). */
+const schema = withServiceRules(
+  z.object({
+    ...httpServerPart({ public: 3001, management: 9001 }),
+    ...shutdownPart,
+    ...telemetryPart('ledger', { traceContextTrusted: true }),
+    ...databasePart,
+    ...redisPart,
+    ...inboundTokens('api', 'api'),
+    ...inboundTokens('settlement', 'settlement service'),
+    BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe('Most items in one batch.'),
+    BATCH_WINDOW_MS: durationMs(2, 1_000).describe('How long an item may wait to join a batch.'),
+  }),
+);
 
 const validLedgerEnv: Environment = {
   DATABASE_URL: 'postgres://ledger:hunter2-very-secret@db.internal:5432/ledger',
@@ -10,12 +40,9 @@ const validLedgerEnv: Environment = {
   INBOUND_SETTLEMENT_TOKEN: 'y'.repeat(40),
 };
 
-function problemsOf(
-  env: Environment,
-  service: keyof typeof serviceConfigSchemas = 'ledger',
-): readonly string[] {
+function problemsOf(env: Environment): readonly string[] {
   try {
-    loadConfig(service, serviceConfigSchemas[service], env);
+    loadConfig('ledger', schema, env);
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -25,7 +52,7 @@ function problemsOf(
 
 describe('loadConfig', () => {
   it('applies defaults and types every value', () => {
-    const config = loadConfig('ledger', serviceConfigSchemas.ledger, validLedgerEnv);
+    const config = loadConfig('ledger', schema, validLedgerEnv);
     expect(config.PORT).toBe(3001);
     expect(config.MANAGEMENT_PORT).toBe(9001);
     expect(config.TRACE_CONTEXT_TRUSTED).toBe(true);
@@ -65,46 +92,21 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it("rejects a settlement retry backoff whose longest delay is shorter than its first, and defaults the retry loop's settings", () => {
-    const settlementEnv: Environment = {
-      DATABASE_URL: 'postgres://settlement@db.internal:5432/settlement',
-      REDIS_URL: 'redis://cache.internal:6379',
-      LEDGER_TOKEN: 'l'.repeat(40),
-      INBOUND_API_TOKEN: 'a'.repeat(40),
-      ADMIN_TOKEN: 'o'.repeat(40),
-    };
-    const config = loadConfig('settlement', serviceConfigSchemas.settlement, settlementEnv);
-    expect([
-      config.SETTLEMENT_RETRY_INTERVAL_MS,
-      config.SETTLEMENT_RETRY_BACKOFF_MS,
-      config.SETTLEMENT_RETRY_BACKOFF_MAX_MS,
-    ]).toEqual([5_000, 10_000, 300_000]);
-    expect(
-      problemsOf(
-        { ...settlementEnv, SETTLEMENT_RETRY_BACKOFF_MS: '60000', SETTLEMENT_RETRY_BACKOFF_MAX_MS: '1000' },
-        'settlement',
-      ),
-    ).toEqual(['SETTLEMENT_RETRY_BACKOFF_MAX_MS: must be at least SETTLEMENT_RETRY_BACKOFF_MS']);
-    expect(problemsOf({ ...settlementEnv, ADMIN_TOKEN: undefined }, 'settlement')).toEqual([
-      'ADMIN_TOKEN: is required',
-    ]);
-  });
-
   it('refuses test routes in a production deployment, naming TEST_ROUTES_ENABLED', () => {
     const production = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'production' };
     expect(problemsOf({ ...production, TEST_ROUTES_ENABLED: 'true' })).toEqual([
       'TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
     ]);
-    expect(loadConfig('ledger', serviceConfigSchemas.ledger, production).TEST_ROUTES_ENABLED).toBe(false);
+    expect(loadConfig('ledger', schema, production).TEST_ROUTES_ENABLED).toBe(false);
     const staging = { ...validLedgerEnv, DEPLOYMENT_ENVIRONMENT: 'staging', TEST_ROUTES_ENABLED: 'true' };
-    expect(loadConfig('ledger', serviceConfigSchemas.ledger, staging).TEST_ROUTES_ENABLED).toBe(true);
+    expect(loadConfig('ledger', schema, staging).TEST_ROUTES_ENABLED).toBe(true);
   });
 
   it('refuses a management port equal to PORT, but lets both pick free ports (0)', () => {
     expect(problemsOf({ ...validLedgerEnv, PORT: '8080', MANAGEMENT_PORT: '8080' })).toEqual([
       'MANAGEMENT_PORT: must differ from PORT: probes, /metrics and /admin have a listener of their own',
     ]);
-    const free = loadConfig('ledger', serviceConfigSchemas.ledger, {
+    const free = loadConfig('ledger', schema, {
       ...validLedgerEnv,
       PORT: '0',
       MANAGEMENT_PORT: '0',
@@ -112,18 +114,8 @@ describe('loadConfig', () => {
     expect([free.PORT, free.MANAGEMENT_PORT]).toEqual([0, 0]);
   });
 
-  it('trusts incoming trace context by default only where callers are our own services', () => {
-    const defaults = Object.fromEntries(
-      Object.entries(serviceConfigSchemas).map(([service, schema]) => [
-        service,
-        describeVariables(schema).find((variable) => variable.name === 'TRACE_CONTEXT_TRUSTED')?.default,
-      ]),
-    );
-    expect(defaults).toEqual({ api: 'false', ledger: 'true', settlement: 'true' });
-  });
-
   it('treats empty strings as unset', () => {
-    const config = loadConfig('ledger', serviceConfigSchemas.ledger, { ...validLedgerEnv, PORT: '' });
+    const config = loadConfig('ledger', schema, { ...validLedgerEnv, PORT: '' });
     expect(config.PORT).toBe(3001);
   });
 
@@ -133,7 +125,7 @@ describe('loadConfig', () => {
     it('reads a secret from a file, without the trailing newline', () => {
       const file = join(dir, 'token');
       writeFileSync(file, `${'t'.repeat(48)}\n`);
-      const config = loadConfig('ledger', serviceConfigSchemas.ledger, {
+      const config = loadConfig('ledger', schema, {
         ...validLedgerEnv,
         INBOUND_API_TOKEN: undefined,
         INBOUND_API_TOKEN_FILE: file,
@@ -172,7 +164,7 @@ describe('loadConfig', () => {
 
 describe('describeVariables', () => {
   it('marks secrets and required variables and gives defaults', () => {
-    const docs = describeVariables(serviceConfigSchemas.ledger);
+    const docs = describeVariables(schema);
     const byName = new Map(docs.map((doc) => [doc.name, doc]));
     expect(byName.get('DATABASE_URL')).toMatchObject({ required: true, secret: true });
     expect(byName.get('PORT')).toMatchObject({ required: false, secret: false, default: '3001' });

@@ -1,4 +1,4 @@
-import { loadConfigOrExit, migrationConfigSchema } from '@meridian/config';
+import { loadConfigOrExit } from '@meridian/config';
 import { createLogger } from '@meridian/telemetry';
 import {
   applyMigrations,
@@ -7,6 +7,7 @@ import {
   pendingSchemaChange,
   type PrismaProject,
 } from './migrations';
+import { migrationConfigSchema } from './migration-config';
 
 const USAGE = 'usage: migrate [deploy | create <name> | check]';
 

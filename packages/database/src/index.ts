@@ -1,4 +1,5 @@
 export * from './cli';
+export * from './migration-config';
 export * from './migrations';
 export * from './pool';
 export * from './prisma-database';

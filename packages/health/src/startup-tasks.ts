@@ -1,3 +1,5 @@
+import { ExponentialBackoff, handleAll, noJitterGenerator, retry } from 'cockatiel';
+
 export type StartupTask = () => Promise<void>;
 
 interface NamedTask {
@@ -5,15 +7,13 @@ interface NamedTask {
   run: StartupTask;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Boot work that must succeed before the service counts as started (the
  * startup probe turns 200): reaching the database, checking its migrations.
  * Tasks run after the server listens, so liveness answers meanwhile, and each
- * is retried with capped exponential backoff until it succeeds or shutdown
- * begins; a dependency that is late at boot delays startup, it does not
- * crash-loop the pod.
+ * is retried with capped exponential backoff (200 ms, doubling, up to
+ * `maxDelayMs`) until it succeeds or shutdown begins; a dependency that is
+ * late at boot delays startup, it does not crash-loop the pod.
  */
 export class StartupTasks {
   readonly #tasks: NamedTask[] = [];
@@ -28,16 +28,23 @@ export class StartupTasks {
     maxDelayMs?: number;
   }): Promise<boolean> {
     for (const task of this.#tasks) {
-      for (let attempt = 1; ; attempt++) {
+      const untilDone = retry(handleAll, {
+        maxAttempts: Infinity,
+        backoff: new ExponentialBackoff({
+          generator: noJitterGenerator,
+          initialDelay: 200,
+          maxDelay: options.maxDelayMs ?? 5_000,
+        }),
+      });
+      untilDone.onRetry(({ attempt, ...reason }) =>
+        options.onRetry(task.name, attempt, 'error' in reason ? reason.error : reason.value),
+      );
+      const done = await untilDone.execute(async () => {
         if (options.shouldStop()) return false;
-        try {
-          await task.run();
-          break;
-        } catch (error) {
-          options.onRetry(task.name, attempt, error);
-          await sleep(Math.min(100 * 2 ** attempt, options.maxDelayMs ?? 5_000));
-        }
-      }
+        await task.run();
+        return true;
+      });
+      if (!done) return false;
     }
     return true;
   }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { appConfigSchema, envTableOf, envTableReadme, variablesTable } from '@meridian/config';
 import { Agent, connectionRefused, type HttpResult, httpRequest, PartialRequest } from './http';
 import { OtlpReceiver } from './otlp-receiver';
+import { REPO_ROOT } from './paths';
 import { ServiceProcess } from './service-process';
 import type { TcpProxy } from './tcp-proxy';
 
@@ -104,6 +107,13 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(service.stderrLines.filter((line) => /^\s+[A-Z_]+: /.test(line))).toEqual([
         '  TEST_ROUTES_ENABLED: must not be true when DEPLOYMENT_ENVIRONMENT is production',
       ]);
+    });
+
+    it("is documented: the README's env table lists exactly what src/config.ts reads (`npm run docs:env` updates it)", () => {
+      const schema = appConfigSchema(REPO_ROOT, app);
+      expect(schema).toBeDefined();
+      const readme = readFileSync(envTableReadme(REPO_ROOT, app), 'utf8');
+      expect(envTableOf(readme, app)).toBe(variablesTable(schema!));
     });
   });
 

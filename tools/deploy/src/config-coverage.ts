@@ -3,15 +3,16 @@
  * config schema reads, and every variable the schema requires must be passed:
  * a typo in a deployment file then fails CI instead of being ignored at run time.
  */
-import {
-  describeVariables,
-  migrationConfigSchema,
-  serviceConfigSchemas,
-  type ServiceName,
-} from '@meridian/config';
+import { appConfigSchemas, describeVariables } from '@meridian/config';
+import { migrationConfigSchema } from '@meridian/database/migration-config';
 import { type KubeObject, podTemplateOf } from './kubernetes/manifests';
+import { REPO_ROOT } from './toolchain';
 
-export type ConfigTarget = ServiceName | 'migrate';
+/** Every app's schema, found by convention (apps/<app>/src/config.ts); the apps must be built. */
+const schemas = appConfigSchemas(REPO_ROOT);
+
+/** An app's name, or its migration command (the same variables for every app). */
+export type ConfigTarget = string;
 
 export interface CoverageProblem {
   where: string;
@@ -19,7 +20,7 @@ export interface CoverageProblem {
 }
 
 const schemaOf = (target: ConfigTarget) =>
-  target === 'migrate' ? migrationConfigSchema : serviceConfigSchemas[target];
+  target === 'migrate' ? migrationConfigSchema : schemas.get(target)!;
 
 /** Checks the variable names passed to one process against its schema. */
 export function checkVariables(target: ConfigTarget, passed: string[], where: string): CoverageProblem[] {
@@ -45,7 +46,7 @@ export function checkVariables(target: ConfigTarget, passed: string[], where: st
   ];
 }
 
-const APPS: readonly string[] = Object.keys(serviceConfigSchemas);
+const APPS: readonly string[] = [...schemas.keys()];
 
 /** The chart: app containers (by component label) and migration Jobs (by their args). */
 export function checkChartVariables(objects: KubeObject[]): CoverageProblem[] {
@@ -65,7 +66,7 @@ export function checkChartVariables(objects: KubeObject[]): CoverageProblem[] {
       const target: ConfigTarget | undefined = migrates
         ? 'migrate'
         : APPS.includes(component)
-          ? (component as ServiceName)
+          ? component
           : undefined;
       if (!target) continue;
       const passed = [
@@ -101,7 +102,7 @@ export function composeTarget(service: ComposeService): ConfigTarget | undefined
   const app = Array.isArray(args) ? args.find((arg) => arg.startsWith('APP='))?.slice(4) : args?.APP;
   if (!app || !APPS.includes(app)) return undefined;
   const command = Array.isArray(service.command) ? service.command : service.command?.split(/\s+/);
-  return command?.[0] === 'dist/migrate.js' ? 'migrate' : (app as ServiceName);
+  return command?.[0] === 'dist/migrate.js' ? 'migrate' : app;
 }
 
 export function checkComposeVariables(services: Record<string, ComposeService>): CoverageProblem[] {

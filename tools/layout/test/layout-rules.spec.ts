@@ -87,8 +87,7 @@ describe('the layering rules', () => {
         rule: 'domain-is-pure',
       },
       'src/domain/uses-configuration.ts': {
-        source:
-          "import type { LedgerConfig } from '@meridian/config';\nexport type Settings = LedgerConfig;\n",
+        source: "import { loadConfig } from '@meridian/config';\nexport const marker = loadConfig;\n",
         rule: 'domain-uses-no-service-package',
       },
       'src/application/uses-persistence.ts': {

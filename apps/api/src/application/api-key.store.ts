@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { LRUCache } from 'lru-cache';
 import { parseToken, type Scope, secretMatches } from '../domain/api-key';

@@ -10,7 +10,7 @@ import {
 } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { CurrentPrincipal, RequireScope } from './api-key.guard';
 import { TenantRoute } from './tenant-route';
 import type { Principal } from '../application/api-key.store';
@@ -28,7 +28,7 @@ import {
 @Controller('v1/accounts')
 @TenantRoute()
 export class AccountsController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Post()
   @RequireScope('write')

@@ -1,4 +1,4 @@
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../config';
 import { tokenGuard } from '@meridian/bootstrap';
 
 /** The operator's endpoints (/admin) need `Authorization: Bearer $ADMIN_TOKEN`. */

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ProblemException } from '@meridian/bootstrap';
 import { InjectRedis } from '@meridian/redis';

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ValidParam } from '@meridian/bootstrap';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { CurrentPrincipal, RequireScope } from './api-key.guard';
 import { TenantRoute } from './tenant-route';
 import type { Principal } from '../application/api-key.store';
 import { okBody } from './ledger-replies';
 import { settlementBatchId } from './requests';
-import { SettlementClient } from '../infrastructure/clients/settlement-client';
 
 /**
  * The caller's settlements: the cut-off batches its tenant took part in, each
@@ -15,7 +15,7 @@ import { SettlementClient } from '../infrastructure/clients/settlement-client';
 @Controller('v1/settlements')
 @TenantRoute()
 export class SettlementsController {
-  constructor(private readonly settlement: SettlementClient) {}
+  constructor(@InjectServiceClient('settlement') private readonly settlement: ServiceClient) {}
 
   @Get()
   @RequireScope('read')

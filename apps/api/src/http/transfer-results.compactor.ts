@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import {
   isSuccess,
   type TransferItemResult,
@@ -22,7 +22,7 @@ import { okBody } from './ledger-replies';
  */
 @Injectable()
 export class TransferResultsCompactor implements ResponseCompactor {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   compact(body: unknown): TransferResult[] {
     return (body as TransferResults).results.map((r) => r.result);

@@ -9,7 +9,7 @@ import {
 } from '@meridian/ledger-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Idempotent, idempotencyKeyOf } from './idempotency.interceptor';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { CurrentPrincipal, RequireScope } from './api-key.guard';
 import { TenantRoute } from './tenant-route';
 import type { Principal } from '../application/api-key.store';
@@ -56,7 +56,7 @@ function toLedgerTransfer(input: TransferInput, id: string) {
 @Controller('v1/transfers')
 @TenantRoute()
 export class TransfersController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Post()
   @RequireScope('write')
@@ -167,7 +167,7 @@ export class TransfersController {
 @Controller('v1/accounts/:id/transfers')
 @TenantRoute()
 export class AccountTransfersController {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(@InjectServiceClient('ledger') private readonly ledger: ServiceClient) {}
 
   @Get()
   @RequireScope('read')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { ExponentialBackoff, fullJitterGenerator, handleWhen, type IPolicy, retry } from 'cockatiel';
 import { type Command, type ItemResult, post } from '../domain/posting';
 import { isCreateCommand, transferKey } from '../domain/transfer';
 import { isRetryable, sqlState } from './database-errors';
@@ -11,8 +12,8 @@ export interface Submission {
   traceparent: string | null;
 }
 
-const MAX_ATTEMPTS = 8;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Retries of a batch the database aborted (8 attempts in all), each after a random delay of up to 2, 4, ... 128 ms. */
+const RETRIES = 7;
 
 /**
  * Runs a batch of submissions through the posting engine in one database
@@ -24,13 +25,24 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 @Injectable()
 export class PostingService {
-  private readonly logger: Logger;
+  private readonly retries: IPolicy;
 
   constructor(
     private readonly store: LedgerStore,
     @InjectLogger() logger: Logger,
   ) {
-    this.logger = logger.child({ component: 'posting' });
+    const log = logger.child({ component: 'posting' });
+    const retries = retry(handleWhen(isRetryable), {
+      maxAttempts: RETRIES,
+      backoff: new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: 2, maxDelay: 200 }),
+    });
+    retries.onRetry(({ attempt, delay, ...reason }) =>
+      log.debug(
+        { attempt, sqlState: 'error' in reason ? sqlState(reason.error) : undefined, backoffMs: delay },
+        'posting batch retried',
+      ),
+    );
+    this.retries = retries;
   }
 
   async post(submissions: Submission[]): Promise<ItemResult[][]> {
@@ -42,24 +54,17 @@ export class PostingService {
     }
     const traceparentOf = (tenantId: string, id: string) => origins.get(transferKey(tenantId, id)) ?? null;
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.store.inTransaction(async (tx) => {
-          const state = await tx.load(keys);
-          const outcome = post(
-            state,
-            submissions.map((s) => s.commands),
-          );
-          await tx.write(outcome.effects, traceparentOf);
-          return outcome.results;
-        });
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
-        const backoffMs = Math.random() * Math.min(2 ** attempt, 200);
-        this.logger.debug({ attempt, sqlState: sqlState(error), backoffMs }, 'posting batch retried');
-        await sleep(backoffMs);
-      }
-    }
+    return this.retries.execute(() =>
+      this.store.inTransaction(async (tx) => {
+        const state = await tx.load(keys);
+        const outcome = post(
+          state,
+          submissions.map((s) => s.commands),
+        );
+        await tx.write(outcome.effects, traceparentOf);
+        return outcome.results;
+      }),
+    );
   }
 }
 

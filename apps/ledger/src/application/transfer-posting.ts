@@ -1,20 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
-import type { LedgerConfig } from '@meridian/config';
+import type { LedgerConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
+import { GroupCommit } from '@meridian/group-commit';
 import { ServiceMetrics } from '@meridian/telemetry';
 import { Counter, Histogram } from 'prom-client';
 import type { Command, ItemResult } from '../domain/posting';
-import { PostingService } from './posting.service';
-import { TransferBatcher } from './transfer-batcher';
+import { PostingService, type Submission } from './posting.service';
 
 /**
  * The entry point for every transfer command: requests submit here and are
- * coalesced into posting batches (see TransferBatcher).
+ * coalesced into posting batches (group commit). When nothing is posting, a
+ * submission goes at once; while LEDGER_BATCH_CONCURRENCY batches run,
+ * arrivals queue and merge. A batch that fails as a whole (the database
+ * refused something retries cannot fix) is re-run submission by submission,
+ * so one client's bad request never fails another's.
  */
 @Injectable()
 export class TransferPosting {
-  private readonly batcher: TransferBatcher;
+  private readonly batcher: GroupCommit<Submission, ItemResult[]>;
 
   constructor(@InjectConfig() config: LedgerConfig, posting: PostingService, metrics: ServiceMetrics) {
     const batchSize = new Histogram({
@@ -28,16 +32,16 @@ export class TransferPosting {
       help: 'Submissions re-run on their own after the batch they were merged into failed as a whole.',
       registers: [metrics.registry],
     });
-    this.batcher = new TransferBatcher(
-      {
-        maxItems: config.LEDGER_BATCH_MAX_ITEMS,
-        windowMs: config.LEDGER_BATCH_WINDOW_MS,
-        maxInFlight: config.LEDGER_BATCH_CONCURRENCY,
-      },
-      (submissions) => posting.post(submissions),
-      ({ items }) => batchSize.observe(items),
-      (submissions) => isolated.inc(submissions),
-    );
+    this.batcher = new GroupCommit({
+      commit: (submissions: Submission[]) => posting.post(submissions),
+      maxWeight: config.LEDGER_BATCH_MAX_ITEMS,
+      weightOf: (submission) => submission.commands.length,
+      windowMs: config.LEDGER_BATCH_WINDOW_MS,
+      maxInFlight: config.LEDGER_BATCH_CONCURRENCY,
+      onGroupFailure: 'isolate',
+      onGroup: ({ weight }) => batchSize.observe(weight),
+      onIsolation: (submissions) => isolated.inc(submissions),
+    });
   }
 
   submit(commands: Command[]): Promise<ItemResult[]> {

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CallerBody } from '@meridian/bootstrap';
-import type { LedgerConfig } from '@meridian/config';
 import type { TransferResults } from '@meridian/ledger-contract';
+import type { LedgerConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { TransferPosting } from '../application/transfer-posting';
 import { itemResultJson } from './representations';

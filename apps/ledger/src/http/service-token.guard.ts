@@ -1,4 +1,4 @@
-import type { LedgerConfig } from '@meridian/config';
+import type { LedgerConfig } from '../config';
 import { tokenGuard } from '@meridian/bootstrap';
 
 /** Who calls the ledger: each of Meridian's services with its own token, so the ledger knows which one. */

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import {
   SETTLEMENT_TRANSFER_CODE,
   type TransferResult,
   type TransferResults,
 } from '@meridian/ledger-contract';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import {
   type AttemptOutcome,
@@ -79,7 +79,7 @@ export class InstructionPoster {
     private readonly instructions: InstructionStore,
     private readonly batches: BatchStore,
     private readonly requests: OperatorRequests,
-    private readonly ledger: LedgerClient,
+    @InjectServiceClient('ledger') private readonly ledger: ServiceClient,
     private readonly accounts: SettlementAccounts,
     private readonly metrics: SettlementMetrics,
     @InjectLogger() logger: Logger,

@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { GroupCommit } from '@meridian/group-commit';
 import type { LedgerEventJob } from '@meridian/ledger-contract';
 import { type NewObligation, obligationFrom } from '../domain/obligation';
 import { ObligationStore } from './obligation-store.port';
 import { SettlementMetrics } from './settlement-metrics';
-
-interface Waiting {
-  obligation: NewObligation;
-  resolve: (recorded: boolean) => void;
-  reject: (error: unknown) => void;
-}
 
 /** Most obligations written in one statement. */
 const MAX_BATCH = 500;
@@ -22,45 +17,40 @@ const MAX_BATCH = 500;
  */
 @Injectable()
 export class ObligationsService {
-  private queue: Waiting[] = [];
-  private writing = false;
+  private readonly writes: GroupCommit<NewObligation, boolean>;
 
   constructor(
     private readonly store: ObligationStore,
     private readonly metrics: SettlementMetrics,
-  ) {}
+  ) {
+    // One insert at a time; what arrives meanwhile goes in the next (a failed insert fails its jobs, which BullMQ retries).
+    this.writes = new GroupCommit({
+      commit: (obligations: NewObligation[]) => this.insert(obligations),
+      maxWeight: MAX_BATCH,
+      maxInFlight: 1,
+      windowMs: 0,
+      onGroupFailure: 'fail-all',
+    });
+  }
 
   /** True when the event created an obligation now (false: not one, or already recorded). */
   record(event: LedgerEventJob): Promise<boolean> {
     const obligation = obligationFrom(event);
     if (obligation === null) return Promise.resolve(false);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ obligation, resolve, reject });
-      if (!this.writing) void this.flush();
-    });
+    return this.writes.submit(obligation);
   }
 
-  private async flush(): Promise<void> {
-    this.writing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        const created = await this.store.insertNew(batch.map((waiting) => waiting.obligation));
-        const now = Date.now();
-        for (const waiting of batch) {
-          const recorded = created.has(waiting.obligation.eventId);
-          if (recorded)
-            this.metrics.eventLag.observe(
-              Math.max(0, (now - waiting.obligation.occurredAt.getTime()) / 1000),
-            );
-          // The same event twice in one batch: the first is the one recorded.
-          created.delete(waiting.obligation.eventId);
-          waiting.resolve(recorded);
-        }
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
-    }
-    this.writing = false;
+  /** Inserts a batch of obligations in one statement; true for each one it created. */
+  private async insert(batch: NewObligation[]): Promise<boolean[]> {
+    const created = await this.store.insertNew(batch);
+    const now = Date.now();
+    return batch.map((obligation) => {
+      const recorded = created.has(obligation.eventId);
+      if (recorded)
+        this.metrics.eventLag.observe(Math.max(0, (now - obligation.occurredAt.getTime()) / 1000));
+      // The same event twice in one batch: the first is the one recorded.
+      created.delete(obligation.eventId);
+      return recorded;
+    });
   }
 }

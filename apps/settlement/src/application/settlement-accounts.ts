@@ -5,7 +5,7 @@ import {
   MAX_INT64,
   SETTLEMENT_TRANSFER_CODE,
 } from '@meridian/ledger-contract';
-import { LedgerClient } from '@meridian/ledger-client';
+import { InjectServiceClient, type ServiceClient } from '@meridian/service-client';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { settlementAccountId } from '../domain/instruction';
 import { AccountEpochStore } from './account-epoch-store.port';
@@ -45,7 +45,7 @@ export class SettlementAccounts {
 
   constructor(
     private readonly epochs: AccountEpochStore,
-    private readonly ledger: LedgerClient,
+    @InjectServiceClient('ledger') private readonly ledger: ServiceClient,
     private readonly metrics: SettlementMetrics,
     @InjectLogger() logger: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../config';
 import { tokenGuard } from '@meridian/bootstrap';
 
 /** The operator's endpoints (/admin) need `Authorization: Bearer $ADMIN_TOKEN`. */

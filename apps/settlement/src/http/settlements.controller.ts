@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../config';
 import { ProblemException, tokenGuard } from '@meridian/bootstrap';
 import { SettlementViews } from './settlement-views';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';

@@ -15,12 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describeVariables, serviceConfigSchemas, type ServiceName } from '@meridian/config';
+import { appConfigSchemas, describeVariables } from '@meridian/config';
 import { loadRegistry, type Registry, serviceEnvironment } from '@meridian/service-registry';
 import { createRedisNamespace, createTestDatabase, freePort, httpRequest } from '@meridian/testing';
 import { installedPackages, reproduceImage, type ReproducedImage } from '../dockerfile/reproduce';
 
 const REPO = resolve(__dirname, '..', '..', '..', '..');
+/** Every app's config schema (apps/<app>/src/config.ts, built). */
+const schemas = appConfigSchemas(REPO);
 const RUNTIME_IMAGE = 'gcr.io/distroless/nodejs24-debian13:nonroot';
 const REQUIRED_LABELS = [
   'org.opencontainers.image.title',
@@ -62,9 +64,9 @@ function sizeOf(path: string): number {
 }
 
 /** Values for the variables each service requires, pointing at this machine's PostgreSQL and Redis. */
-function requiredEnvironment(app: ServiceName, values: Record<string, string>): Record<string, string> {
+function requiredEnvironment(app: string, values: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const variable of describeVariables(serviceConfigSchemas[app])) {
+  for (const variable of describeVariables(schemas.get(app)!)) {
     if (!variable.required) continue;
     const value = values[variable.name];
     if (value === undefined)
@@ -86,7 +88,7 @@ function run(image: ReproducedImage, args: string[], env: Record<string, string>
 const exitOf = (child: ReturnType<typeof spawn>) =>
   new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
-async function checkApp(registry: Registry, app: ServiceName): Promise<void> {
+async function checkApp(registry: Registry, app: string): Promise<void> {
   const workspace = mkdtempSync(join(tmpdir(), `meridian-image-${app}-`));
   const database = await createTestDatabase(`image_${app}`);
   const redis = createRedisNamespace(`image-${app}`);
@@ -163,9 +165,8 @@ async function main() {
     process.exit(64);
   }
   for (const app of apps) {
-    if (!(app in serviceConfigSchemas))
-      throw new Error(`${app} has no config schema to check its variables with`);
-    await checkApp(registry, app as ServiceName);
+    if (!schemas.has(app)) throw new Error(`${app} has no config schema to check its variables with`);
+    await checkApp(registry, app);
   }
 }
 

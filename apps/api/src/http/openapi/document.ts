@@ -3,6 +3,7 @@ import {
   transferRepresentation as transfer,
 } from '@meridian/ledger-contract';
 import { z } from 'zod';
+import { ledgerTarget, settlementTarget } from '../../config';
 import {
   batchTransfersRequest,
   createAccountRequest,
@@ -19,6 +20,8 @@ interface Operation {
   scope: 'read' | 'write';
   idempotent?: boolean;
   request?: z.ZodType;
+  /** The internal service it calls: its failures are problems named after it. */
+  callee: { name: string; title: string };
   responses: Record<number, { description: string; schema?: z.ZodType; pageOf?: z.ZodType }>;
   parameters?: ('id' | 'page')[];
 }
@@ -28,10 +31,24 @@ const problems = {
   401: { description: 'Missing or invalid API key.', schema: problem },
   403: { description: 'The key lacks the scope.', schema: problem },
   429: { description: 'Rate limited; see Retry-After and RateLimit-*.', schema: problem },
-  503: {
-    description: 'The ledger is unavailable; retry after Retry-After (same Idempotency-Key).',
-    schema: problem,
-  },
+};
+
+/** What an operation answers when the internal service it calls fails (docs/problems.md). */
+const calleeProblems = (op: Operation) => {
+  const { name, title } = op.callee;
+  const retry = op.idempotent
+    ? 'retry after Retry-After with the same Idempotency-Key'
+    : 'retry after Retry-After';
+  return {
+    502: {
+      description: `\`${name}-error\`: the ${title} answered with an error of its own.`,
+      schema: problem,
+    },
+    503: {
+      description: `\`${name}-unavailable\`: the ${title} is slow, down or saturated; ${retry}.`,
+      schema: problem,
+    },
+  };
 };
 const idempotencyProblems = {
   409: { description: 'The same Idempotency-Key is in flight, or the id conflicts.', schema: problem },
@@ -46,6 +63,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/accounts',
+    callee: ledgerTarget,
     summary: 'Create an account',
     scope: 'write',
     idempotent: true,
@@ -58,6 +76,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/accounts',
+    callee: ledgerTarget,
     summary: 'List accounts (oldest first)',
     scope: 'read',
     parameters: ['page'],
@@ -66,6 +85,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/accounts/{id}',
+    callee: ledgerTarget,
     summary: 'Get an account with its balances',
     scope: 'read',
     parameters: ['id'],
@@ -77,6 +97,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/accounts/{id}/transfers',
+    callee: ledgerTarget,
     summary: "List an account's transfers (newest first)",
     scope: 'read',
     parameters: ['id', 'page'],
@@ -88,6 +109,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/transfers',
+    callee: ledgerTarget,
     summary: 'Move or reserve money',
     scope: 'write',
     idempotent: true,
@@ -101,6 +123,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/transfers/batch',
+    callee: ledgerTarget,
     summary: 'Create up to 1000 transfers in order, one result each',
     scope: 'write',
     idempotent: true,
@@ -110,6 +133,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/transfers/{id}',
+    callee: ledgerTarget,
     summary: 'Get a transfer',
     scope: 'read',
     parameters: ['id'],
@@ -121,6 +145,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/transfers/{id}/post',
+    callee: ledgerTarget,
     summary: 'Post (complete) a pending transfer, for its amount or less',
     scope: 'write',
     idempotent: true,
@@ -131,6 +156,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/transfers/{id}/void',
+    callee: ledgerTarget,
     summary: 'Void (cancel) a pending transfer',
     scope: 'write',
     idempotent: true,
@@ -141,6 +167,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/settlements',
+    callee: settlementTarget,
     summary: "The settlement batches the caller's tenant took part in (newest first)",
     scope: 'read',
     responses: { 200: { description: 'Batches.', schema: settlementList } },
@@ -148,6 +175,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/settlements/{id}',
+    callee: settlementTarget,
     summary: "A settlement batch: the tenant's net positions and the instructions it pays or receives",
     scope: 'read',
     parameters: ['id'],
@@ -225,6 +253,7 @@ export function openApiDocument(version: string) {
     const all: Record<string, Response> = {
       ...op.responses,
       ...problems,
+      ...calleeProblems(op),
       ...(op.idempotent ? idempotencyProblems : {}),
     };
     for (const [status, response] of Object.entries(all)) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { InjectRedis } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { InjectRedis } from '@meridian/redis';
 import type { Redis } from 'ioredis';

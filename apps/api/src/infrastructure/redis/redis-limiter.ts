@@ -1,4 +1,4 @@
-import type { ApiConfig } from '@meridian/config';
+import type { ApiConfig } from '../../config';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 

@@ -2,11 +2,12 @@ import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ProblemDetailsFilter } from '@meridian/bootstrap';
-import { type ApiConfig, apiConfigSchema, loadConfig } from '@meridian/config';
+import { loadConfig } from '@meridian/config';
 import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule, ShutdownHooks, StartupTasks } from '@meridian/health';
 import { RedisModule } from '@meridian/redis';
 import { createLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
+import { type ApiConfig, configSchema } from '../../../src/config';
 import {
   createRedisNamespace,
   createTestDatabase,
@@ -58,7 +59,7 @@ export class InProcessApi {
     redis: TestRedisNamespace,
   ): Promise<InProcessApi> {
     await migrate('api', database.url);
-    const config = loadConfig('api', apiConfigSchema, {
+    const config = loadConfig('api', configSchema, {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,

@@ -1,5 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { LedgerConfig } from '@meridian/config';
+import type { LedgerConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks, startBackgroundLoop } from '@meridian/health';
 import { LEDGER_EVENTS_QUEUE, type LedgerEventJob } from '@meridian/ledger-contract';

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { closeRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { Job, Queue, Worker } from 'bullmq';
+import { DelegateBackoff, handleAll, retry } from 'cockatiel';
 import { CutoffService } from '../../application/cutoff.service';
 import { SettlementMetrics } from '../../application/settlement-metrics';
 import { CUTOFFS_QUEUE, jobRetention, queueConnection, workerDefaults } from './queues';
@@ -56,29 +57,43 @@ export class CutoffJobs implements OnApplicationBootstrap {
         this.metrics.failedJobs.inc({ queue: CUTOFFS_QUEUE });
       this.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'cut-off job failed');
     });
+    const scheduling = new AbortController();
     this.hooks.onDrain('cutoff-worker', async () => {
+      scheduling.abort();
       await worker.close();
       await this.queue.close();
       workerConnection.disconnect();
       await closeRedisClient(queueConnectionClient);
     });
-    void this.schedule();
+    void this.schedule(scheduling.signal);
   }
 
-  /** Registers the cron schedule; retried in the background if Redis is not there yet. */
-  private async schedule(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
+  /**
+   * Registers the cron schedule; retried in the background (after 0.5 s, 1 s,
+   * 1.5 s, ... at most 5 s) while Redis is not there yet, until shutdown.
+   */
+  private async schedule(stopping: AbortSignal): Promise<void> {
+    const untilRegistered = retry(handleAll, {
+      maxAttempts: Infinity,
+      backoff: new DelegateBackoff<{ attempt: number }>(({ attempt }) => Math.min(500 * attempt, 5_000)),
+    });
+    untilRegistered.onRetry(({ attempt, ...reason }) =>
+      this.logger.warn(
+        { err: 'error' in reason ? reason.error : undefined, attempt },
+        'registering the cut-off schedule failed; retrying',
+      ),
+    );
+    try {
+      await untilRegistered.execute(async ({ signal }) => {
+        if (signal.aborted) return;
         await this.queue.upsertJobScheduler(
           'settlement-cutoff',
           { pattern: this.config.SETTLEMENT_CUTOFF_CRON, tz: 'UTC' },
           { name: 'cutoff', data: { trigger: 'schedule' } },
         );
-        return;
-      } catch (error) {
-        this.logger.warn({ err: error, attempt }, 'registering the cut-off schedule failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 5_000)));
-      }
+      }, stopping);
+    } catch {
+      // Shutdown began while an attempt failed; another replica (or the next start) registers it.
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { LEDGER_EVENTS_QUEUE, ledgerEventJob } from '@meridian/ledger-contract';

@@ -1,5 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks } from '@meridian/health';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';

@@ -1,4 +1,4 @@
-import type { SettlementConfig } from '@meridian/config';
+import type { SettlementConfig } from '../../config';
 import { createRedisClient } from '@meridian/redis';
 import type { Logger } from '@meridian/telemetry';
 import type { Redis } from 'ioredis';

@@ -1,26 +1,36 @@
-import { z } from 'zod';
-import { durationMs, integer, secret, text } from '../fields';
 import {
   databasePart,
+  durationMs,
   httpServerPart,
-  inboundApiTokensPart,
-  ledgerClientPart,
+  inboundTokens,
+  integer,
+  internalServiceTarget,
   redisPart,
+  secret,
   serviceToken,
   shutdownPart,
   telemetryPart,
-} from '../parts';
-import { withServiceRules } from '../rules';
+  text,
+  withServiceRules,
+} from '@meridian/config';
+import { z } from 'zod';
 
-export const settlementConfigSchema = withServiceRules(
+/** The ledger, the one internal service settlement calls. */
+export const ledgerTarget = internalServiceTarget('ledger', {
+  title: 'ledger',
+  defaultUrl: 'http://127.0.0.1:3001',
+});
+
+/** The settlement service's environment (README, "Environment variables"). */
+export const configSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3002, management: 9002 }),
     ...shutdownPart,
     ...telemetryPart('settlement', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
-    ...ledgerClientPart,
-    ...inboundApiTokensPart,
+    ...ledgerTarget.fields,
+    ...inboundTokens('api', 'api'),
     WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 32 }).describe(
       'Ledger events one settlement process works on at once.',
     ),
@@ -73,4 +83,4 @@ export const settlementConfigSchema = withServiceRules(
   }
 });
 
-export type SettlementConfig = z.output<typeof settlementConfigSchema>;
+export type SettlementConfig = z.output<typeof configSchema>;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { LedgerClientConfig } from '@meridian/config';
+import type { InternalServiceSettings } from '@meridian/config';
 import pino from 'pino';
-import { LedgerClient } from '../src';
+import { ServiceClient, serviceErrorProblem } from '../src';
 
 /** A stand-in HTTP server whose answers each test scripts (the real ledger is used in the api's e2e tests). */
 async function server(answer: (count: number) => { status: number } | 'hang up' | 'never') {
@@ -26,25 +26,31 @@ async function server(answer: (count: number) => { status: number } | 'hang up' 
   };
 }
 
-const config = (url: string, overrides: Partial<LedgerClientConfig> = {}): LedgerClientConfig => ({
-  LEDGER_URL: url,
-  LEDGER_TOKEN: 't'.repeat(32),
-  LEDGER_TIMEOUT_MS: 200,
-  LEDGER_DEADLINE_MS: 2_000,
-  LEDGER_RETRIES: 2,
-  LEDGER_BREAKER_FAILURES: 3,
-  LEDGER_BREAKER_HALF_OPEN_MS: 300,
-  LEDGER_MAX_CONCURRENCY: 4,
-  LEDGER_MAX_QUEUE: 0,
+const settings = (
+  url: string,
+  overrides: Partial<InternalServiceSettings> = {},
+): InternalServiceSettings => ({
+  name: 'ledger',
+  title: 'ledger',
+  url,
+  token: 't'.repeat(32),
+  // Generous, so that only the tests about timeouts (which set their own) can time out on a loaded machine.
+  timeoutMs: 5_000,
+  deadlineMs: 10_000,
+  retries: 2,
+  breakerFailures: 3,
+  breakerHalfOpenMs: 300,
+  maxConcurrency: 4,
+  maxQueue: 0,
   ...overrides,
 });
 
 const logger = pino({ level: 'silent' });
 
-describe('LedgerClient', () => {
+describe('ServiceClient', () => {
   it('passes answers through, 4xx included, and retries a GET while the service is unavailable', async () => {
     const ledger = await server((n) => ({ status: n <= 2 ? 503 : 404 }));
-    const client = new LedgerClient(config(ledger.url, { LEDGER_BREAKER_FAILURES: 10 }), logger);
+    const client = new ServiceClient(settings(ledger.url, { breakerFailures: 10 }), logger);
     expect((await client.get('/x')).status).toBe(404);
     expect(ledger.calls()).toBe(3);
     ledger.close();
@@ -52,11 +58,11 @@ describe('LedgerClient', () => {
 
   it('retries a write whose connection dropped or that was refused with 503, but never one that timed out', async () => {
     const dropped = await server((n) => (n === 1 ? 'hang up' : n === 2 ? { status: 503 } : { status: 200 }));
-    const client = new LedgerClient(config(dropped.url, { LEDGER_BREAKER_FAILURES: 10 }), logger);
+    const client = new ServiceClient(settings(dropped.url, { breakerFailures: 10 }), logger);
     expect((await client.post('/x', {})).status).toBe(200);
     expect(dropped.calls()).toBe(3);
     const slow = await server(() => 'never');
-    const client2 = new LedgerClient(config(slow.url, { LEDGER_BREAKER_FAILURES: 10 }), logger);
+    const client2 = new ServiceClient(settings(slow.url, { breakerFailures: 10, timeoutMs: 200 }), logger);
     await expect(client2.post('/x', {})).rejects.toMatchObject({
       problem: { status: 503, detail: expect.stringContaining('timed out') },
     });
@@ -67,7 +73,7 @@ describe('LedgerClient', () => {
 
   it('passes a 500 on without retrying it, and never counts it toward opening the breaker', async () => {
     const buggy = await server(() => ({ status: 500 }));
-    const client = new LedgerClient(config(buggy.url), logger);
+    const client = new ServiceClient(settings(buggy.url), logger);
     for (let i = 0; i < 10; i++) expect((await client.get('/x')).status).toBe(500);
     expect(buggy.calls()).toBe(10);
     buggy.close();
@@ -76,7 +82,7 @@ describe('LedgerClient', () => {
   it('opens the breaker after consecutive failures and closes it after a good trial call', async () => {
     let healthy = false;
     const ledger = await server(() => ({ status: healthy ? 200 : 503 }));
-    const client = new LedgerClient(config(ledger.url, { LEDGER_RETRIES: 0 }), logger);
+    const client = new ServiceClient(settings(ledger.url, { retries: 0 }), logger);
     for (let i = 0; i < 3; i++)
       await expect(client.get('/x')).rejects.toMatchObject({ problem: { status: 503 } });
     await expect(client.get('/x')).rejects.toMatchObject({
@@ -84,7 +90,7 @@ describe('LedgerClient', () => {
     });
     expect(ledger.calls()).toBe(3);
     healthy = true;
-    // Half-open after LEDGER_BREAKER_HALF_OPEN_MS: the first call that gets through is the trial.
+    // Half-open after breakerHalfOpenMs: the first call that gets through is the trial.
     let reply = await client.get('/x').catch(() => null);
     while (reply === null) {
       await new Promise((r) => setTimeout(r, 50));
@@ -96,8 +102,8 @@ describe('LedgerClient', () => {
 
   it('times out a slow call and rejects beyond the bulkhead at once', async () => {
     const ledger = await server(() => 'never');
-    const client = new LedgerClient(
-      config(ledger.url, { LEDGER_RETRIES: 0, LEDGER_MAX_CONCURRENCY: 1, LEDGER_BREAKER_FAILURES: 100 }),
+    const client = new ServiceClient(
+      settings(ledger.url, { retries: 0, maxConcurrency: 1, breakerFailures: 100, timeoutMs: 200 }),
       logger,
     );
     const results = await Promise.allSettled([client.get('/a'), client.get('/b')]);
@@ -108,5 +114,28 @@ describe('LedgerClient', () => {
     expect(reasons.some((d) => d.includes('timed out'))).toBe(true);
     expect(reasons.some((d) => d.includes('too many calls in flight'))).toBe(true);
     ledger.close();
+  });
+
+  it('names the callee in its problems: <callee>-unavailable when it cannot answer, <callee>-error when it answers an error', async () => {
+    const settlement = await server((n) => ({ status: n === 1 ? 500 : 503 }));
+    const client = new ServiceClient(
+      settings(settlement.url, { name: 'settlement', title: 'settlement service', retries: 0 }),
+      logger,
+    );
+    const reply = await client.get('/x');
+    expect(reply.service).toEqual({ name: 'settlement', title: 'settlement service' });
+    expect(serviceErrorProblem(reply).problem).toMatchObject({
+      type: 'https://meridian.dev/problems/settlement-error',
+      status: 502,
+      title: 'The settlement service answered unexpectedly',
+    });
+    await expect(client.get('/x')).rejects.toMatchObject({
+      problem: {
+        type: 'https://meridian.dev/problems/settlement-unavailable',
+        status: 503,
+        title: 'The settlement service is unavailable',
+      },
+    });
+    settlement.close();
   });
 });

@@ -1,25 +1,26 @@
-import { z } from 'zod';
-import { durationMs, integer } from '../fields';
 import {
   databasePart,
+  durationMs,
   httpServerPart,
-  inboundApiTokensPart,
-  inboundSettlementTokensPart,
+  inboundTokens,
+  integer,
   redisPart,
   shutdownPart,
   telemetryPart,
-} from '../parts';
-import { withServiceRules } from '../rules';
+  withServiceRules,
+} from '@meridian/config';
+import { z } from 'zod';
 
-export const ledgerConfigSchema = withServiceRules(
+/** The ledger's environment (README, "Environment variables"). */
+export const configSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3001, management: 9001 }),
     ...shutdownPart,
     ...telemetryPart('ledger', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
-    ...inboundApiTokensPart,
-    ...inboundSettlementTokensPart,
+    ...inboundTokens('api', 'api'),
+    ...inboundTokens('settlement', 'settlement service'),
     LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(
       'Most transfer commands in one posting transaction (micro-batching).',
     ),
@@ -44,4 +45,4 @@ export const ledgerConfigSchema = withServiceRules(
   }),
 );
 
-export type LedgerConfig = z.output<typeof ledgerConfigSchema>;
+export type LedgerConfig = z.output<typeof configSchema>;

@@ -1,35 +1,41 @@
-import { z } from 'zod';
-import { durationMs, integer, secret, url } from '../fields';
 import {
   databasePart,
+  durationMs,
   httpServerPart,
-  ledgerClientPart,
+  integer,
+  internalServiceTarget,
   redisPart,
+  secret,
   serviceToken,
   shutdownPart,
   telemetryPart,
-} from '../parts';
-import { withServiceRules } from '../rules';
+  withServiceRules,
+} from '@meridian/config';
+import { z } from 'zod';
 
 /** IETF Idempotency-Key draft: servers keep records for at least 24 hours. */
 const DAY_SECONDS = 86_400;
 
-export const apiConfigSchema = withServiceRules(
+/** The internal services the api calls; each has its own URL, token and client settings. */
+export const ledgerTarget = internalServiceTarget('ledger', {
+  title: 'ledger',
+  defaultUrl: 'http://127.0.0.1:3001',
+});
+export const settlementTarget = internalServiceTarget('settlement', {
+  title: 'settlement service',
+  defaultUrl: 'http://127.0.0.1:3002',
+});
+
+/** The api's environment (README, "Environment variables"). */
+export const configSchema = withServiceRules(
   z.object({
     ...httpServerPart({ public: 3000, management: 9000 }),
     ...shutdownPart,
     ...telemetryPart('api', { traceContextTrusted: false }),
     ...databasePart,
     ...redisPart,
-    ...ledgerClientPart,
-    SETTLEMENT_URL: url(['http', 'https'], { default: 'http://127.0.0.1:3002' }).describe(
-      'Base URL of the settlement service (its internal API), for /v1/settlements.',
-    ),
-    SETTLEMENT_TOKEN: secret(
-      serviceToken().describe(
-        "The api's token for calls to the settlement service (secret; or SETTLEMENT_TOKEN_FILE).",
-      ),
-    ),
+    ...ledgerTarget.fields,
+    ...settlementTarget.fields,
     ADMIN_TOKEN: secret(
       serviceToken().describe(
         'Token of the /admin endpoints that manage tenants and API keys (secret; or ADMIN_TOKEN_FILE).',
@@ -82,4 +88,4 @@ export const apiConfigSchema = withServiceRules(
   }),
 );
 
-export type ApiConfig = z.output<typeof apiConfigSchema>;
+export type ApiConfig = z.output<typeof configSchema>;

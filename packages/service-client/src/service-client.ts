@@ -1,0 +1,213 @@
+import { HttpStatus, Inject, type Provider } from '@nestjs/common';
+import type { InternalServiceSettings, InternalServiceTarget } from '@meridian/config';
+import { APP_CONFIG } from '@meridian/config/nest';
+import { ProblemException } from '@meridian/bootstrap';
+import { APP_LOGGER, type Logger } from '@meridian/telemetry';
+import {
+  bulkhead,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  fullJitterGenerator,
+  handleWhen,
+  type IPolicy,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isTaskCancelledError,
+  retry,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+
+/** The service answered (any status): its reply, JSON-decoded. */
+export interface ServiceReply<T = unknown> {
+  /** Which service answered: its name (as in problem types) and title (as in messages). */
+  service: Pick<InternalServiceSettings, 'name' | 'title'>;
+  status: number;
+  body: T;
+}
+
+/**
+ * The service could not be reached, or said it cannot serve now (502, 503,
+ * 504). Only this, and timeouts, say something about its health: they are
+ * what the breaker counts and what retries may fix. Any other answer, a 500
+ * included, is passed on: a 500 is a bug in the service, specific to one
+ * request, and must not open the breaker for every tenant.
+ */
+class Unavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`unavailable: ${reason}`);
+  }
+}
+
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * How Meridian's services call each other (the ledger, the settlement
+ * service's internal API), with the resilience a payment path needs, built
+ * from cockatiel policies (outermost first). One client per callee, tuned by
+ * that callee's `<CALLEE>_*` settings (`internalServiceTarget` in
+ * `@meridian/config`):
+ *
+ * - bulkhead: at most `_MAX_CONCURRENCY` calls in flight and `_MAX_QUEUE`
+ *   waiting; beyond that a request fails at once instead of queueing without
+ *   bound;
+ * - deadline: `_DEADLINE_MS` for the whole call, retries included;
+ * - retry: `_RETRIES` more attempts, exponential backoff with full jitter. A
+ *   GET is retried when the service is unavailable or an attempt timed out; a
+ *   POST only when the service is unavailable (nothing reached it, or it
+ *   refused with 503): every write of Meridian's internal APIs is idempotent
+ *   by the id in its body, so a resend cannot apply twice, and a timed-out
+ *   write is left to the caller's own retry rather than doubled under load.
+ *   Use `post` only for such writes;
+ * - circuit breaker: after `_BREAKER_FAILURES` consecutive failures
+ *   (unavailable or timed out) calls fail fast for `_BREAKER_HALF_OPEN_MS`,
+ *   then one trial call decides;
+ * - timeout: `_TIMEOUT_MS` per attempt.
+ *
+ * Any of these failing becomes a 503 `<callee>-unavailable` with Retry-After.
+ * Trace context travels with the call (the undici instrumentation).
+ */
+export class ServiceClient {
+  private readonly reads: IPolicy;
+  private readonly writes: IPolicy;
+  private readonly logger: Logger;
+  private readonly service: ServiceReply['service'];
+
+  constructor(
+    private readonly target: InternalServiceSettings,
+    logger: Logger,
+  ) {
+    this.service = { name: target.name, title: target.title };
+    this.logger = logger.child({ component: `${target.name}-client` });
+    const failures = handleWhen((error) => error instanceof Unavailable || isTaskCancelledError(error));
+    const unavailable = handleWhen((error) => error instanceof Unavailable);
+    const limiter = bulkhead(target.maxConcurrency, target.maxQueue);
+    const deadline = timeout(target.deadlineMs, TimeoutStrategy.Aggressive);
+    const breaker = circuitBreaker(failures, {
+      halfOpenAfter: target.breakerHalfOpenMs,
+      breaker: new ConsecutiveBreaker(target.breakerFailures),
+    });
+    breaker.onBreak(() => this.logger.warn({}, `${target.name} circuit breaker opened`));
+    breaker.onReset(() => this.logger.info({}, `${target.name} circuit breaker closed`));
+    const attempt = timeout(target.timeoutMs, TimeoutStrategy.Aggressive);
+    const backoff = new ExponentialBackoff({
+      generator: fullJitterGenerator,
+      initialDelay: 50,
+      maxDelay: 1_000,
+    });
+    const readRetries = retry(failures, { maxAttempts: target.retries, backoff });
+    const writeRetries = retry(unavailable, { maxAttempts: target.retries, backoff });
+    this.reads = wrap(limiter, deadline, readRetries, breaker, attempt);
+    this.writes = wrap(limiter, deadline, writeRetries, breaker, attempt);
+  }
+
+  get<T>(path: string): Promise<ServiceReply<T>> {
+    return this.call<T>('GET', path, undefined, this.reads);
+  }
+
+  /** An idempotent write (its body names what it creates by id); see the class comment. */
+  post<T>(path: string, body: unknown): Promise<ServiceReply<T>> {
+    return this.call<T>('POST', path, body, this.writes);
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    policy: IPolicy,
+  ): Promise<ServiceReply<T>> {
+    try {
+      return await policy.execute(async ({ signal }) => {
+        let response: Response;
+        try {
+          response = await fetch(`${this.target.url}${path}`, {
+            method,
+            signal,
+            headers: {
+              authorization: `Bearer ${this.target.token}`,
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          throw new Unavailable((error as Error).message);
+        }
+        const text = await response.text();
+        if (UNAVAILABLE_STATUSES.has(response.status)) throw new Unavailable(`status ${response.status}`);
+        return { service: this.service, status: response.status, body: parseBody(text) as T };
+      });
+    } catch (error) {
+      throw this.unavailable(method, path, error);
+    }
+  }
+
+  private unavailable(method: string, path: string, error: unknown): ProblemException {
+    const reason = isBulkheadRejectedError(error)
+      ? 'too many calls in flight'
+      : isBrokenCircuitError(error)
+        ? 'circuit open after repeated failures'
+        : isTaskCancelledError(error)
+          ? 'timed out'
+          : error instanceof Unavailable
+            ? error.reason
+            : (error as Error).message;
+    this.logger.warn({ method, path, reason }, `${this.target.name} call failed`);
+    const retryAfterSeconds = isBrokenCircuitError(error)
+      ? Math.ceil(this.target.breakerHalfOpenMs / 1000)
+      : 1;
+    return ProblemException.of(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      `${this.target.name}-unavailable`,
+      `The ${this.target.title} is unavailable`,
+      `Nothing was done that a retry cannot repeat safely (${reason}); retry with the same Idempotency-Key.`,
+      { retryAfterSeconds },
+    );
+  }
+}
+
+/**
+ * The reply of a call that was not a success (anything but 200, 404 and 400,
+ * which callers map themselves), as a 502 `<callee>-error`: the callee
+ * answered with an error of its own (a bug, logged there). It says nothing
+ * about the callee's health, so it is not counted as it being unavailable.
+ */
+export function serviceErrorProblem(reply: ServiceReply): ProblemException {
+  const { name, title } = reply.service;
+  return ProblemException.of(
+    HttpStatus.BAD_GATEWAY,
+    `${name}-error`,
+    `The ${title} answered unexpectedly`,
+    `The ${title} answered ${reply.status}.`,
+  );
+}
+
+/** JSON, or the text as it came when a service (or a proxy in front of it) answered something else. */
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const clientToken = (service: string) => `ServiceClient:${service}`;
+
+/** Injects the client of one callee: `@InjectServiceClient('ledger') ledger: ServiceClient`. */
+export const InjectServiceClient = (service: string): ParameterDecorator => Inject(clientToken(service));
+
+/**
+ * The Nest provider of one callee's client, configured from the app's
+ * validated config: `providers: [serviceClientProvider(ledgerTarget)]`.
+ */
+export function serviceClientProvider<N extends string>(target: InternalServiceTarget<N>): Provider {
+  return {
+    provide: clientToken(target.name),
+    inject: [APP_CONFIG, APP_LOGGER],
+    useFactory: (config: Parameters<InternalServiceTarget<N>['settingsFrom']>[0], logger: Logger) =>
+      new ServiceClient(target.settingsFrom(config), logger),
+  };
+}
