@@ -47,7 +47,12 @@ function templateContext(
   const names = serviceNames(options.name);
   const callees = options.calls.map((callee) => {
     const calleeNames = serviceNames(callee);
-    return { name: callee, upper: calleeNames.upper, url: `http://127.0.0.1:${calleePorts[callee]}` };
+    return {
+      name: callee,
+      upper: calleeNames.upper,
+      camel: calleeNames.camel,
+      url: `http://127.0.0.1:${calleePorts[callee]}`,
+    };
   });
   return {
     ...names,

@@ -122,7 +122,7 @@ describe(`a service generated into a copy of the repository (${NAME}, calling ${
   });
 
   it(
-    'builds, typechecks and lints the new app, formatted as prettier checks it',
+    'builds, typechecks and lints the new app, and documents its environment in its README, formatted as prettier checks it',
     async () => {
       scratch.linkDependencies(); // as `npm install` would: the new workspace is linked
       await scratch.succeed('npx', [
@@ -135,6 +135,7 @@ describe(`a service generated into a copy of the repository (${NAME}, calling ${
         '--concurrency=2',
         '--output-logs=errors-only',
       ]);
+      await scratch.succeed('npm', ['run', 'docs:env', '--', NAME]);
       await scratch.succeed('npx', ['prettier', '--check', `apps/${NAME}`, repo.relative(repo.registryFile)]);
     },
     HOURS,
@@ -181,8 +182,9 @@ describe(`a service generated into a copy of the repository (${NAME}, calling ${
     HOURS,
   );
 
-  // Held back: the compose suite does not yet accept a generated service (its image and coverage checks expect
-  // the three built apps); it is enabled again with that fix.
+  // Held back: compose passes a caller's token to its callee as INBOUND_<CALLER>_TOKEN, and the ledger's config
+  // schema (with its caller rules) names its callers, so a new caller of the ledger is refused there until the
+  // ledger derives its callers from the registry.
   it.skip(
     registryGeneratorExists
       ? 'writes docker/compose.yaml with the new service and its migration from the registry, and the compose checks accept it'
