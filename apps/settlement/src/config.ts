@@ -47,6 +47,9 @@ export const configSchema = withServiceRules(
     JOB_BACKOFF_MS: durationMs(1_000, 600_000).describe(
       'First retry delay of a failed job; it doubles with each attempt, with jitter.',
     ),
+    JOB_LOCK_MS: integer({ min: 1_000, max: 600_000, default: 30_000 }).describe(
+      'How long a running job stays locked to its worker without a renewal (renewed every half of it): a job whose worker died is taken over by another within about twice this.',
+    ),
     JOB_KEEP_COMPLETED_HOURS: integer({ min: 1, max: 720, default: 24 }).describe(
       'How long completed jobs are kept.',
     ),

@@ -190,6 +190,8 @@ describe(seeded('settlement worker'), () => {
       // The interrupted batch is netted by the next run (the retried job, or this one), its
       // instructions posted by that run or the retry loop.
       await stack.cutoff();
+      // The killed job too: taken over once its lock runs out, it finds nothing left to settle twice.
+      await stack.waitUntilEveryCutoffFinished();
       await stack.waitForBatchesCompleted();
       const batches = await stack.settlementSql<{ id: string; state: string }>(
         `SELECT id, state FROM settlement_batches`,
@@ -257,6 +259,8 @@ describe(seeded('settlement worker'), () => {
 
   it('runs cut-offs on its cron schedule with two replicas: one schedule, one job per tick (never two), one cut-off run per attempt of a job, and everything settled', async () => {
     const every2s = { SETTLEMENT_CUTOFF_CRON: '*/2 * * * * *' };
+    // Cut-offs of earlier tests have finished (a killed one is taken over first): what runs from here is the schedule's.
+    await stack.waitUntilEveryCutoffFinished();
     const cutoffs = stack.queue(CUTOFFS_QUEUE);
     const earlier = new Set((await cutoffs.getJobs(['completed', 'failed'], 0, -1)).map((job) => job.id));
     await stack.settlement.restart(every2s);
@@ -281,16 +285,7 @@ describe(seeded('settlement worker'), () => {
       const schedules = await cutoffs.getJobSchedulers();
       expect(schedules.map((s) => s.key)).toHaveLength(1);
       await cutoffs.removeJobScheduler(schedules[0]!.key);
-      await waitFor('the last scheduled cut-off to finish', async () => {
-        const counts = await cutoffs.getJobCounts(
-          'waiting',
-          'active',
-          'delayed',
-          'prioritized',
-          'waiting-children',
-        );
-        return Object.values(counts).every((n) => n === 0);
-      });
+      await stack.waitUntilEveryCutoffFinished();
       const jobs = await ranSinceStart();
       // Each job is one tick of that schedule, and no tick has two jobs...
       expect(jobs.map((job) => job.repeatJobKey)).toEqual(jobs.map(() => schedules[0]!.key));

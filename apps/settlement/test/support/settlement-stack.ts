@@ -9,6 +9,7 @@ import {
   type TestRedisNamespace,
 } from '@meridian/testing';
 import { Queue } from 'bullmq';
+import { CUTOFFS_QUEUE } from '../../src/infrastructure/queue/queues';
 
 /** The api's token, as both the ledger and the settlement service accept it (tests call them as the api does). */
 export const TOKEN = 'settlement-e2e-api-token-0123456789abcdef01';
@@ -97,6 +98,8 @@ export class SettlementStack {
       // Far in the future: cut-offs in tests are triggered on demand.
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
       JOB_BACKOFF_MS: '200',
+      // A job a killed worker left running is taken over within seconds, not a minute.
+      JOB_LOCK_MS: '5000',
       ...extra,
     };
   }
@@ -221,24 +224,34 @@ export class SettlementStack {
         )[0]!.n === 0,
       timeoutMs,
     );
-    const events = this.queue(LEDGER_EVENTS_QUEUE);
+    await this.waitUntilQueueIdle(LEDGER_EVENTS_QUEUE, 'the worker to consume every ledger event', timeoutMs);
+  }
+
+  /**
+   * Waits until every cut-off job has finished, including one a killed worker
+   * left running: it is taken over once its lock (JOB_LOCK_MS) runs out.
+   */
+  async waitUntilEveryCutoffFinished(timeoutMs = 30_000): Promise<void> {
+    await this.waitUntilQueueIdle(CUTOFFS_QUEUE, 'every cut-off job to finish', timeoutMs);
+  }
+
+  /** Waits until no job of the queue is left waiting, retrying or running; names the jobs left if not. */
+  private async waitUntilQueueIdle(name: string, what: string, timeoutMs: number): Promise<void> {
+    const queue = this.queue(name);
+    // Every unfinished job but a scheduler's next tick, which waits delayed until its time.
+    const unfinished = async () =>
+      (
+        await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'], 0, -1)
+      ).filter((job) => !(job.repeatJobKey && job.attemptsStarted === 0 && job.delay > 0));
     try {
-      await waitFor(
-        'the worker to consume every ledger event',
-        async () => {
-          const counts = await events.getJobCounts(
-            'waiting',
-            'active',
-            'delayed',
-            'prioritized',
-            'waiting-children',
-          );
-          return Object.values(counts).every((n) => n === 0);
-        },
-        timeoutMs,
+      await waitFor(what, async () => (await unfinished()).length === 0, timeoutMs);
+    } catch (error) {
+      const left = await Promise.all(
+        (await unfinished()).map(async (job) => `${job.id} ${await job.getState()}`),
       );
+      throw new Error(`${(error as Error).message}; left: ${left.join(', ')}`);
     } finally {
-      await events.close();
+      await queue.close();
     }
   }
 

@@ -46,7 +46,7 @@ export class CutoffJobs implements OnApplicationBootstrap {
     this.queue.on('error', (error) => this.logger.warn({ err: error }, 'cut-off queue error'));
     const workerConnection = queueConnection(this.config, this.logger, 'cutoff-worker');
     const worker = new Worker<{ trigger: string }, string | null>(CUTOFFS_QUEUE, (job) => this.process(job), {
-      ...workerDefaults,
+      ...workerDefaults(this.config),
       connection: workerConnection,
       prefix: this.config.REDIS_KEY_PREFIX,
       concurrency: 1,

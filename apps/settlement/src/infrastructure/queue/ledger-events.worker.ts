@@ -35,7 +35,7 @@ export class LedgerEventsWorker implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const connection = queueConnection(this.config, this.logger, 'events-worker');
     const worker = new Worker(LEDGER_EVENTS_QUEUE, (job) => this.process(job), {
-      ...workerDefaults,
+      ...workerDefaults(this.config),
       connection,
       prefix: this.config.REDIS_KEY_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,

@@ -16,11 +16,17 @@ export function queueConnection(config: SettlementConfig, logger: Logger, purpos
   });
 }
 
-/** Worker settings every settlement queue shares: stalled jobs are taken over, twice at most. */
-export const workerDefaults = {
-  stalledInterval: 30_000,
-  maxStalledCount: 2,
-} as const;
+/**
+ * Worker settings every settlement queue shares: a job whose worker died (its
+ * lock not renewed for JOB_LOCK_MS) is found by the next stalled check and
+ * taken over, twice at most.
+ */
+export const workerDefaults = (config: SettlementConfig) =>
+  ({
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: config.JOB_LOCK_MS,
+    maxStalledCount: 2,
+  }) as const;
 
 export const jobRetention = (config: SettlementConfig) => ({
   removeOnComplete: { age: config.JOB_KEEP_COMPLETED_HOURS * 3600 },
