@@ -1,5 +1,6 @@
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import {
+  callerTokenEnv,
   createRedisNamespace,
   query,
   type RunningServiceWithDatabase,
@@ -57,8 +58,7 @@ export class SettlementStack {
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      INBOUND_API_TOKEN: TOKEN,
-      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_LEDGER_TOKEN,
+      ...callerTokenEnv('ledger', { api: TOKEN, settlement: SETTLEMENT_LEDGER_TOKEN }),
       LEDGER_OUTBOX_POLL_MS: '20',
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
@@ -87,7 +87,7 @@ export class SettlementStack {
       REDIS_KEY_PREFIX: this.redis.prefix,
       LEDGER_URL: this.ledger.service.url,
       LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
-      INBOUND_API_TOKEN: TOKEN,
+      ...callerTokenEnv('settlement', { api: TOKEN }),
       ADMIN_TOKEN,
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
@@ -249,7 +249,7 @@ export class SettlementStack {
       const left = await Promise.all(
         (await unfinished()).map(async (job) => `${job.id} ${await job.getState()}`),
       );
-      throw new Error(`${(error as Error).message}; left: ${left.join(', ')}`);
+      throw new Error(`${(error as Error).message}; left: ${left.join(', ')}`, { cause: error });
     } finally {
       await queue.close();
     }
