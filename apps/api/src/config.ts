@@ -1,4 +1,5 @@
 import {
+  callerTokens,
   databasePart,
   durationMs,
   httpServerPart,
@@ -12,6 +13,7 @@ import {
   withServiceRules,
 } from '@meridian/config';
 import { z } from 'zod';
+import { CALLERS } from './callers';
 
 /** IETF Idempotency-Key draft: servers keep records for at least 24 hours. */
 const DAY_SECONDS = 86_400;
@@ -36,6 +38,7 @@ export const configSchema = withServiceRules(
     ...redisPart,
     ...ledgerTarget.fields,
     ...settlementTarget.fields,
+    ...callerTokens(CALLERS),
     ADMIN_TOKEN: secret(
       serviceToken().describe(
         'Token of the /admin endpoints that manage tenants and API keys (secret; or ADMIN_TOKEN_FILE).',

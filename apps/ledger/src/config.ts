@@ -2,7 +2,7 @@ import {
   databasePart,
   durationMs,
   httpServerPart,
-  inboundTokens,
+  callerTokens,
   integer,
   redisPart,
   shutdownPart,
@@ -10,6 +10,7 @@ import {
   withServiceRules,
 } from '@meridian/config';
 import { z } from 'zod';
+import { CALLERS } from './callers';
 
 /** The ledger's environment (README, "Environment variables"). */
 export const configSchema = withServiceRules(
@@ -19,8 +20,7 @@ export const configSchema = withServiceRules(
     ...telemetryPart('ledger', { traceContextTrusted: true }),
     ...databasePart,
     ...redisPart,
-    ...inboundTokens('api', 'api'),
-    ...inboundTokens('settlement', 'settlement service'),
+    ...callerTokens(CALLERS),
     LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(
       'Most transfer commands in one posting transaction (micro-batching).',
     ),

@@ -1,4 +1,5 @@
 import {
+  callerTokenEnv,
   createRedisNamespace,
   createTestDatabase,
   describeServiceConventions,
@@ -24,8 +25,7 @@ describeServiceConventions({
         DATABASE_URL: url.toString(),
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: redis.prefix,
-        INBOUND_API_TOKEN: SERVICE_TOKEN,
-        INBOUND_SETTLEMENT_TOKEN: `${SERVICE_TOKEN}-settlement`,
+        ...callerTokenEnv('ledger', { api: SERVICE_TOKEN, settlement: `${SERVICE_TOKEN}-settlement` }),
       },
       dependency: proxy,
       dependencyName: 'postgres',

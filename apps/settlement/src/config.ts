@@ -2,7 +2,7 @@ import {
   databasePart,
   durationMs,
   httpServerPart,
-  inboundTokens,
+  callerTokens,
   integer,
   internalServiceTarget,
   redisPart,
@@ -14,6 +14,7 @@ import {
   withServiceRules,
 } from '@meridian/config';
 import { z } from 'zod';
+import { CALLERS } from './callers';
 
 /** The ledger, the one internal service settlement calls. */
 export const ledgerTarget = internalServiceTarget('ledger', {
@@ -30,7 +31,7 @@ export const configSchema = withServiceRules(
     ...databasePart,
     ...redisPart,
     ...ledgerTarget.fields,
-    ...inboundTokens('api', 'api'),
+    ...callerTokens(CALLERS),
     WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 32 }).describe(
       'Ledger events one settlement process works on at once.',
     ),

@@ -1,4 +1,5 @@
 import {
+  callerTokenEnv,
   createRedisNamespace,
   createTestDatabase,
   describeServiceConventions,
@@ -21,7 +22,7 @@ describeServiceConventions({
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_TOKEN: 'settlement-test-token-0123456789abcdef0123',
-        INBOUND_API_TOKEN: 'settlement-test-api-token-0123456789abcdef',
+        ...callerTokenEnv('settlement', { api: 'settlement-test-api-token-0123456789abcdef' }),
         ADMIN_TOKEN: 'settlement-test-admin-token-0123456789abcdef',
       },
       dependency: proxy,

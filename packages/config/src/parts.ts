@@ -91,13 +91,16 @@ export type EnvName<N extends string> = N extends `${infer Head}-${infer Tail}`
 export const envName = <N extends string>(service: N): EnvName<N> =>
   service.toUpperCase().replaceAll('-', '_') as EnvName<N>;
 
+type InboundTokenFields<N extends string> = Record<`INBOUND_${EnvName<N>}_TOKEN`, z.ZodString> &
+  Record<`INBOUND_${EnvName<N>}_TOKEN_NEXT`, z.ZodOptional<z.ZodString>>;
+
 /**
  * Tokens a service accepts from one caller: the current one and, while a
  * rotation is under way, the next one (README, "Rotating service tokens").
  * Each caller has its own, so the callee knows who calls and what it may do.
  * `callerTitle` names the caller in descriptions ("settlement service").
  */
-export function inboundTokens<N extends string>(caller: N, callerTitle: string) {
+export function inboundTokens<N extends string>(caller: N, callerTitle = `${caller} service`) {
   const name = envName(caller);
   return {
     [`INBOUND_${name}_TOKEN`]: secret(
@@ -112,8 +115,32 @@ export function inboundTokens<N extends string>(caller: N, callerTitle: string) 
           `Also accepted from the ${callerTitle} while its token is rotated (secret; or INBOUND_${name}_TOKEN_NEXT_FILE).`,
         ),
     ),
-  } as Record<`INBOUND_${EnvName<N>}_TOKEN`, z.ZodString> &
-    Record<`INBOUND_${EnvName<N>}_TOKEN_NEXT`, z.ZodOptional<z.ZodString>>;
+  } as InboundTokenFields<N>;
+}
+
+/**
+ * The inbound tokens of every caller of a service: its `CALLERS`, which
+ * `npm run generate` writes into the app's `src/callers.ts` from the registry's
+ * `calls`. A caller added to the registry is then a variable of its callee.
+ */
+export function callerTokens<const C extends readonly string[]>(callers: C): InboundTokenFields<C[number]> {
+  return Object.assign({}, ...callers.map((caller) => inboundTokens(caller))) as InboundTokenFields<
+    C[number]
+  >;
+}
+
+/** Each caller's accepted tokens (current, next), from a config built with `callerTokens(callers)`; for `tokenGuard`. */
+export function tokensByCaller(
+  config: object,
+  callers: readonly string[],
+): Record<string, readonly (string | undefined)[]> {
+  const value = (name: string) => (config as Record<string, string | undefined>)[name];
+  return Object.fromEntries(
+    callers.map((caller) => {
+      const name = `INBOUND_${envName(caller)}_TOKEN`;
+      return [caller, [value(name), value(`${name}_NEXT`)]];
+    }),
+  );
 }
 
 /** The settings of one internal service a process calls, as `@meridian/service-client` takes them. */

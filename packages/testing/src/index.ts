@@ -1,3 +1,4 @@
+export * from './caller-tokens';
 export * from './databases';
 export * from './http';
 export * from './otlp-receiver';

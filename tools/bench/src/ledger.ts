@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { createRedisNamespace, createTestDatabase, migrate, ServiceProcess } from '@meridian/testing';
+import {
+  callerTokenEnv,
+  createRedisNamespace,
+  createTestDatabase,
+  migrate,
+  ServiceProcess,
+} from '@meridian/testing';
 import { initPgbench, runPgbench } from './pgbench';
 
 /**
@@ -85,8 +91,7 @@ async function main(): Promise<void> {
       DATABASE_POOL_MAX: '16',
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      INBOUND_API_TOKEN: TOKEN,
-      INBOUND_SETTLEMENT_TOKEN: `${TOKEN}-settlement`,
+      ...callerTokenEnv('ledger', { api: TOKEN, settlement: `${TOKEN}-settlement` }),
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '0',
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
-import { createRedisNamespace, query, startWithDatabase } from '@meridian/testing';
+import { callerTokenEnv, createRedisNamespace, query, startWithDatabase } from '@meridian/testing';
 import { Queue, Worker } from 'bullmq';
 
 /**
@@ -68,8 +68,7 @@ async function main(): Promise<void> {
   const ledger = await startWithDatabase('ledger', 'bench_stl_ledger', {
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `${redis.prefix}:ledger`,
-    INBOUND_API_TOKEN: TOKEN,
-    INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_TOKEN,
+    ...callerTokenEnv('ledger', { api: TOKEN, settlement: SETTLEMENT_TOKEN }),
     LOG_LEVEL: 'warn',
     SHUTDOWN_DELAY_MS: '0',
   });
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
       REDIS_KEY_PREFIX: redis.prefix,
       LEDGER_URL: ledger.service.url,
       LEDGER_TOKEN: SETTLEMENT_TOKEN,
-      INBOUND_API_TOKEN: TOKEN,
+      ...callerTokenEnv('settlement', { api: TOKEN }),
       ADMIN_TOKEN: `bench-admin-${randomUUID()}`,
       WORKER_CONCURRENCY: String(CONCURRENCY),
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',

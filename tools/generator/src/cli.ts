@@ -37,7 +37,8 @@ async function newServiceCommand(args: string[]): Promise<void> {
   out.write(`  package-lock.json (the new workspace)\n`);
   out.write(
     `\nIts registry entry is services.${name} in ${repo.relative(repo.registryFile)}; the chart, compose and the\n` +
-      `local stack read it from there. Next: npm install, npm run build, npm run docs:env -- ${name} (its\n` +
+      `local stack read it from there. Next: npm install, npm run generate (the files written from the\n` +
+      `registry, and each app's callers), npm run build, npm run docs:env -- ${name} (its\n` +
       `README's environment table), and replace the example\n` +
       `(apps/${name}/README.md says where each part goes).\n`,
   );

@@ -22,4 +22,4 @@ export {
   tokenEdges,
   variableName,
 } from './derived';
-export { GENERATED_FILES, REGENERATE_COMMAND, staleGeneratedFiles } from './generate/files';
+export { generatedFiles, REGENERATE_COMMAND, staleGeneratedFiles } from './generate/files';

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { GENERATED_FILES, loadRegistry, parseRegistry, REPO_ROOT, staleGeneratedFiles } from '../src';
+import { generatedFiles, loadRegistry, parseRegistry, REPO_ROOT, staleGeneratedFiles } from '../src';
 import { renderDatabasesSql } from '../src/generate/databases-sql';
 import { renderGeneratedFiles } from '../src/generate/files';
 
@@ -43,6 +43,7 @@ async function render(registry = withNotifications()) {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     },
     sql: files['docker/postgres/databases.sql']!,
+    callers: (app: string) => files[`apps/${app}/src/callers.ts`]!,
   };
 }
 
@@ -56,6 +57,13 @@ describe('files generated from the registry', () => {
     try {
       cpSync(join(REPO_ROOT, 'docker'), join(root, 'docker'), { recursive: true });
       cpSync(join(REPO_ROOT, '.prettierrc.json'), join(root, '.prettierrc.json'));
+      for (const { name } of loadRegistry().services) {
+        mkdirSync(join(root, 'apps', name, 'src'), { recursive: true });
+        cpSync(
+          join(REPO_ROOT, 'apps', name, 'src', 'callers.ts'),
+          join(root, 'apps', name, 'src', 'callers.ts'),
+        );
+      }
       writeFileSync(join(root, 'docker/compose.yaml'), 'name: meridian\n');
       rmSync(join(root, 'docker/postgres/databases.sql'));
       expect(await staleGeneratedFiles(loadRegistry(), root)).toEqual([
@@ -68,9 +76,10 @@ describe('files generated from the registry', () => {
   });
 
   it('say at the top that they are written from the registry, and from which template', async () => {
-    for (const { path, content } of await renderGeneratedFiles(loadRegistry())) {
-      const file = GENERATED_FILES.find((candidate) => candidate.path === path)!;
-      const comment = path.endsWith('.sql') ? '--' : '#';
+    const registry = loadRegistry();
+    for (const { path, content } of await renderGeneratedFiles(registry)) {
+      const file = generatedFiles(registry).find((candidate) => candidate.path === path)!;
+      const comment = path.endsWith('.sql') ? '--' : path.endsWith('.ts') ? '//' : '#';
       expect(
         content.startsWith(`${comment} Written by \`npm run generate\` from the services registry`),
       ).toBe(true);
@@ -103,6 +112,14 @@ describe('files generated from the registry', () => {
       [{ targets: ['notifications:9004'], labels: { service: 'notifications' } }],
     );
     expect(sql).toContain('CREATE DATABASE notifications;\n');
+  });
+
+  it("tell each app who calls it: the new service's callee accepts it, and the new service its own caller", async () => {
+    const { callers } = await render();
+    const list = (source: string) => /export const CALLERS = \[(.*)\] as const;/.exec(source)?.[1];
+    expect(list(callers('ledger'))).toBe("'api', 'settlement', 'notifications'");
+    expect(list(callers('notifications'))).toBe("'api'");
+    expect(list(callers('api'))).toBe('');
   });
 
   it('lists services in start order, so callees come first in compose', async () => {

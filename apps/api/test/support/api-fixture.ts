@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  callerTokenEnv,
   createRedisNamespace,
   query,
   type RunningServiceWithDatabase,
@@ -45,8 +46,7 @@ export class ApiStack {
     const ledger = await startWithDatabase('ledger', `${label}_ledger`, {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.prefix,
-      INBOUND_API_TOKEN: LEDGER_TOKEN,
-      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_LEDGER_TOKEN,
+      ...callerTokenEnv('ledger', { api: LEDGER_TOKEN, settlement: SETTLEMENT_LEDGER_TOKEN }),
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
       ...options.ledgerEnv,
@@ -59,7 +59,7 @@ export class ApiStack {
         REDIS_KEY_PREFIX: redis.prefix,
         LEDGER_URL: ledger.service.url,
         LEDGER_TOKEN: SETTLEMENT_LEDGER_TOKEN,
-        INBOUND_API_TOKEN: SETTLEMENT_TOKEN,
+        ...callerTokenEnv('settlement', { api: SETTLEMENT_TOKEN }),
         ADMIN_TOKEN,
         SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
         SHUTDOWN_DELAY_MS: '0',

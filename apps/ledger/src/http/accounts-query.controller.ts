@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, UseGuards } from '@nestjs/common';
 import { Caller, ProblemException, ValidQuery } from '@meridian/bootstrap';
 import { type AccountRepresentation, type Page } from '@meridian/ledger-contract';
 import { LedgerQueries, type PageRequest } from '../application/ledger-queries.port';
-import { CALLER_RULES } from './caller-rules';
+import { rulesOf } from './caller-rules';
 import { accountJson, encodeCursor } from './representations';
 import { type LedgerCaller, ServiceTokenGuard } from './service-token.guard';
 import { IdParam, TenantParam } from './path-params';
@@ -41,7 +41,7 @@ export class AccountsQueryController {
   ): Promise<Page<AccountRepresentation>> {
     const accounts = await this.queries.accounts(tenantId, page, {
       // The platform's accounts inside a tenant are not the tenant's to see.
-      platformAccounts: CALLER_RULES[caller].seesPlatformAccounts,
+      platformAccounts: rulesOf(caller).seesPlatformAccounts,
     });
     return {
       data: accounts.items.map(accountJson),

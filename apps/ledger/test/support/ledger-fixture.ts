@@ -1,4 +1,5 @@
 import {
+  callerTokenEnv,
   createRedisNamespace,
   createTestDatabase,
   migrate,
@@ -101,8 +102,7 @@ export class LedgerFixture {
       DATABASE_URL: this.database.url,
       REDIS_URL: this.redis.url,
       REDIS_KEY_PREFIX: this.redis.prefix,
-      INBOUND_API_TOKEN: SERVICE_TOKEN,
-      INBOUND_SETTLEMENT_TOKEN: SETTLEMENT_TOKEN,
+      ...callerTokenEnv('ledger', { api: SERVICE_TOKEN, settlement: SETTLEMENT_TOKEN }),
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'warn',
       ...this.extraEnv,

@@ -1,12 +1,14 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import type { SettlementConfig } from '../config';
 import { ProblemException, tokenGuard } from '@meridian/bootstrap';
+import { tokensByCaller } from '@meridian/config';
+import { CALLERS } from '../callers';
 import { SettlementViews } from './settlement-views';
 import { CutoffJobs } from '../infrastructure/queue/cutoff-jobs';
 
-/** Internal endpoints take the api's token (the only service that calls settlement). */
+/** Internal endpoints take the token of a caller the registry declares (the api). */
 const InternalTokenGuard = tokenGuard(
-  (config: SettlementConfig) => ({ api: [config.INBOUND_API_TOKEN, config.INBOUND_API_TOKEN_NEXT] }),
+  (config: SettlementConfig) => tokensByCaller(config, CALLERS),
   'service token',
 );
 

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import * as estreePlugin from 'prettier/plugins/estree';
+import * as typescriptPlugin from 'prettier/plugins/typescript';
 import * as yamlPlugin from 'prettier/plugins/yaml';
 import { type Options } from 'prettier';
 import { format } from 'prettier/standalone';
 import { REGISTRY_FILE, REPO_ROOT } from '../paths';
 import { type Registry } from '../registry';
+import { callersFile, renderCallers } from './callers';
 import { renderCompose } from './compose';
 import { renderDatabasesSql } from './databases-sql';
 import { renderPrometheus } from './prometheus';
@@ -17,18 +20,26 @@ interface GeneratedFile {
   render(registry: Registry, template: string, notice: string): string;
 }
 
-export const GENERATED_FILES: readonly GeneratedFile[] = [
-  { path: 'docker/compose.yaml', template: 'docker/compose.template.yaml', render: renderCompose },
-  {
-    path: 'docker/observability/prometheus.yml',
-    template: 'docker/observability/prometheus.template.yml',
-    render: renderPrometheus,
-  },
-  {
-    path: 'docker/postgres/databases.sql',
-    render: (registry, _template, notice) => renderDatabasesSql(registry, notice),
-  },
-];
+/** The files written from the registry: the local stack's, and each app's list of callers. */
+export function generatedFiles(registry: Registry): GeneratedFile[] {
+  return [
+    { path: 'docker/compose.yaml', template: 'docker/compose.template.yaml', render: renderCompose },
+    {
+      path: 'docker/observability/prometheus.yml',
+      template: 'docker/observability/prometheus.template.yml',
+      render: renderPrometheus,
+    },
+    {
+      path: 'docker/postgres/databases.sql',
+      render: (current, _template, notice) => renderDatabasesSql(current, notice),
+    },
+    ...registry.services.map((service) => ({
+      path: callersFile(service.name),
+      render: (current: Registry, _template: string, notice: string) =>
+        renderCallers(current, service.name, notice),
+    })),
+  ];
+}
 
 export const REGENERATE_COMMAND = 'npm run generate';
 
@@ -40,12 +51,15 @@ const noticeFor = (file: GeneratedFile) =>
   ].join('\n');
 
 /**
- * YAML as `prettier --check` wants it. Prettier's standalone build: its main
+ * The text as `prettier --check` wants it. Prettier's standalone build: its main
  * entry loads its parsers by dynamic import, which Jest's module runtime cannot.
  */
-async function formatYaml(text: string, root: string): Promise<string> {
+async function formatted(path: string, text: string, root: string): Promise<string> {
   const options = JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8')) as Options;
-  return format(text, { ...options, parser: 'yaml', plugins: [yamlPlugin] });
+  if (/\.ya?ml$/.test(path)) return format(text, { ...options, parser: 'yaml', plugins: [yamlPlugin] });
+  if (path.endsWith('.ts'))
+    return format(text, { ...options, parser: 'typescript', plugins: [estreePlugin, typescriptPlugin] });
+  return text;
 }
 
 /** What each generated file should hold now, formatted as prettier would. */
@@ -54,11 +68,10 @@ export async function renderGeneratedFiles(
   root = REPO_ROOT,
 ): Promise<{ path: string; content: string }[]> {
   return Promise.all(
-    GENERATED_FILES.map(async (file) => {
+    generatedFiles(registry).map(async (file) => {
       const template = file.template ? readFileSync(join(root, file.template), 'utf8') : '';
       const text = file.render(registry, template, noticeFor(file));
-      const content = /\.ya?ml$/.test(file.path) ? await formatYaml(text, root) : text;
-      return { path: file.path, content };
+      return { path: file.path, content: await formatted(file.path, text, root) };
     }),
   );
 }

@@ -1,0 +1,8 @@
+// Written by `npm run generate` from the services registry (`services:` in
+// deploy/helm/meridian/values.yaml):
+// edit those, not this file.
+
+/** The services whose registry entry calls ledger; each presents its own token, INBOUND_<CALLER>_TOKEN. */
+export const CALLERS = ['api', 'settlement'] as const;
+
+export type Caller = (typeof CALLERS)[number];
