@@ -11,7 +11,9 @@ describe('Idempotency-Key (IETF draft semantics)', () => {
   let globex: TenantClient;
 
   beforeAll(async () => {
-    stack = await ApiStack.start('api_idem');
+    // Concurrent requests with one key are the subject here, not the tenant's in-flight bound (its own suite):
+    // above the 20 sent at once, so a loaded machine that holds them all in flight gets no 429.
+    stack = await ApiStack.start('api_idem', { TENANT_MAX_IN_FLIGHT: '64' });
     acme = await stack.tenant('acme');
     globex = await stack.tenant('globex');
     for (const client of [acme, globex]) {
@@ -80,7 +82,7 @@ describe('Idempotency-Key (IETF draft semantics)', () => {
     );
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).not.toHaveLength(0);
-    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
     const fresh = replies.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
     expect(fresh).toHaveLength(1);
     for (const r of replies.filter((r) => r.status === 409)) {
