@@ -63,6 +63,27 @@ describe('the api compatibility check, on scratch documents in a scratch git rep
     expect(result.output).toContain('there is no released apps/api/openapi.json to compare with');
   });
 
+  it('names a shallow clone as a reason the last release may not be seen', () => {
+    repository.commitDocument(scratchApi('1.2.0')).tag('v1.2.0').commitDocument(withAdditions('1.3.0'));
+    const clone = new ScratchRepository({ init: false });
+    try {
+      clone.git('clone', '--quiet', '--depth', '1', `file://${repository.path}`, '.');
+
+      const result = checkApiCompatibility({
+        repository: clone.path,
+        document: DOCUMENT,
+        oasdiff: oasdiff(),
+      });
+
+      expect(result.outcome).toEqual({ kind: 'no-release', shallow: true });
+      expect(result.passed).toBe(true);
+      expect(result.output).toContain('This clone is shallow');
+      expect(result.output).toContain('git fetch --unshallow --tags');
+    } finally {
+      clone.remove();
+    }
+  });
+
   it('fails on a removed response field when the major version stays, naming the change', () => {
     releasedThen(withoutBalance('1.3.0'));
 

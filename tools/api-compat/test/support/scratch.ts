@@ -20,8 +20,9 @@ export function oasdiff(): string {
 export class ScratchRepository {
   readonly path = mkdtempSync(join(tmpdir(), 'meridian-api-compat-test-'));
 
-  constructor() {
-    this.git('init', '--quiet', '--initial-branch', 'main');
+  /** A new repository, or (`init: false`) an empty folder to clone into. */
+  constructor({ init = true } = {}) {
+    if (init) this.git('init', '--quiet', '--initial-branch', 'main');
   }
 
   git(...args: string[]): string {
