@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# Makes the deployment checks' tools available and exports where they are:
+# Makes the tools of the checks in `./meridian test` available and exports where they are:
 #   MERIDIAN_HELM               Helm, built from its Go module (no binary download)
 #   MERIDIAN_ACTIONLINT         actionlint, built from its Go module
 #   MERIDIAN_KUBE_OPENAPI_DIR   Kubernetes' OpenAPI v3 documents at a pinned release
 #   MERIDIAN_KUBE_VERSION       that release
 #   MERIDIAN_KEDA_CRD_DIR       KEDA's CRDs (ScaledObject's schema) at a pinned release
-#   MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA     Argo CD's CRDs (Application's schema) at a pinned release
+#   MERIDIAN_ARGOCD_CRD_DIR     Argo CD's CRDs (Application's schema) at a pinned release
 #   MERIDIAN_COMPOSE_SCHEMA     the Compose Specification schema docker compose validates with
+#   MERIDIAN_OASDIFF            oasdiff, built from its Go module (scripts/ensure-oasdiff.sh, where it is pinned)
 #
 # Source it (`. scripts/ensure-deploy-tools.sh`). Needs Go; everything comes
 # through the Go module proxy and is built or unpacked once into a cache.
@@ -18,28 +19,11 @@ meridian_keda_version=v2.21.0
 meridian_argocd_version=v3.5.0
 meridian_compose_go_version=v2.16.2
 
-meridian_tools_cache="${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}"
-if [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure-deploy-tools: Go is needed to build Helm and fetch the Kubernetes schemas (https://go.dev/dl/)" >&2
-  return 1 2>/dev/null || exit 1
-fi
-
-# Builds <module>/<cmd>@<version> into the cache once; prints the binary's path.
-meridian_go_tool() {
-  local name=$1 package=$2 version=$3 ldflags=${4:-}
-  local bin="$meridian_tools_cache/$name-$version/$name"
-  if [ ! -x "$bin" ]; then
-    echo "ensure-deploy-tools: building $name $version from $package (once)" >&2
-    (cd "$(mktemp -d)" && GOBIN="$(dirname "$bin")" GOFLAGS=-mod=mod go install -ldflags "$ldflags" "$package@$version") >&2 || return 1
-  fi
-  echo "$bin"
-}
-
-# Unpacks a module from the proxy (once, into Go's module cache); prints its folder.
-meridian_go_module() {
-  (cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "$1@$2") | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
-}
+# shellcheck source=scripts/go-tools.sh
+. "$(dirname "${BASH_SOURCE[0]}")/go-tools.sh" || return 1 2>/dev/null || exit 1
+# oasdiff, for the api's compatibility check (MERIDIAN_OASDIFF).
+# shellcheck source=scripts/ensure-oasdiff.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ensure-oasdiff.sh" || return 1 2>/dev/null || exit 1
 
 MERIDIAN_HELM="$(meridian_go_tool helm helm.sh/helm/v3/cmd/helm "$meridian_helm_version" \
   "-X helm.sh/helm/v3/internal/version.version=$meridian_helm_version")" || return 1 2>/dev/null || exit 1

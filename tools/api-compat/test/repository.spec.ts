@@ -1,0 +1,25 @@
+/**
+ * The check itself, on this repository: apps/api/openapi.json against the last
+ * release's. What oasdiff found is written to the test's output (and so to the
+ * CI log), passing or not.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { oasdiff } from './support/scratch';
+
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+
+describe("this repository's api", () => {
+  it('breaks nothing of the last release without a new major version (or there is no release yet)', () => {
+    oasdiff();
+    const { status, stdout, stderr } = spawnSync(process.execPath, [CLI], {
+      encoding: 'utf8',
+      env: process.env,
+    });
+    process.stdout.write(`\n${stdout}${stderr}`);
+    expect({ status, report: stdout + stderr }).toEqual({
+      status: 0,
+      report: expect.stringMatching(/^PASS: /m),
+    });
+  });
+});
