@@ -1,4 +1,5 @@
 import {
+  boolean,
   callerTokens,
   databasePart,
   durationMs,
@@ -88,6 +89,9 @@ export const configSchema = withServiceRules(
       'Requests a tenant may make per RATE_LIMIT_WINDOW_SECONDS.',
     ),
     RATE_LIMIT_WINDOW_SECONDS: integer({ min: 1, max: 3_600, default: 1 }).describe('The rate-limit window.'),
+    DOCS_ENABLED: boolean(true).describe(
+      'Serves the API reference at /docs and the OpenAPI document at /docs/openapi.json; false: both answer 404.',
+    ),
   }),
 );
 

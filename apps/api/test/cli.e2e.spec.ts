@@ -51,8 +51,8 @@ describe('the keys command (node apps/api/dist/cli.js)', () => {
     expect([name.code, name.stderr.trim()]).toEqual([1, 'name: must be at most 200 characters']);
   });
 
-  it('serves the OpenAPI document at /docs', async () => {
-    const docs = await request(stack.url, 'GET', '/docs');
+  it('serves the OpenAPI document at /docs/openapi.json', async () => {
+    const docs = await request(stack.url, 'GET', '/docs/openapi.json');
     expect(docs.status).toBe(200);
     expect(docs.body.openapi).toBe('3.1.0');
   });

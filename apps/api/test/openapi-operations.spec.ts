@@ -8,8 +8,8 @@ import { createLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemet
 import { ApiModule } from '../src/api.module';
 import document from '../openapi.json';
 
-/** Public routes that are not operations of the API: the document itself. */
-const NOT_OPERATIONS = ['GET /docs'];
+/** Public routes that are not operations of the API: the reference, its script and the document itself. */
+const NOT_OPERATIONS = ['GET /docs', 'GET /docs/openapi.json', 'GET /docs/redoc.standalone.js'];
 
 /**
  * Every route the api's Nest app registers, as "METHOD /path/{param}", read

@@ -33,7 +33,7 @@ describeServiceConventions({
       },
     };
   },
-  publicPaths: ['/v1/accounts', '/docs'],
+  publicPaths: ['/v1/accounts', '/docs', '/docs/openapi.json'],
   operatorPaths: ['/admin/tenants/acme/keys'],
   traceContextTrusted: false,
 });
