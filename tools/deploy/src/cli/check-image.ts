@@ -32,7 +32,18 @@ const REQUIRED_LABELS = [
   'org.opencontainers.image.revision',
 ];
 /** Packages that exist only to build or test; none may reach an image. */
-const DEVELOPMENT_ONLY = ['typescript', 'jest', 'prisma', '@swc/core', 'turbo', 'eslint', 'prettier'];
+// redoc: its one bundle is copied into the api's dist/ at build time; playwright-core drives the reference test.
+const DEVELOPMENT_ONLY = [
+  'typescript',
+  'jest',
+  'prisma',
+  '@swc/core',
+  'turbo',
+  'eslint',
+  'prettier',
+  'redoc',
+  'playwright-core',
+];
 
 function inspect(app: string, image: ReproducedImage): string[] {
   const problems: string[] = [];
