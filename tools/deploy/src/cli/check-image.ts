@@ -31,8 +31,10 @@ const REQUIRED_LABELS = [
   'org.opencontainers.image.version',
   'org.opencontainers.image.revision',
 ];
-/** Packages that exist only to build or test; none may reach an image. */
-// redoc: its one bundle is copied into the api's dist/ at build time; playwright-core drives the reference test.
+/**
+ * Packages that exist only to build or test; none may reach an image (redoc's
+ * one bundle is copied into the api's dist/ at build time).
+ */
 const DEVELOPMENT_ONLY = [
   'typescript',
   'jest',
