@@ -868,6 +868,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests, or too many in progress; come back after Retry-After. Problem types: `rate-limited`, `tenant-concurrency-exceeded`, `authentication-rate-limited`. */
       429: {
         headers: {
@@ -1021,6 +1030,15 @@ export interface operations {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
           'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
           'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1594,6 +1612,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests, or too many in progress; come back after Retry-After. Problem types: `rate-limited`, `tenant-concurrency-exceeded`, `authentication-rate-limited`. */
       429: {
         headers: {
@@ -1792,6 +1819,16 @@ export interface operations {
       /** @description The body exceeds the size limit. Problem types: `payload-too-large`. */
       413: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -2018,6 +2055,16 @@ export interface operations {
       /** @description The body exceeds the size limit. Problem types: `payload-too-large`. */
       413: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
           [name: string]: unknown;
         };
         content: {
@@ -2280,6 +2327,15 @@ export interface operations {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
           'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
           'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is far longer than any valid one. Problem types: `uri-too-long`. */
+      414: {
+        headers: {
           [name: string]: unknown;
         };
         content: {

@@ -313,6 +313,7 @@ const ERROR_STATUS: Record<number, string> = {
   403: 'The key lacks the scope.',
   409: 'A conflict with a request in progress or with what exists.',
   413: 'The body exceeds the size limit.',
+  414: 'A path parameter is far longer than any valid one.',
   415: 'The body is not `application/json`.',
   422: 'Understood, but refused: a business rule, or an Idempotency-Key used for another request.',
   429: 'Too many requests, or too many in progress; come back after Retry-After.',
@@ -331,6 +332,7 @@ function problemsOf(op: Operation): ProblemSlug[] {
     'authentication-rate-limited',
     `${op.callee.name}-error`,
     `${op.callee.name}-unavailable`,
+    ...(op.id ? (['uri-too-long'] as const) : []),
     ...(op.request ? (['malformed-json', 'payload-too-large', 'unsupported-media-type'] as const) : []),
     ...(op.idempotent
       ? ([
@@ -374,12 +376,12 @@ const RATE_LIMIT: HeaderName[] = ['RateLimit-Limit', 'RateLimit-Remaining', 'Rat
 
 /**
  * The headers of an answer. Rate-limit headers come with every answer once the key is verified (not with
- * 401, 403, nor with 413 and 415, which are answered before); an idempotent operation may replay any answer
+ * 401, 403, nor with 413, 414 and 415, which are answered before); an idempotent operation may replay any answer
  * but those of validation, authentication and admission.
  */
 function responseHeaders(op: Operation, status: number, location: boolean) {
   const names: HeaderName[] = [];
-  if (![401, 403, 413, 415].includes(status)) names.push(...RATE_LIMIT);
+  if (![401, 403, 413, 414, 415].includes(status)) names.push(...RATE_LIMIT);
   if ([409, 429, 503].includes(status)) names.push('Retry-After');
   if (op.idempotent && ![400, 401, 403, 413, 415, 429, 503].includes(status))
     names.push('Idempotent-Replayed');

@@ -86,6 +86,11 @@ export const PROBLEMS = {
     title: 'The request body is too large',
     detail: 'Send a smaller body.',
   },
+  'uri-too-long': {
+    status: 414,
+    title: 'The request path is too long',
+    detail: 'A path parameter is longer than any this service accepts.',
+  },
   'unsupported-media-type': {
     status: 415,
     title: 'The request body must be application/json',
