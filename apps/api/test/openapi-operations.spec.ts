@@ -47,13 +47,14 @@ async function appRoutes(): Promise<string[]> {
 const pathParams = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
 
 type Operation = { parameters?: { name: string; in: string }[] };
-const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
-  ([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({
-      route: `${method.toUpperCase()} ${path}`,
-      path,
-      operation,
-    })),
+const operations = Object.entries(
+  document.paths as unknown as Record<string, Record<string, Operation>>,
+).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({
+    route: `${method.toUpperCase()} ${path}`,
+    path,
+    operation,
+  })),
 );
 
 describe('OpenAPI operations and the routes of the app', () => {

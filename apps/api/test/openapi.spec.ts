@@ -19,10 +19,65 @@ describe('OpenAPI document', () => {
     for (const [path, item] of Object.entries(committed.paths)) {
       const post = (item as Record<string, any>).post;
       if (!post) continue;
-      const key = post.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key');
-      expect({ path, required: key?.required }).toEqual({ path, required: true });
+      expect({ path, parameters: post.parameters }).toEqual({
+        path,
+        parameters: expect.arrayContaining([{ $ref: '#/components/parameters/IdempotencyKey' }]),
+      });
       expect(post.responses['400'].content['application/problem+json'].schema).toEqual({
         $ref: '#/components/schemas/Problem',
+      });
+    }
+  });
+
+  it('declares the Idempotency-Key header as required, in the form the api accepts', () => {
+    expect(committed.components.parameters.IdempotencyKey).toMatchObject({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: true,
+    });
+  });
+
+  it('keeps every operationId (generated clients name their methods after them)', () => {
+    const ids = Object.values(committed.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId: string }>).map((op) => op.operationId),
+    );
+    expect(ids.sort()).toEqual([
+      'createAccount',
+      'createTransfer',
+      'createTransferBatch',
+      'getAccount',
+      'getSettlement',
+      'getTransfer',
+      'listAccountTransfers',
+      'listAccounts',
+      'listSettlements',
+      'postPendingTransfer',
+      'voidPendingTransfer',
+    ]);
+  });
+
+  it('refers only to what the document holds: no $defs, every $ref a component that exists', () => {
+    const refs: string[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key === '$defs') throw new Error('a $defs is left in the document');
+          if (key === '$ref') refs.push(inner as string);
+          else walk(inner);
+        }
+      }
+    };
+    walk(committed);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const [, section, name] = /^#\/components\/(schemas|parameters|headers)\/(\w[\w-]*)$/.exec(ref) ?? [];
+      expect({
+        ref,
+        found: section !== undefined && name! in (committed.components as any)[section],
+      }).toEqual({
+        ref,
+        found: true,
       });
     }
   });

@@ -14,6 +14,7 @@ const GENERIC: Record<number, { slug: string; title: string }> = {
   408: { slug: 'request-timeout', title: 'The request took too long to arrive' },
   409: { slug: 'conflict', title: 'The request conflicts with the current state' },
   413: { slug: 'payload-too-large', title: 'The request body is too large' },
+  414: { slug: 'uri-too-long', title: 'The request path is too long' },
   415: { slug: 'unsupported-media-type', title: 'The request body must be application/json' },
   422: { slug: 'unprocessable', title: 'The request cannot be processed' },
   429: { slug: 'rate-limited', title: 'Too many requests' },
@@ -38,6 +39,10 @@ function fromFastifyCode(error: FastifyLikeError): ProblemDetails | undefined {
         status: 400,
         detail: 'Send a well-formed JSON document in the body.',
       };
+    case 'FST_ERR_BAD_URL':
+      return { ...generic(400), detail: 'The path is not a valid URL: percent-encode it as UTF-8.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { ...generic(414), detail: 'A path parameter is longer than any this service accepts.' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { ...generic(413), detail: 'Send a smaller body.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -99,6 +104,18 @@ function checkStatuses(report: object): Record<string, { status: unknown }> {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemDetails): void {
   const body: ProblemDetails = { ...problem, instance: request.url.split('?')[0] };
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what it refuses before a route is found (a path that is not a valid URL, or
+ * whose parameter exceeds the router's length) leaves as a problem too, not as Fastify's own JSON.
+ */
+export function onFrameworkError(
+  error: FastifyLikeError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  sendProblem(reply, request, toProblem(error));
 }
 
 /** The global Nest exception filter: every error leaves as problem+json. */

@@ -14,7 +14,7 @@ import {
 } from '@meridian/telemetry';
 import { DiagnosticsModule } from './diagnostics.module';
 import { HttpListeners } from './http-listeners';
-import { ProblemDetailsFilter } from './problem-filter';
+import { onFrameworkError, ProblemDetailsFilter } from './problem-filter';
 
 /** The configuration every HTTP service has (see the shared parts in @meridian/config). */
 export interface HttpServiceConfig {
@@ -88,6 +88,7 @@ export async function startHttpService<C extends HttpServiceConfig>(
     // them meanwhile get 503 with `Connection: close`.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors: onFrameworkError,
     logger: false,
     // Trust the nearest TRUST_PROXY_HOPS addresses of X-Forwarded-For (Fastify's numeric form,
     // which Nest's types leave out); none: request.ip is the peer, with no per-request parsing.

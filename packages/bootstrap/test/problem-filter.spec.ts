@@ -25,6 +25,18 @@ describe('toProblem', () => {
     );
   });
 
+  it("maps Fastify's refusals before routing: a malformed path, a path parameter past the router's length", () => {
+    expect(toProblem({ code: 'FST_ERR_BAD_URL', statusCode: 400 })).toMatchObject({
+      type: problemType('bad-request'),
+      status: 400,
+    });
+    expect(toProblem({ code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414 })).toMatchObject({
+      type: problemType('uri-too-long'),
+      title: 'The request path is too long',
+      status: 414,
+    });
+  });
+
   it('names the dependency a failed health check found down, and nothing of its error', () => {
     const problem = toProblem(
       new ServiceUnavailableException({

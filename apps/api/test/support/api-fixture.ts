@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type components, createMeridianClient, type MeridianClient } from '@meridian/sdk';
 import {
   callerTokenEnv,
   createRedisNamespace,
@@ -9,6 +10,9 @@ import {
   TcpProxy,
   type TestRedisNamespace,
 } from '@meridian/testing';
+import { checkedFetch } from './contract';
+
+type CreateAccount = components['schemas']['CreateAccountRequest'];
 
 /** api -> ledger, settlement -> ledger and api -> settlement: a token each. */
 export const LEDGER_TOKEN = 'api-e2e-ledger-token-0123456789abcdef0123';
@@ -143,6 +147,11 @@ export class ApiStack {
   }
 }
 
+/**
+ * One HTTP request, its answer read whole. An answer of an operation of the
+ * api is checked against the OpenAPI document (support/contract.ts): one the
+ * document does not describe throws.
+ */
 export async function request<T = any>(
   baseUrl: string,
   method: string,
@@ -150,7 +159,7 @@ export async function request<T = any>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Reply<T>> {
-  const response = await fetch(`${baseUrl}${path}`, {
+  const response = await checkedFetch(`${baseUrl}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -171,12 +180,17 @@ export async function request<T = any>(
 
 /** A customer of the api: one tenant, one API key. */
 export class TenantClient {
+  /** The typed client (@meridian/sdk) with this key, its answers checked against the document too. */
+  readonly sdk: MeridianClient;
+
   constructor(
     public baseUrl: string,
     readonly tenantId: string,
     readonly token: string,
     readonly keyId: string,
-  ) {}
+  ) {
+    this.sdk = createMeridianClient({ baseUrl, apiKey: token, fetch: checkedFetch });
+  }
 
   withBase(baseUrl: string): TenantClient {
     return new TenantClient(baseUrl, this.tenantId, this.token, this.keyId);
@@ -200,21 +214,19 @@ export class TenantClient {
     });
   }
 
-  async account(id: string, extra: object = {}) {
-    const reply = await this.post('/v1/accounts', { id, currency: 'EUR', ...extra });
-    if (reply.status !== 201 && reply.status !== 200)
-      throw new Error(`account ${id}: ${JSON.stringify(reply.body)}`);
-    return reply.body;
+  /** Opens an EUR account (or finds it as it is). */
+  async account(id: string, extra: Omit<CreateAccount, 'id' | 'currency'> = {}) {
+    const { data, error } = await this.sdk.POST('/v1/accounts', { body: { id, currency: 'EUR', ...extra } });
+    if (error) throw new Error(`account ${id}: ${JSON.stringify(error)}`);
+    return data;
   }
 
+  /** Credits an account from the tenant's `funding` account. */
   async fund(accountId: string, amount: string) {
     await this.account('funding');
-    const reply = await this.post('/v1/transfers', {
-      debitAccountId: 'funding',
-      creditAccountId: accountId,
-      amount,
-      currency: 'EUR',
+    const { response, error } = await this.sdk.POST('/v1/transfers', {
+      body: { debitAccountId: 'funding', creditAccountId: accountId, amount, currency: 'EUR' },
     });
-    if (reply.status !== 201) throw new Error(`funding ${accountId}: ${JSON.stringify(reply.body)}`);
+    if (response.status !== 201) throw new Error(`funding ${accountId}: ${JSON.stringify(error)}`);
   }
 }

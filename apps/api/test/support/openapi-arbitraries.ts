@@ -177,13 +177,30 @@ const encode = (text: string) =>
     )
     .join('');
 
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+/** A copy of a part of the document with every `#/components/...` reference replaced by what it names. */
+function resolved<T>(value: T, document: Document): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => resolved(item, document)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const { $ref, ...rest } = value as { $ref?: string };
+  if ($ref !== undefined) {
+    const [, section, name] = $ref.split('/').slice(1);
+    return resolved({ ...(document.components[section!]![name!] as object), ...rest } as T, document);
+  }
+  return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, resolved(v, document)])) as T;
+}
+
 /** Every operation of the document as requests, valid or mutated; `token` authenticates (sometimes mangled). */
-export function requestsFrom(document: { paths: Record<string, Record<string, Operation>> }, token: string) {
+export function requestsFrom(document: Document, token: string) {
   const operations = Object.entries(document.paths).flatMap(([template, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       template,
       method: method.toUpperCase(),
-      operation,
+      operation: resolved(operation, document),
     })),
   );
   return fc.constantFrom(...operations).chain(({ template, method, operation }) => {

@@ -1,274 +1,478 @@
 import {
   accountRepresentation as account,
+  identifier,
   transferRepresentation as transfer,
 } from '@meridian/ledger-contract';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ledgerTarget, settlementTarget } from '../../config';
 import {
   batchTransfersRequest,
   createAccountRequest,
   createTransferRequest,
+  listQuery,
   postPendingRequest,
+  settlementBatchId,
   voidPendingRequest,
 } from '../requests';
-import { batchResults, problem, settlementBatch, settlementList } from './schemas';
+import { type JsonSchema, SchemaComponents } from './components';
+import {
+  accountExample,
+  accountPageExample,
+  batchResultsExample,
+  postedExample,
+  requestExamples,
+  settlementBatchExample,
+  settlementListExample,
+  transferExample,
+  transferPageExample,
+  voidedExample,
+} from './examples';
+import { calleeProblems, PROBLEMS, type ProblemExample, type ProblemSlug } from './problems';
+import { accountPage, batchResults, problem, settlementBatch, settlementList, transferPage } from './schemas';
+
+type Tag = 'Accounts' | 'Transfers' | 'Settlements';
+
+const TAGS: { name: Tag; description: string }[] = [
+  { name: 'Accounts', description: 'Accounts of the tenant, with their balances in minor units.' },
+  {
+    name: 'Transfers',
+    description:
+      'Money moved or reserved between accounts: immutable, idempotent by id and by Idempotency-Key.',
+  },
+  { name: 'Settlements', description: 'Net settlements between tenants, closed at each cut-off.' },
+];
+
+interface Success {
+  description: string;
+  schema: z.ZodType;
+  example: unknown;
+  /** The answer names the resource it created or found in Location. */
+  location?: true;
+}
 
 interface Operation {
+  /** Stable: generated clients name their methods after it. Never change one. */
+  operationId: string;
+  tag: Tag;
   method: 'get' | 'post';
   path: string;
   summary: string;
   scope: 'read' | 'write';
-  idempotent?: boolean;
-  request?: z.ZodType;
+  /** A POST that creates or moves money: it needs an Idempotency-Key and replays. */
+  idempotent?: true;
+  request?: { schema: z.ZodType; name: string; example: unknown };
   /** The internal service it calls: its failures are problems named after it. */
   callee: { name: string; title: string };
-  responses: Record<number, { description: string; schema?: z.ZodType; pageOf?: z.ZodType }>;
-  parameters?: ('id' | 'page')[];
+  /** The path parameter `id`, as the route validates it. */
+  id?: z.ZodType;
+  /** Paginated: `limit` and `cursor` in the query. */
+  paginated?: true;
+  responses: Partial<Record<200 | 201, Success>>;
+  /** The problems of this operation besides those every operation of its kind has. */
+  problems: ProblemSlug[];
+  /** What a 404 means here. */
+  notFound?: string;
 }
 
-const problems = {
-  400: { description: 'The request is not valid; `errors` names each field.', schema: problem },
-  401: { description: 'Missing or invalid API key.', schema: problem },
-  403: { description: 'The key lacks the scope.', schema: problem },
-  429: { description: 'Rate limited; see Retry-After and RateLimit-*.', schema: problem },
-};
-
-/** What an operation answers when the internal service it calls fails (docs/problems.md). */
-const calleeProblems = (op: Operation) => {
-  const { name, title } = op.callee;
-  const retry = op.idempotent
-    ? 'retry after Retry-After with the same Idempotency-Key'
-    : 'retry after Retry-After';
-  return {
-    502: {
-      description: `\`${name}-error\`: the ${title} answered with an error of its own.`,
-      schema: problem,
-    },
-    503: {
-      description: `\`${name}-unavailable\`: the ${title} is slow, down or saturated; ${retry}.`,
-      schema: problem,
-    },
-  };
-};
-const idempotencyProblems = {
-  409: { description: 'The same Idempotency-Key is in flight, or the id conflicts.', schema: problem },
-  422: {
-    description: 'The Idempotency-Key was used for another request, or a business rule refused it.',
-    schema: problem,
-  },
-};
+const SINGLE_TRANSFER_PROBLEMS: ProblemSlug[] = [
+  'transfer-id-conflict',
+  'transfer-id-already-failed',
+  'insufficient-funds',
+  'credit-limit-exceeded',
+  'balance-overflow',
+];
 
 /** Every public operation; the document is generated from this list and the request validators. */
 export const OPERATIONS: Operation[] = [
   {
+    operationId: 'createAccount',
+    tag: 'Accounts',
     method: 'post',
     path: '/v1/accounts',
     callee: ledgerTarget,
     summary: 'Create an account',
     scope: 'write',
     idempotent: true,
-    request: createAccountRequest,
-    responses: {
-      201: { description: 'Created.', schema: account },
-      200: { description: 'It existed with the same fields.', schema: account },
+    request: {
+      schema: createAccountRequest,
+      name: 'CreateAccountRequest',
+      example: requestExamples.createAccount,
     },
+    responses: {
+      201: { description: 'Created.', schema: account, example: accountExample, location: true },
+      200: {
+        description: 'It existed with the same fields.',
+        schema: account,
+        example: accountExample,
+        location: true,
+      },
+    },
+    problems: ['account-id-conflict'],
   },
   {
+    operationId: 'listAccounts',
+    tag: 'Accounts',
     method: 'get',
     path: '/v1/accounts',
     callee: ledgerTarget,
     summary: 'List accounts (oldest first)',
     scope: 'read',
-    parameters: ['page'],
-    responses: { 200: { description: 'A page of accounts.', pageOf: account } },
+    paginated: true,
+    responses: {
+      200: { description: 'A page of accounts.', schema: accountPage, example: accountPageExample },
+    },
+    problems: [],
   },
   {
+    operationId: 'getAccount',
+    tag: 'Accounts',
     method: 'get',
     path: '/v1/accounts/{id}',
     callee: ledgerTarget,
     summary: 'Get an account with its balances',
     scope: 'read',
-    parameters: ['id'],
-    responses: {
-      200: { description: 'The account.', schema: account },
-      404: { description: 'No such account.', schema: problem },
-    },
+    id: identifier,
+    responses: { 200: { description: 'The account.', schema: account, example: accountExample } },
+    problems: ['account-not-found'],
+    notFound: 'No such account.',
   },
   {
+    operationId: 'listAccountTransfers',
+    tag: 'Accounts',
     method: 'get',
     path: '/v1/accounts/{id}/transfers',
     callee: ledgerTarget,
     summary: "List an account's transfers (newest first)",
     scope: 'read',
-    parameters: ['id', 'page'],
+    id: identifier,
+    paginated: true,
     responses: {
-      200: { description: 'A page of transfers.', pageOf: transfer },
-      404: { description: 'No such account.', schema: problem },
+      200: { description: 'A page of transfers.', schema: transferPage, example: transferPageExample },
     },
+    problems: ['account-not-found'],
+    notFound: 'No such account.',
   },
   {
+    operationId: 'createTransfer',
+    tag: 'Transfers',
     method: 'post',
     path: '/v1/transfers',
     callee: ledgerTarget,
     summary: 'Move or reserve money',
     scope: 'write',
     idempotent: true,
-    request: createTransferRequest,
-    responses: {
-      201: { description: 'Created.', schema: transfer },
-      200: { description: 'It existed with the same fields.', schema: transfer },
-      404: { description: 'An account does not exist.', schema: problem },
+    request: {
+      schema: createTransferRequest,
+      name: 'CreateTransferRequest',
+      example: requestExamples.createTransfer,
     },
+    responses: {
+      201: { description: 'Created.', schema: transfer, example: transferExample, location: true },
+      200: {
+        description: 'It existed with the same fields.',
+        schema: transfer,
+        example: transferExample,
+        location: true,
+      },
+    },
+    problems: [
+      'account-not-found',
+      ...SINGLE_TRANSFER_PROBLEMS,
+      'external-credit-refused',
+      'currency-mismatch',
+    ],
+    notFound: 'An account does not exist.',
   },
   {
+    operationId: 'createTransferBatch',
+    tag: 'Transfers',
     method: 'post',
     path: '/v1/transfers/batch',
     callee: ledgerTarget,
     summary: 'Create up to 1000 transfers in order, one result each',
     scope: 'write',
     idempotent: true,
-    request: batchTransfersRequest,
-    responses: { 200: { description: 'One result per transfer.', schema: batchResults } },
+    request: {
+      schema: batchTransfersRequest,
+      name: 'CreateTransferBatchRequest',
+      example: requestExamples.createTransferBatch,
+    },
+    responses: {
+      200: {
+        description: 'One result per transfer; a refused transfer is a result, not an error.',
+        schema: batchResults,
+        example: batchResultsExample,
+      },
+    },
+    problems: [],
   },
   {
+    operationId: 'getTransfer',
+    tag: 'Transfers',
     method: 'get',
     path: '/v1/transfers/{id}',
     callee: ledgerTarget,
     summary: 'Get a transfer',
     scope: 'read',
-    parameters: ['id'],
-    responses: {
-      200: { description: 'The transfer.', schema: transfer },
-      404: { description: 'No such transfer.', schema: problem },
-    },
+    id: identifier,
+    responses: { 200: { description: 'The transfer.', schema: transfer, example: transferExample } },
+    problems: ['transfer-not-found'],
+    notFound: 'No such transfer.',
   },
   {
+    operationId: 'postPendingTransfer',
+    tag: 'Transfers',
     method: 'post',
     path: '/v1/transfers/{id}/post',
     callee: ledgerTarget,
     summary: 'Post (complete) a pending transfer, for its amount or less',
     scope: 'write',
     idempotent: true,
-    parameters: ['id'],
-    request: postPendingRequest,
-    responses: { 201: { description: 'Posted.', schema: transfer } },
+    id: identifier,
+    request: {
+      schema: postPendingRequest,
+      name: 'PostPendingTransferRequest',
+      example: requestExamples.postPendingTransfer,
+    },
+    responses: {
+      201: { description: 'Posted.', schema: transfer, example: postedExample, location: true },
+      200: {
+        description: 'The post existed with the same fields.',
+        schema: transfer,
+        example: postedExample,
+        location: true,
+      },
+    },
+    problems: [
+      'transfer-not-found',
+      'pending-transfer-resolved',
+      ...SINGLE_TRANSFER_PROBLEMS,
+      'exceeds-pending-amount',
+    ],
+    notFound: 'No such pending transfer.',
   },
   {
+    operationId: 'voidPendingTransfer',
+    tag: 'Transfers',
     method: 'post',
     path: '/v1/transfers/{id}/void',
     callee: ledgerTarget,
     summary: 'Void (cancel) a pending transfer',
     scope: 'write',
     idempotent: true,
-    parameters: ['id'],
-    request: voidPendingRequest,
-    responses: { 201: { description: 'Voided.', schema: transfer } },
+    id: identifier,
+    request: {
+      schema: voidPendingRequest,
+      name: 'VoidPendingTransferRequest',
+      example: requestExamples.voidPendingTransfer,
+    },
+    responses: {
+      201: { description: 'Voided.', schema: transfer, example: voidedExample, location: true },
+      200: {
+        description: 'The void existed with the same fields.',
+        schema: transfer,
+        example: voidedExample,
+        location: true,
+      },
+    },
+    problems: ['transfer-not-found', 'pending-transfer-resolved', ...SINGLE_TRANSFER_PROBLEMS],
+    notFound: 'No such pending transfer.',
   },
   {
+    operationId: 'listSettlements',
+    tag: 'Settlements',
     method: 'get',
     path: '/v1/settlements',
     callee: settlementTarget,
     summary: "The settlement batches the caller's tenant took part in (newest first)",
     scope: 'read',
-    responses: { 200: { description: 'Batches.', schema: settlementList } },
+    responses: { 200: { description: 'Batches.', schema: settlementList, example: settlementListExample } },
+    problems: [],
   },
   {
+    operationId: 'getSettlement',
+    tag: 'Settlements',
     method: 'get',
     path: '/v1/settlements/{id}',
     callee: settlementTarget,
     summary: "A settlement batch: the tenant's net positions and the instructions it pays or receives",
     scope: 'read',
-    parameters: ['id'],
+    id: settlementBatchId,
     responses: {
-      200: { description: 'The batch.', schema: settlementBatch },
-      404: { description: 'No such batch for this tenant.', schema: problem },
+      200: { description: 'The batch.', schema: settlementBatch, example: settlementBatchExample },
     },
+    problems: ['batch-not-found'],
+    notFound: 'No such batch for this tenant.',
   },
 ];
 
-type Response = { description: string; schema?: z.ZodType; pageOf?: z.ZodType };
-
-const jsonSchema = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
-
-/** Response shapes defined once, under components.schemas, and referred to. */
-const COMPONENTS = new Map<z.ZodType, string>([
-  [account, 'Account'],
-  [transfer, 'Transfer'],
-  [batchResults, 'BatchResults'],
-  [problem, 'Problem'],
-  [settlementBatch, 'SettlementBatch'],
-]);
-
-const ref = (schema: z.ZodType) => {
-  const name = COMPONENTS.get(schema);
-  return name ? { $ref: `#/components/schemas/${name}` } : jsonSchema(schema);
+/** What each error status means, whatever the operation. */
+const ERROR_STATUS: Record<number, string> = {
+  400: 'The request is not valid; `detail` says what to fix, and `errors` names each bad field.',
+  401: 'Missing or invalid API key.',
+  403: 'The key lacks the scope.',
+  409: 'A conflict with a request in progress or with what exists.',
+  413: 'The body exceeds the size limit.',
+  414: 'A path parameter is far longer than any valid one.',
+  415: 'The body is not `application/json`.',
+  422: 'Understood, but refused: a business rule, or an Idempotency-Key used for another request.',
+  429: 'Too many requests, or too many in progress; come back after Retry-After.',
+  502: 'The internal service called answered with an error of its own.',
+  503: 'The internal service called is slow, down or saturated; retry after Retry-After.',
 };
 
-const pageSchema = (item: z.ZodType) => ({
-  type: 'object',
-  required: ['data', 'nextCursor'],
-  properties: { data: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } },
+/** The problems every operation can answer, then those of its kind. */
+function problemsOf(op: Operation): ProblemSlug[] {
+  return [
+    'validation-failed',
+    'unauthorized',
+    'forbidden',
+    'rate-limited',
+    'tenant-concurrency-exceeded',
+    'authentication-rate-limited',
+    `${op.callee.name}-error`,
+    `${op.callee.name}-unavailable`,
+    ...(op.id ? (['uri-too-long'] as const) : []),
+    ...(op.request ? (['malformed-json', 'payload-too-large', 'unsupported-media-type'] as const) : []),
+    ...(op.idempotent
+      ? ([
+          'idempotency-key-missing',
+          'idempotency-key-invalid',
+          'idempotency-key-in-flight',
+          'idempotency-key-reused',
+          'idempotency-budget-exhausted',
+        ] as const)
+      : []),
+    ...op.problems,
+  ];
+}
+
+const header = (description: string, schema: JsonSchema, required = false) => ({
+  description,
+  ...(required ? { required: true } : {}),
+  schema,
 });
 
-function componentSchemas() {
-  const schemas: Record<string, unknown> = {};
-  for (const [schema, name] of COMPONENTS) {
-    const { $schema: _, ...body } = jsonSchema(schema) as Record<string, unknown>;
-    schemas[name] = body;
-  }
-  return schemas;
+/** Response headers, defined once under components.headers. */
+const HEADERS = {
+  'RateLimit-Limit': header('Requests the tenant may make in the window (RATE_LIMIT_REQUESTS).', {
+    type: 'integer',
+    minimum: 1,
+  }),
+  'RateLimit-Remaining': header('Requests left in the current window.', { type: 'integer', minimum: 0 }),
+  'RateLimit-Reset': header('Seconds until the window starts again.', { type: 'integer', minimum: 0 }),
+  'Retry-After': header('Seconds to wait before retrying.', { type: 'integer', minimum: 1 }),
+  'Idempotent-Replayed': header(
+    'Present (`true`) when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    { type: 'string', enum: ['true'] },
+  ),
+  Location: header('Where the resource is read.', { type: 'string', format: 'uri-reference' }, true),
+  'WWW-Authenticate': header('The authentication scheme: Bearer.', { type: 'string' }, true),
+};
+
+type HeaderName = keyof typeof HEADERS;
+const headerRef = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` });
+const RATE_LIMIT: HeaderName[] = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
+/**
+ * The headers of an answer. Rate-limit headers come with every answer once the key is verified (not with
+ * 401, 403, nor with 413, 414 and 415, which are answered before); an idempotent operation may replay any answer
+ * but those of validation, authentication and admission.
+ */
+function responseHeaders(op: Operation, status: number, location: boolean) {
+  const names: HeaderName[] = [];
+  if (![401, 403, 413, 414, 415].includes(status)) names.push(...RATE_LIMIT);
+  if ([409, 429, 503].includes(status)) names.push('Retry-After');
+  if (op.idempotent && ![400, 401, 403, 413, 415, 429, 503].includes(status))
+    names.push('Idempotent-Replayed');
+  if (location) names.push('Location');
+  if (status === 401) names.push('WWW-Authenticate');
+  return names.length ? { headers: Object.fromEntries(names.map((name) => [name, headerRef(name)])) } : {};
 }
+
+const problemExample = (slug: string, example: ProblemExample, instance: string) => ({
+  summary: example.title,
+  value: {
+    type: `https://meridian.dev/problems/${slug}`,
+    title: example.title,
+    status: example.status,
+    detail: example.detail,
+    instance,
+    ...example.extensions,
+  },
+});
+
+/** An example path for `instance`: the template with example ids. */
+const instanceOf = (path: string) =>
+  path.replace('{id}', path.startsWith('/v1/settlements') ? settlementBatchExample.id : 'wallet');
 
 /** The OpenAPI 3.1 document of the public API. */
 export function openApiDocument(version: string) {
+  const components = new SchemaComponents();
+  const problemRef = components.use(problem, 'output');
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters: unknown[] = [];
-    if (op.parameters?.includes('id'))
-      parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } });
-    if (op.parameters?.includes('page')) {
+    if (op.id)
+      parameters.push({ name: 'id', in: 'path', required: true, schema: components.use(op.id, 'input') });
+    if (op.paginated) {
+      const query = components.use(listQuery, 'input') as { properties: Record<string, JsonSchema> };
       parameters.push({
         name: 'limit',
         in: 'query',
+        description: 'Items per page, 1 to 1000 (100 when not given).',
         schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
       });
       parameters.push({
         name: 'cursor',
         in: 'query',
-        schema: { type: 'string' },
         description: 'nextCursor of the previous page',
+        schema: query.properties.cursor,
       });
     }
-    if (op.idempotent) {
-      parameters.push({
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: true,
-        schema: { type: 'string', minLength: 1, maxLength: 255 },
-        description: 'Unique per request; resend it unchanged to retry. Kept at least 24 h.',
-      });
-    }
+    if (op.idempotent) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+
     const responses: Record<string, unknown> = {};
-    const all: Record<string, Response> = {
-      ...op.responses,
-      ...problems,
-      ...calleeProblems(op),
-      ...(op.idempotent ? idempotencyProblems : {}),
-    };
-    for (const [status, response] of Object.entries(all)) {
-      const mediaType = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
-      const schema = response.pageOf
-        ? pageSchema(response.pageOf)
-        : response.schema
-          ? ref(response.schema)
-          : undefined;
+    for (const [status, success] of Object.entries(op.responses)) {
       responses[status] = {
-        description: response.description,
-        ...(schema ? { content: { [mediaType]: { schema } } } : {}),
+        description: success.description,
+        ...responseHeaders(op, Number(status), success.location === true),
+        content: {
+          'application/json': {
+            schema: components.use(success.schema, 'output'),
+            example: success.example,
+          },
+        },
       };
     }
+    const byStatus = new Map<number, [string, ProblemExample][]>();
+    const callee = calleeProblems(op.callee.name, op.callee.title);
+    for (const slug of problemsOf(op)) {
+      const example = (PROBLEMS as Record<string, ProblemExample>)[slug] ?? callee[slug];
+      if (!example) throw new Error(`${op.operationId}: no problem type "${slug}"`);
+      byStatus.set(example.status, [...(byStatus.get(example.status) ?? []), [slug, example]]);
+    }
+    for (const [status, examples] of [...byStatus].sort(([a], [b]) => a - b)) {
+      const description = status === 404 ? op.notFound : ERROR_STATUS[status];
+      if (!description) throw new Error(`${op.operationId}: no description of status ${status}`);
+      const types = examples.map(([slug]) => `\`${slug}\``).join(', ');
+      responses[String(status)] = {
+        description: `${description} Problem types: ${types}.`,
+        ...responseHeaders(op, status, false),
+        content: {
+          'application/problem+json': {
+            schema: problemRef,
+            examples: Object.fromEntries(
+              examples.map(([slug, example]) => [slug, problemExample(slug, example, instanceOf(op.path))]),
+            ),
+          },
+        },
+      };
+    }
+
     (paths[op.path] ??= {})[op.method] = {
+      operationId: op.operationId,
+      tags: [op.tag],
       summary: op.summary,
       security: [{ apiKey: [op.scope] }],
       ...(parameters.length ? { parameters } : {}),
@@ -276,7 +480,12 @@ export function openApiDocument(version: string) {
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: jsonSchema(op.request) } },
+              content: {
+                'application/json': {
+                  schema: components.use(op.request.schema, 'input', op.request.name),
+                  example: op.request.example,
+                },
+              },
             },
           }
         : {}),
@@ -289,15 +498,36 @@ export function openApiDocument(version: string) {
       title: 'Meridian API',
       version,
       description:
-        'Accounts and transfers. Money is integer minor units as decimal strings. Errors are RFC 9457 problem details.',
+        'Accounts and transfers between them. Money is integer minor units as decimal strings. Errors are RFC 9457 ' +
+        'problem details (`application/problem+json`) whose `type` never changes. Every POST that creates or moves ' +
+        'money needs an `Idempotency-Key`: resend it unchanged to retry, and the first answer is replayed.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    servers: [{ url: '/' }],
+    servers: [{ url: '/', description: 'Where this document is served' }],
+    tags: TAGS,
+    security: [{ apiKey: [] }],
+    paths,
     components: {
-      schemas: componentSchemas(),
+      schemas: components.all(),
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: true,
+          description:
+            'Unique per request (e.g. a UUID); resend it unchanged to retry. Kept at least 24 h (IETF Idempotency-Key draft).',
+          schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+          example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+        },
+      },
+      headers: HEADERS,
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: mk_<id>_<secret>' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key, `mk_<id>_<secret>`, with the scopes `read` and/or `write`.',
+        },
       },
     },
-    paths,
   };
 }

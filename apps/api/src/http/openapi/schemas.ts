@@ -1,9 +1,15 @@
-import { amountText, transferResults } from '@meridian/ledger-contract';
+import {
+  accountRepresentation,
+  amountText,
+  pageOf,
+  transferRepresentation,
+  transferResults,
+} from '@meridian/ledger-contract';
 import { z } from 'zod';
 
 /**
  * Response shapes of the public API, for the OpenAPI document (requests are
- * the validators themselves, in v1/requests.ts). Accounts and transfers are
+ * the validators themselves, in ../requests.ts). Accounts and transfers are
  * the ledger's, passed on as they are: their schemas are the ledger's
  * contract (accountRepresentation, transferRepresentation).
  */
@@ -17,12 +23,22 @@ export const problem = z
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('validation-failed: each bad field and what to fix'),
+    retryAfterSeconds: z.number().int().min(1).optional().describe('When to come back, as in Retry-After'),
   })
+  // RFC 9457 lets a problem type carry members of its own.
+  .loose()
   .meta({
     id: 'Problem',
     description: 'RFC 9457 problem details; `type` is stable per error (docs/problems.md).',
   });
+
+export const accountPage = pageOf(accountRepresentation).meta({ id: 'AccountPage' });
+
+export const transferPage = pageOf(transferRepresentation).meta({ id: 'TransferPage' });
 
 const settlementProgress = z
   .enum(['closing', 'posting', 'completed'])
@@ -72,13 +88,15 @@ export const settlementBatch = z
   })
   .meta({ id: 'SettlementBatch' });
 
-export const settlementList = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      state: settlementProgress,
-      cutoffAt: z.iso.datetime(),
-      completedAt: z.iso.datetime().nullable(),
-    }),
-  ),
-});
+export const settlementList = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        state: settlementProgress,
+        cutoffAt: z.iso.datetime(),
+        completedAt: z.iso.datetime().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'SettlementList' });

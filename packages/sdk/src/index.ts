@@ -1,0 +1,13 @@
+export {
+  type Account,
+  type BatchResults,
+  createMeridianClient,
+  type MeridianClient,
+  type MeridianClientOptions,
+  type paths,
+  type Problem,
+  type RetryOptions,
+  type SettlementBatch,
+  type Transfer,
+} from './client';
+export type { components, operations } from './generated/openapi';
