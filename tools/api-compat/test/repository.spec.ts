@@ -4,8 +4,11 @@
  * CI log), passing or not.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { oasdiff } from './support/scratch';
+import { DOCUMENT, oasdiff, ScratchRepository } from './support/scratch';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
 
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 
@@ -21,5 +24,24 @@ describe("this repository's api", () => {
       status: 0,
       report: expect.stringMatching(/^PASS: /m),
     });
+  });
+
+  it('has a document oasdiff can load, so the first release tag will be comparable: released, then checked against itself, it passes', () => {
+    const scratch = new ScratchRepository();
+    try {
+      scratch
+        .commit({ [DOCUMENT]: readFileSync(join(REPO_ROOT, DOCUMENT), 'utf8') }, 'release')
+        .tag('v9.0.0');
+      const { status, stdout, stderr } = spawnSync(process.execPath, [CLI, '--repository', scratch.path], {
+        encoding: 'utf8',
+        env: process.env,
+      });
+      expect({ status, report: stdout + stderr }).toEqual({
+        status: 0,
+        report: expect.stringMatching(/^PASS: /m),
+      });
+    } finally {
+      scratch.remove();
+    }
   });
 });
