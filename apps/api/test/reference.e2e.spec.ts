@@ -184,7 +184,7 @@ describe('the API reference at /docs (the real api process)', () => {
     });
   });
 
-  it('with DOCS_ENABLED=false, answers each of its routes with the 404 problem of an address that does not exist', async () => {
+  it('with DOCS_ENABLED=false, answers each of its routes with the 404 problem and the header names of an address that does not exist (no cache-control, no CSP)', async () => {
     const off = await ServiceProcess.start('api', {
       DATABASE_URL: api.database.url,
       ...apiEnv(redis),
@@ -200,6 +200,10 @@ describe('the API reference at /docs (the real api process)', () => {
           route,
           status: 404,
           type: expect.stringContaining('application/problem+json'),
+        });
+        expect({ route, headers: [...reply.headers.keys()].sort() }).toEqual({
+          route,
+          headers: [...unknown.headers.keys()].sort(),
         });
         expect(reply.body).toEqual({
           ...unknown.body,

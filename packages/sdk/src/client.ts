@@ -55,6 +55,36 @@ export interface MeridianClientOptions {
 
 const IDEMPOTENCY_KEY = 'idempotency-key';
 
+/** The Idempotency-Key each answer was sent with (the client's own when the caller gave none). */
+const keyOfAnswer = new WeakMap<Response, string>();
+
+/**
+ * The Idempotency-Key a POST was sent with: the caller's, or the one the
+ * client made. Whatever the answer (a 503, a 409 still in flight), calling
+ * again with this key cannot move money twice; calling again without it can.
+ *
+ *   const { error, response } = await meridian.POST('/v1/transfers', { body });
+ *   if (error?.status === 503) retryLater(idempotencyKeyOf(response));
+ */
+export function idempotencyKeyOf(response: Response): string | undefined {
+  return keyOfAnswer.get(response);
+}
+
+/** No answer came (the connection failed on the last attempt); the key says how to find out what happened. */
+export class MeridianNetworkError extends Error {
+  constructor(
+    /** The key the request was sent with: send it again with this key to learn the outcome. */
+    readonly idempotencyKey: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `no answer from the api${idempotencyKey ? ` (send it again with Idempotency-Key ${idempotencyKey} to learn the outcome)` : ''}`,
+      { cause },
+    );
+    this.name = 'MeridianNetworkError';
+  }
+}
+
 /**
  * A typed client of the Meridian api, from openapi-fetch:
  *
@@ -70,6 +100,8 @@ const IDEMPOTENCY_KEY = 'idempotency-key';
  * when the api or the service behind it is unavailable (503), when the first
  * request with the key is still in flight (409), or when rate limited (429)
  * for no longer than `maxDelayMs`; the last answer is what the call returns.
+ * Retry a POST yourself only with its key (`idempotencyKeyOf(response)`, or
+ * `MeridianNetworkError.idempotencyKey` when no answer came).
  */
 export function createMeridianClient(options: MeridianClientOptions): MeridianClient {
   const client = createClient<paths>({
@@ -122,16 +154,22 @@ function retrying(send: (request: Request) => Promise<Response>, options: RetryO
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= attempts || !repeatable(request);
       const backoffMs = Math.min(maxDelayMs, 100 * 2 ** (attempt - 1) * (1 + Math.random()));
+      const key = request.headers.get(IDEMPOTENCY_KEY) ?? undefined;
       let response: Response;
       try {
         response = await send(last ? request : request.clone());
       } catch (error) {
-        if (last) throw error;
+        // Only a failed connection (fetch's TypeError) is retried; anything else is the caller's to see.
+        if (!(error instanceof TypeError)) throw error;
+        if (last) throw new MeridianNetworkError(key, error);
         await sleep(backoffMs);
         continue;
       }
       const delay = last ? undefined : await retryDelay(response, backoffMs, maxDelayMs);
-      if (delay === undefined) return response;
+      if (delay === undefined) {
+        if (key !== undefined) keyOfAnswer.set(response, key);
+        return response;
+      }
       await response.body?.cancel();
       await sleep(delay);
     }

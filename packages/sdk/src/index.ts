@@ -2,6 +2,8 @@ export {
   type Account,
   type BatchResults,
   createMeridianClient,
+  idempotencyKeyOf,
+  MeridianNetworkError,
   type MeridianClient,
   type MeridianClientOptions,
   type paths,

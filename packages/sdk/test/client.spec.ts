@@ -1,4 +1,4 @@
-import { createMeridianClient, type Problem } from '../src';
+import { createMeridianClient, idempotencyKeyOf, MeridianNetworkError, type Problem } from '../src';
 
 const transfer = {
   tenantId: 'acme',
@@ -122,6 +122,36 @@ describe('the Meridian client', () => {
     const api = scripted(json(429, problem(429, 'rate-limited'), { 'retry-after': '60' }));
     const { error } = await client(api.send).GET('/v1/accounts');
     expect(error?.type).toBe('https://meridian.dev/problems/rate-limited');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('tells the caller the key it made, with an answer that leaves the outcome open (503 after every attempt)', async () => {
+    const unavailable = () => json(503, problem(503, 'ledger-unavailable'), { 'retry-after': '0' });
+    const api = scripted(unavailable(), unavailable(), unavailable());
+    const { error, response } = await client(api.send).POST('/v1/transfers', { body });
+    expect(error?.status).toBe(503);
+    expect(idempotencyKeyOf(response)).toBe(api.seen[0]!.headers.get('idempotency-key'));
+  });
+
+  it('tells the caller the key it made when no answer came at all, as a MeridianNetworkError', async () => {
+    const api = scripted(
+      new TypeError('fetch failed'),
+      new TypeError('fetch failed'),
+      new TypeError('fetch failed'),
+    );
+    const failure = await client(api.send)
+      .POST('/v1/transfers', { body })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MeridianNetworkError);
+    expect((failure as MeridianNetworkError).idempotencyKey).toBe(
+      api.seen[0]!.headers.get('idempotency-key'),
+    );
+    expect(api.seen).toHaveLength(3);
+  });
+
+  it('retries only a failed connection: any other error (a bug, an abort) reaches the caller at once', async () => {
+    const api = scripted(new RangeError('not a network failure'), json(201, transfer));
+    await expect(client(api.send).POST('/v1/transfers', { body })).rejects.toThrow('not a network failure');
     expect(api.seen).toHaveLength(1);
   });
 });

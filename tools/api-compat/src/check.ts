@@ -147,6 +147,20 @@ export function checkApiCompatibility(options: CheckOptions): CheckResult {
   );
 }
 
+/**
+ * Changes oasdiff reports only as info that break what generated clients are
+ * built from: operationIds name their methods, tags group them into classes,
+ * and component schemas name their types (the document promises operationIds
+ * never change). Here they are errors, like a removed operation.
+ */
+const SEVERITY_LEVELS = [
+  'api-operation-id-removed err',
+  'api-tag-removed err',
+  'api-schema-removed err',
+  '',
+].join('\n');
+const SEVERITY_LEVELS_FILE = 'severity-levels.txt';
+
 interface OasdiffRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -173,6 +187,7 @@ function runOasdiff(
       mkdirSync(dirname(join(scratch, path)), { recursive: true });
       writeFileSync(join(scratch, path), text);
     }
+    writeFileSync(join(scratch, SEVERITY_LEVELS_FILE), SEVERITY_LEVELS);
     const env = { ...process.env };
     delete env.OASDIFF_CONFIG;
     const result = spawnSync(
@@ -187,6 +202,8 @@ function runOasdiff(
         'never',
         // Both documents are self-contained; a $ref out of them is refused, never fetched.
         '--allow-external-refs=false',
+        '--severity-levels',
+        SEVERITY_LEVELS_FILE,
       ],
       { cwd: scratch, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
     );

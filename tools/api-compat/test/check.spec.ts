@@ -31,6 +31,32 @@ function withAdditions(version: string): OpenApiDocument {
   return document;
 }
 
+/** The api at `version` with its account operation under `tag`. */
+function withAccountTag(version: string, tag: string): OpenApiDocument {
+  const document = scratchApi(version);
+  (document.paths['/v1/accounts/{id}']!.get as { tags?: string[] }).tags = [tag];
+  return document;
+}
+
+/** The api at `version` whose account operation has another operationId (a generated client's method name). */
+function withAccountOperationId(version: string, operationId: string): OpenApiDocument {
+  const document = scratchApi(version);
+  (document.paths['/v1/accounts/{id}']!.get as { operationId: string }).operationId = operationId;
+  return document;
+}
+
+/** The api at `version` with its Account schema (a generated client's type name) renamed. */
+function withAccountSchemaNamed(version: string, name: string): OpenApiDocument {
+  const renamed = JSON.stringify(scratchApi(version)).replaceAll(
+    '"#/components/schemas/Account"',
+    `"#/components/schemas/${name}"`,
+  );
+  const document = JSON.parse(renamed) as OpenApiDocument;
+  document.components.schemas[name] = document.components.schemas.Account;
+  delete document.components.schemas.Account;
+  return document;
+}
+
 describe('the api compatibility check, on scratch documents in a scratch git repository', () => {
   let repository: ScratchRepository;
   beforeEach(() => {
@@ -140,6 +166,38 @@ describe('the api compatibility check, on scratch documents in a scratch git rep
       /^PASS: the breaking changes above come with a new major version \(1\.2\.0 in v1\.2\.0, 2\.0\.0 now\)/m,
     );
   });
+
+  it.each([
+    [
+      'an operationId changed',
+      withAccountOperationId('1.2.0', 'getAccount'),
+      withAccountOperationId('1.3.0', 'fetchAccount'),
+      'api-operation-id-removed',
+    ],
+    [
+      'an operation moved to another tag',
+      withAccountTag('1.2.0', 'accounts'),
+      withAccountTag('1.3.0', 'ledger'),
+      'api-tag-removed',
+    ],
+    [
+      'a component schema renamed',
+      scratchApi('1.2.0'),
+      withAccountSchemaNamed('1.3.0', 'LedgerAccount'),
+      'api-schema-removed',
+    ],
+  ])(
+    'fails on %s in a minor version: generated clients name their methods, classes and types after it',
+    (_change, base, revision, rule) => {
+      repository.commitDocument(base).tag('v1.2.0').commitDocument(revision);
+
+      const result = check();
+
+      expect(result.passed).toBe(false);
+      expect(result.outcome.kind).toBe('breaking');
+      expect(result.output).toContain(`[${rule}]`);
+    },
+  );
 
   it('passes an additive change (a new optional response field, a new operation) in a minor version', () => {
     releasedThen(withAdditions('1.3.0'));

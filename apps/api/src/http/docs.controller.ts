@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Controller, Get, Header, NotFoundException, Req } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Req, Res } from '@nestjs/common';
 import { InjectConfig } from '@meridian/config/nest';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config';
 import { SERVICE_VERSION } from '../service-info';
 import { openApiDocument } from './openapi/document';
@@ -28,35 +28,39 @@ export class DocsController {
   }
 
   @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Content-Security-Policy', REFERENCE_CSP)
-  @Header('X-Content-Type-Options', 'nosniff')
-  @Header('Referrer-Policy', 'no-referrer')
-  @Header('Cache-Control', FIVE_MINUTES)
-  page(@Req() request: FastifyRequest): string {
-    this.ensureEnabled(request);
+  page(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
+    this.serve(request, reply, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': REFERENCE_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
     return REFERENCE_PAGE;
   }
 
   @Get('openapi.json')
-  @Header('Cache-Control', FIVE_MINUTES)
-  openApi(@Req() request: FastifyRequest): object {
-    this.ensureEnabled(request);
+  openApi(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): object {
+    this.serve(request, reply, {});
     return this.document;
   }
 
   @Get(REDOC_BUNDLE)
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  @Header('X-Content-Type-Options', 'nosniff')
-  @Header('Cache-Control', FIVE_MINUTES)
-  redoc(@Req() request: FastifyRequest): Buffer {
-    this.ensureEnabled(request);
+  redoc(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    this.serve(request, reply, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
     return this.bundle;
   }
 
-  /** Switched off, the routes answer exactly as Nest answers an unknown route. */
-  private ensureEnabled(request: FastifyRequest): void {
+  /**
+   * Switched off, the routes answer exactly as Nest answers an unknown route:
+   * the headers are set only once a route is known to be served (a header
+   * decorator would also mark the 404, and let a CDN cache it).
+   */
+  private serve(request: FastifyRequest, reply: FastifyReply, headers: Record<string, string>): void {
     if (!this.config.DOCS_ENABLED) throw new NotFoundException(`Cannot ${request.method} ${request.raw.url}`);
+    void reply.headers({ ...headers, 'cache-control': FIVE_MINUTES });
   }
 }
 
