@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileAt, isShallow, lastReleaseTag, RELEASE_TAG_GLOB, topLevel } from './git';
-import { documentVersion, isReleaseTag, majorOf } from './version';
+import { fileAt, isShallow, lastReleaseTag, topLevel } from './git';
+import { documentVersion, majorOf } from './version';
 
 export interface CheckOptions {
   /** Any folder of the git work tree whose document is checked. */
@@ -77,10 +77,6 @@ export function checkApiCompatibility(options: CheckOptions): CheckResult {
         'to compare with: nothing has been released, nothing can break.',
     );
   }
-  if (!isReleaseTag(tag)) {
-    throw new Error(`the last tag matching ${RELEASE_TAG_GLOB}, ${tag}, is not v<semantic version>`);
-  }
-
   const base = fileAt(repository, tag, options.document);
   if (base === undefined) {
     return done(

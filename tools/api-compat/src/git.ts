@@ -1,7 +1,8 @@
 /** The few questions the check asks git, each one command in the repository's folder. */
 import { spawnSync } from 'node:child_process';
+import { compareVersions, isReleaseTag } from './version';
 
-/** Release tags: `v` and a semantic version (git's glob; the tag found is checked with `isReleaseTag`). */
+/** Release tags: `v` and a semantic version (git's glob; each tag found is checked with `isReleaseTag`). */
 export const RELEASE_TAG_GLOB = 'v[0-9]*';
 
 interface GitResult {
@@ -28,18 +29,18 @@ function gitOrThrow(repository: string, args: string[]): string {
 export const topLevel = (folder: string) => gitOrThrow(folder, ['rev-parse', '--show-toplevel']).trim();
 
 /**
- * The last release tag reachable from HEAD (`git describe --tags --abbrev=0`), or
- * undefined when HEAD has none behind it, as in a clone without tags.
+ * The release HEAD builds on: of the release tags (`v<semver>`) reachable from
+ * HEAD, the highest version, so a merged-back hotfix tag (v1.4.1 on a branch
+ * of v1) never stands in for v2.0.0. Tags that only look like one (a moving
+ * `v1`) are not releases and are skipped. Undefined when there is none, as in
+ * a clone without tags.
  */
 export function lastReleaseTag(repository: string): string | undefined {
-  const described = git(repository, ['describe', '--tags', '--abbrev=0', '--match', RELEASE_TAG_GLOB]);
-  if (described.status === 0) return described.stdout.trim();
-  // describe fails the same way for "no tag" and for a broken repository: tell them apart.
-  const merged = gitOrThrow(repository, ['tag', '--merged', 'HEAD', '--list', RELEASE_TAG_GLOB]).trim();
-  if (merged === '') return undefined;
-  throw new Error(
-    `git describe found no release tag, yet HEAD contains ${merged.split('\n').join(', ')}: ${described.stderr.trim()}`,
-  );
+  const merged = gitOrThrow(repository, ['tag', '--merged', 'HEAD', '--list', RELEASE_TAG_GLOB])
+    .split('\n')
+    .map((tag) => tag.trim())
+    .filter(isReleaseTag);
+  return merged.sort(compareVersions).at(-1);
 }
 
 /** Whether the clone is shallow: its history, and so its last release, may be cut off. */

@@ -240,6 +240,36 @@ describe('the api compatibility check, on scratch documents in a scratch git rep
     expect(result.output).not.toContain('[api-path-removed-without-deprecation]');
   });
 
+  it('compares with the highest release reachable from HEAD, not the nearest: a merged-back v1 hotfix does not stand in for v2.0.0', () => {
+    repository.commitDocument(scratchApi('1.0.0')).tag('v1.0.0');
+    repository.git('switch', '--quiet', '--create', 'release-1');
+    repository.commitDocument(scratchApi('1.0.1')).tag('v1.0.1');
+    repository.git('switch', '--quiet', 'main');
+    repository.commitDocument(withoutTransferList('2.0.0')).tag('v2.0.0');
+    // Work on main since v2.0.0 makes the hotfix the nearer tag, the one `git describe` would pick.
+    repository.commit({ 'NOTES.md': 'one\n' }, 'notes').commit({ 'NOTES.md': 'two\n' }, 'more notes');
+    repository.git('merge', '--quiet', '--no-edit', '--strategy', 'ours', 'release-1');
+    expect(repository.git('describe', '--tags', '--abbrev=0').trim()).toBe('v1.0.1');
+    repository.commitDocument({
+      ...withoutTransferList('2.1.0'),
+      components: withoutBalance('2.1.0').components,
+    });
+
+    expect(check().outcome).toEqual({
+      kind: 'breaking',
+      tag: 'v2.0.0',
+      baseVersion: '2.0.0',
+      revisionVersion: '2.1.0',
+    });
+  });
+
+  it('skips tags that only look like releases (a moving v1), comparing with the release behind them', () => {
+    releasedThen(withoutBalance('1.3.0'));
+    repository.tag('v1', { annotated: false });
+
+    expect(check().outcome).toMatchObject({ kind: 'breaking', tag: 'v1.2.0' });
+  });
+
   it('asks for the major part below 1.0.0 too: 0.1.0 to 0.2.0 with a breaking change fails, to 1.0.0 passes', () => {
     repository.commitDocument(scratchApi('0.1.0')).tag('v0.1.0').commitDocument(withoutBalance('0.2.0'));
     expect(check()).toMatchObject({ passed: false, outcome: { kind: 'breaking', revisionVersion: '0.2.0' } });
