@@ -56,6 +56,22 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  it('gives every money field its format, in requests as in responses: each amount and currency property has a pattern', () => {
+    const schemas = (
+      committed as unknown as { components: { schemas: Record<string, { properties?: object }> } }
+    ).components.schemas;
+    const moneyFields = Object.entries(schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {})
+        .filter(([field]) => field === 'amount' || field === 'currency')
+        .map(([field, property]) => ({
+          field: `${name}.${field}`,
+          pattern: (property as { pattern?: string }).pattern,
+        })),
+    );
+    expect(moneyFields.length).toBeGreaterThan(4);
+    expect(moneyFields.filter((f) => f.pattern === undefined)).toEqual([]);
+  });
+
   it('refers only to what the document holds: no $defs, every $ref a component that exists', () => {
     const refs: string[] = [];
     const walk = (value: unknown): void => {

@@ -74,7 +74,9 @@ export const amount = z
       return z.NEVER;
     }
     return parsed;
-  });
+  })
+  // What a document generated from the schema says (a transform alone would say only "a string").
+  .meta({ description: `${MINOR_UNITS}; 1 to 2^63-1`, pattern: MINOR_UNITS_PATTERN.source });
 
 /** An amount as the ledger writes it (representations, events): 1..2^63-1 minor units, kept as text. */
 export const amountText = z
@@ -104,7 +106,8 @@ export const currency = z
   .string({ error: expected('a string') })
   .refine((code) => CURRENCY_PATTERN.test(code) && isCurrency(code), {
     error: 'must be an ISO 4217 currency code, e.g. "EUR"',
-  });
+  })
+  .meta({ description: 'An ISO 4217 currency code, e.g. "EUR"', pattern: CURRENCY_PATTERN.source });
 
 export const code = z
   .number({ error: expected('an integer') })

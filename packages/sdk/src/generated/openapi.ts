@@ -245,6 +245,7 @@ export interface components {
     };
     CreateAccountRequest: {
       id?: string;
+      /** @description An ISO 4217 currency code, e.g. "EUR" */
       currency: string;
       code?: number;
       metadata?: {
@@ -262,7 +263,9 @@ export interface components {
         debitAccountId: string;
         creditAccountId: string;
         creditTenantId?: string;
+        /** @description Integer minor units as a decimal string, e.g. "1050" for 10.50; 1 to 2^63-1 */
         amount: string;
+        /** @description An ISO 4217 currency code, e.g. "EUR" */
         currency: string;
         code?: number;
         metadata?: {
@@ -278,7 +281,9 @@ export interface components {
       debitAccountId: string;
       creditAccountId: string;
       creditTenantId?: string;
+      /** @description Integer minor units as a decimal string, e.g. "1050" for 10.50; 1 to 2^63-1 */
       amount: string;
+      /** @description An ISO 4217 currency code, e.g. "EUR" */
       currency: string;
       code?: number;
       metadata?: {
@@ -289,6 +294,7 @@ export interface components {
     };
     PostPendingTransferRequest: {
       id?: string;
+      /** @description Integer minor units as a decimal string, e.g. "1050" for 10.50; 1 to 2^63-1 */
       amount?: string;
       metadata?: {
         [key: string]: string;
