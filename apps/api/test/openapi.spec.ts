@@ -56,6 +56,21 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  it('marks the bodies of post and void optional, as those routes take none as an empty one, and every other body required', () => {
+    const bodies = Object.values(committed.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId: string; requestBody?: { required: boolean } }>)
+        .filter((operation) => operation.requestBody)
+        .map((operation) => [operation.operationId, operation.requestBody!.required]),
+    );
+    expect(Object.fromEntries(bodies)).toEqual({
+      createAccount: true,
+      createTransfer: true,
+      createTransferBatch: true,
+      postPendingTransfer: false,
+      voidPendingTransfer: false,
+    });
+  });
+
   it('gives every money field its format, in requests as in responses: each amount and currency property has a pattern', () => {
     const schemas = (
       committed as unknown as { components: { schemas: Record<string, { properties?: object }> } }

@@ -73,6 +73,26 @@ describe('the SDK round trip', () => {
     expect(b.response.headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('reserves with a pending transfer, then posts it and voids another without a body, as the document allows', async () => {
+    const reserve = (id: string) =>
+      meridian.POST('/v1/transfers', {
+        body: {
+          id,
+          debitAccountId: 'wallet',
+          creditAccountId: 'shop',
+          amount: '100',
+          currency: 'EUR',
+          pending: true,
+        },
+      });
+    expect((await reserve('hold-1')).response.status).toBe(201);
+    expect((await reserve('hold-2')).response.status).toBe(201);
+    const posted = await meridian.POST('/v1/transfers/{id}/post', { params: { path: { id: 'hold-1' } } });
+    const voided = await meridian.POST('/v1/transfers/{id}/void', { params: { path: { id: 'hold-2' } } });
+    expect([posted.response.status, voided.response.status]).toEqual([201, 201]);
+    expect([posted.data?.amount, voided.data?.amount]).toEqual(['100', '100']);
+  });
+
   it('returns a problem as a typed error', async () => {
     const { data, error, response } = await meridian.POST('/v1/transfers', {
       body: { debitAccountId: 'nowhere', creditAccountId: 'shop', amount: '1', currency: 'EUR' },

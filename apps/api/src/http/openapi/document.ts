@@ -60,7 +60,8 @@ interface Operation {
   scope: 'read' | 'write';
   /** A POST that creates or moves money: it needs an Idempotency-Key and replays. */
   idempotent?: true;
-  request?: { schema: z.ZodType; name: string; example: unknown };
+  /** Its body; `optional` when the route takes none as an empty one (`ValidBody(..., { absentAs: {} })`). */
+  request?: { schema: z.ZodType; name: string; example: unknown; optional?: true };
   /** The internal service it calls: its failures are problems named after it. */
   callee: { name: string; title: string };
   /** The path parameter `id`, as the route validates it. */
@@ -232,6 +233,7 @@ export const OPERATIONS: Operation[] = [
     request: {
       schema: postPendingRequest,
       name: 'PostPendingTransferRequest',
+      optional: true,
       example: requestExamples.postPendingTransfer,
     },
     responses: {
@@ -264,6 +266,7 @@ export const OPERATIONS: Operation[] = [
     request: {
       schema: voidPendingRequest,
       name: 'VoidPendingTransferRequest',
+      optional: true,
       example: requestExamples.voidPendingTransfer,
     },
     responses: {
@@ -479,7 +482,7 @@ export function openApiDocument(version: string) {
       ...(op.request
         ? {
             requestBody: {
-              required: true,
+              required: !op.request.optional,
               content: {
                 'application/json': {
                   schema: components.use(op.request.schema, 'input', op.request.name),
