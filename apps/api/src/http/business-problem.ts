@@ -63,7 +63,8 @@ export function problemForResult(result: TransferResult, id: string): BusinessPr
       return business(
         HttpStatus.NOT_FOUND,
         'transfer-not-found',
-        'No such pending transfer',
+        // One title per problem type (RFC 9457); the detail says which transfer was missing.
+        'No such transfer',
         'The pending transfer does not exist.',
       );
     case 'pending_transfer_not_pending':

@@ -142,6 +142,7 @@ export const PROBLEMS = {
     status: 429,
     title: 'Too many requests in progress',
     detail: 'The tenant may have 32 requests in progress at once; retry when one completes.',
+    extensions: { retryAfterSeconds: 1 },
   },
   'authentication-rate-limited': {
     status: 429,
