@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { isManagementRoute } from '@meridian/bootstrap';
@@ -6,6 +7,8 @@ import { ConfigModule } from '@meridian/config/nest';
 import { LifecycleModule } from '@meridian/health';
 import { createLogger, ServiceMetrics, TelemetryModule } from '@meridian/telemetry';
 import { ApiModule } from '../src/api.module';
+import { SCOPE } from '../src/http/api-key.guard';
+import { IDEMPOTENT } from '../src/http/idempotency.interceptor';
 import document from '../openapi.json';
 
 /** Public routes that are not operations of the API: the reference, its script and the document itself. */
@@ -44,9 +47,37 @@ async function appRoutes(): Promise<string[]> {
   return routes.map((route) => route.replace(/:(\w+)/g, '{$1}'));
 }
 
+/** What each route's handler is decorated with: the scope it requires and whether it is idempotent. */
+function decoratedRoutes(): Map<string, { scope: unknown; idempotent: boolean }> {
+  const routes = new Map<string, { scope: unknown; idempotent: boolean }>();
+  const controllers = Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ApiModule) as Type[];
+  for (const controller of controllers) {
+    const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      const handler = (controller.prototype as Record<string, unknown>)[name];
+      if (typeof handler !== 'function') continue;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (method === undefined) continue;
+      const path = [base, Reflect.getMetadata(PATH_METADATA, handler) as string]
+        .flatMap((part) => part.split('/'))
+        .filter(Boolean)
+        .map((segment) => segment.replace(/^:(\w+)$/, '{$1}'))
+        .join('/');
+      routes.set(`${RequestMethod[method]} /${path}`, {
+        scope: Reflect.getMetadata(SCOPE, handler),
+        idempotent: Reflect.getMetadata(IDEMPOTENT, handler) !== undefined,
+      });
+    }
+  }
+  return routes;
+}
+
 const pathParams = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
 
-type Operation = { parameters?: { name: string; in: string }[] };
+type Operation = {
+  parameters?: { name?: string; in?: string; $ref?: string }[];
+  security?: Record<string, string[]>[];
+};
 const operations = Object.entries(
   document.paths as unknown as Record<string, Record<string, Operation>>,
 ).flatMap(([path, methods]) =>
@@ -80,6 +111,26 @@ describe('OpenAPI operations and the routes of the app', () => {
       const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
       expect({ route, declared }).toEqual({ route, declared: pathParams(path) });
     }
+  });
+
+  it("declares for every operation the scope its handler's @RequireScope requires, and the Idempotency-Key exactly where @Idempotent is", () => {
+    const decorated = decoratedRoutes();
+    for (const { route, operation } of operations) {
+      const declared = {
+        scope: operation.security?.[0]?.apiKey?.[0],
+        idempotent: (operation.parameters ?? []).some(
+          (p) => p.$ref === '#/components/parameters/IdempotencyKey',
+        ),
+      };
+      expect({ route, ...declared }).toEqual({ route, ...decorated.get(route) });
+    }
+    // Both kinds are there to compare: a read, and a write that moves money.
+    expect([...decorated.values()]).toEqual(
+      expect.arrayContaining([
+        { scope: 'read', idempotent: false },
+        { scope: 'write', idempotent: true },
+      ]),
+    );
   });
 
   it('serves the excluded routes publicly, so the exclusion list stays true', () => {

@@ -13,7 +13,8 @@ import type { Scope } from '../domain/api-key';
 import { ApiKeyStore, type Principal } from '../application/api-key.store';
 import { AuthFailureLimiter } from '../infrastructure/redis/auth-failure.limiter';
 
-const SCOPE = 'meridian:scope';
+/** The metadata key of `@RequireScope` (the OpenAPI operations are checked against it). */
+export const SCOPE = 'meridian:scope';
 
 /** The scope a route needs: `read` for reads, `write` to move money, `admin` to manage keys. */
 export const RequireScope = (scope: Scope) => SetMetadata(SCOPE, scope);

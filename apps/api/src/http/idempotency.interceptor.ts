@@ -23,7 +23,8 @@ import {
   type StoredResponse,
 } from '../infrastructure/redis/idempotency.store';
 
-const IDEMPOTENT = 'meridian:idempotent';
+/** The metadata key of `@Idempotent` (the OpenAPI operations are checked against it). */
+export const IDEMPOTENT = 'meridian:idempotent';
 
 /**
  * How a route whose responses can outgrow IDEMPOTENCY_MAX_RECORD_BYTES keeps
