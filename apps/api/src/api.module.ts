@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AdminTokenGuard } from '@meridian/bootstrap';
 import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import { serviceClientProvider } from '@meridian/service-client';
@@ -14,7 +15,6 @@ import { RateLimitGuard } from './http/rate-limit.guard';
 import { TenantConcurrencyGuard } from './http/tenant-concurrency.guard';
 import { SettlementsController } from './http/settlements.controller';
 import { AdminController } from './http/admin.controller';
-import { AdminTokenGuard } from './http/admin-token.guard';
 import { ApiKeyGuard } from './http/api-key.guard';
 import { ApiKeyStore } from './application/api-key.store';
 import { AuthFailureLimiter } from './infrastructure/redis/auth-failure.limiter';

@@ -1,4 +1,5 @@
 import {
+  adminTokenPart,
   boolean,
   callerTokens,
   databasePart,
@@ -7,8 +8,6 @@ import {
   integer,
   internalServiceTarget,
   redisPart,
-  secret,
-  serviceToken,
   shutdownPart,
   telemetryPart,
   withServiceRules,
@@ -40,16 +39,7 @@ export const configSchema = withServiceRules(
     ...ledgerTarget.fields,
     ...settlementTarget.fields,
     ...callerTokens(CALLERS),
-    ADMIN_TOKEN: secret(
-      serviceToken().describe(
-        'Token of the /admin endpoints that manage tenants and API keys (secret; or ADMIN_TOKEN_FILE).',
-      ),
-    ),
-    ADMIN_TOKEN_NEXT: secret(
-      serviceToken()
-        .optional()
-        .describe('Also accepted as the admin token while it is rotated (secret; or ADMIN_TOKEN_NEXT_FILE).'),
-    ),
+    ...adminTokenPart('manage tenants and API keys'),
     API_KEY_CACHE_TTL_MS: durationMs(5_000, 60_000).describe(
       'How long a verified API key is trusted without asking the database; a revoked key stops working after this.',
     ),

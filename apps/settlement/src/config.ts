@@ -1,4 +1,5 @@
 import {
+  adminTokenPart,
   databasePart,
   durationMs,
   httpServerPart,
@@ -6,8 +7,6 @@ import {
   integer,
   internalServiceTarget,
   redisPart,
-  secret,
-  serviceToken,
   shutdownPart,
   telemetryPart,
   text,
@@ -66,16 +65,7 @@ export const configSchema = withServiceRules(
     SETTLEMENT_RETRY_BACKOFF_MAX_MS: durationMs(300_000, 86_400_000).describe(
       'Longest delay between two attempts of one instruction.',
     ),
-    ADMIN_TOKEN: secret(
-      serviceToken().describe(
-        'Token of the /admin endpoints that list, re-drive and cancel settlement instructions (secret; or ADMIN_TOKEN_FILE).',
-      ),
-    ),
-    ADMIN_TOKEN_NEXT: secret(
-      serviceToken()
-        .optional()
-        .describe('Also accepted as the admin token while it is rotated (secret; or ADMIN_TOKEN_NEXT_FILE).'),
-    ),
+    ...adminTokenPart('list, re-drive and cancel settlement instructions'),
   }),
 ).superRefine((config, ctx) => {
   if (config.SETTLEMENT_RETRY_BACKOFF_MAX_MS < config.SETTLEMENT_RETRY_BACKOFF_MS) {

@@ -57,3 +57,11 @@ export const Caller = createParamDecorator(
   (_: unknown, context: ExecutionContext): string =>
     context.switchToHttp().getRequest<RequestWithCaller>().caller!,
 );
+
+/** The operator's endpoints (/admin) need `Authorization: Bearer $ADMIN_TOKEN` (config from `adminTokenPart`). */
+export const AdminTokenGuard = tokenGuard(
+  (config: { ADMIN_TOKEN: string; ADMIN_TOKEN_NEXT?: string }) => ({
+    operator: [config.ADMIN_TOKEN, config.ADMIN_TOKEN_NEXT],
+  }),
+  'admin token',
+);

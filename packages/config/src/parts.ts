@@ -143,6 +143,22 @@ export function tokensByCaller(
   );
 }
 
+/**
+ * The operator's token of a service that serves /admin (its registry entry has
+ * `adminToken: true`), and the next one while it is rotated. `endpoints` says
+ * what those endpoints do, for the README's table.
+ */
+export const adminTokenPart = (endpoints: string) => ({
+  ADMIN_TOKEN: secret(
+    serviceToken().describe(`Token of the /admin endpoints that ${endpoints} (secret; or ADMIN_TOKEN_FILE).`),
+  ),
+  ADMIN_TOKEN_NEXT: secret(
+    serviceToken()
+      .optional()
+      .describe('Also accepted as the admin token while it is rotated (secret; or ADMIN_TOKEN_NEXT_FILE).'),
+  ),
+});
+
 /** The settings of one internal service a process calls, as `@meridian/service-client` takes them. */
 export interface InternalServiceSettings {
   /** The callee's service name; problem types (`<name>-unavailable`, `<name>-error`) and logs use it. */

@@ -1,8 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import { ValidBody, ValidParam } from '@meridian/bootstrap';
+import { AdminTokenGuard, ValidBody, ValidParam } from '@meridian/bootstrap';
 import { identifier } from '@meridian/ledger-contract';
 import type { FastifyReply } from 'fastify';
-import { AdminTokenGuard } from './admin-token.guard';
 import { keyId, type NewKey, newKey, type NewTenant, newTenant } from './tenant-requests';
 import { TenantsService } from '../application/tenants.service';
 

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
-import { ProblemException, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
+import { AdminTokenGuard, ProblemException, ValidBody, ValidParam, ValidQuery } from '@meridian/bootstrap';
 import type { FastifyReply } from 'fastify';
 import { InstructionPoster, type OperatorResult } from '../application/instruction-poster';
 import {
@@ -10,7 +10,6 @@ import {
   type InstructionsQuery,
 } from './instruction-requests';
 import { operatorInstruction, SettlementViews } from './settlement-views';
-import { AdminTokenGuard } from './admin-token.guard';
 
 export const instructionNotFound = (ref: string) =>
   ProblemException.of(
