@@ -54,8 +54,7 @@ const noticeFor = (file: GeneratedFile) =>
  * The text as `prettier --check` wants it. Prettier's standalone build: its main
  * entry loads its parsers by dynamic import, which Jest's module runtime cannot.
  */
-async function formatted(path: string, text: string, root: string): Promise<string> {
-  const options = JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8')) as Options;
+async function formatted(path: string, text: string, options: Options): Promise<string> {
   if (/\.ya?ml$/.test(path)) return format(text, { ...options, parser: 'yaml', plugins: [yamlPlugin] });
   if (path.endsWith('.ts'))
     return format(text, { ...options, parser: 'typescript', plugins: [estreePlugin, typescriptPlugin] });
@@ -67,11 +66,12 @@ export async function renderGeneratedFiles(
   registry: Registry,
   root = REPO_ROOT,
 ): Promise<{ path: string; content: string }[]> {
+  const options = JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8')) as Options;
   return Promise.all(
     generatedFiles(registry).map(async (file) => {
       const template = file.template ? readFileSync(join(root, file.template), 'utf8') : '';
       const text = file.render(registry, template, noticeFor(file));
-      return { path: file.path, content: await formatted(file.path, text, root) };
+      return { path: file.path, content: await formatted(file.path, text, options) };
     }),
   );
 }
