@@ -65,7 +65,13 @@ export class PartialRequest {
     this.response = response;
   }
 
-  static async open(port: number, path: string, body: string, sentNow: number): Promise<PartialRequest> {
+  static async open(
+    port: number,
+    path: string,
+    body: string,
+    sentNow: number,
+    headers: Record<string, string> = {},
+  ): Promise<PartialRequest> {
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -80,6 +86,9 @@ export class PartialRequest {
     });
     socket.write(
       `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, sentNow)}`,
     );
     return new PartialRequest(socket, body.slice(sentNow), response);
