@@ -1,0 +1,264 @@
+import type { Transfer } from '@meridian/sdk';
+import type { AuditSummary, AuditViolation } from '../report/summary';
+import { answerOf, verdictOf } from '../scenarios/answers';
+import type { RunTenant } from '../workload/tenants';
+import { keyOf, type SentTransfer, type TransferBook } from './transfer-book';
+
+type Balances = {
+  debitsPending: bigint;
+  debitsPosted: bigint;
+  creditsPending: bigint;
+  creditsPosted: bigint;
+};
+const zero = (): Balances => ({ debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n });
+
+/**
+ * After the load, through the public api only, with the run's own keys:
+ *  1. every transfer left in doubt is sent again with its key; the answer says
+ *     whether it exists (and, if it never arrived, makes it exist once);
+ *  2. every acknowledged transfer exists once, as asked; every refused one
+ *     does not; and nothing exists on the run's accounts that the run did not
+ *     ask for (money moved twice under another id would show here);
+ *  3. each account's balances equal the sum of the transfers that exist;
+ *  4. money is conserved per currency: debits and credits of the run's
+ *     accounts are equal, posted and pending.
+ * Every violation is listed; the run fails on any.
+ */
+export async function auditRun(tenants: readonly RunTenant[], book: TransferBook): Promise<AuditSummary> {
+  const violations: AuditViolation[] = [];
+  const inDoubt = book.all().filter((entry) => entry.verdict === 'in-doubt');
+  await resolveInDoubt(tenants, book, violations);
+
+  const existing = new Map<string, Transfer>();
+  const balances = new Map<string, Balances>();
+  for (const tenant of tenants)
+    for (const account of tenant.accounts) {
+      for (const transfer of await listTransfers(tenant, account.id))
+        existing.set(keyOf(transfer.tenantId, transfer.id), transfer);
+      balances.set(keyOf(tenant.id, account.id), await balancesOf(tenant, account.id));
+    }
+
+  let acknowledged = 0;
+  let refused = 0;
+  for (const { transfer, verdict, detail } of book.all()) {
+    const found = existing.get(keyOf(transfer.tenantId, transfer.id));
+    const where = { tenantId: transfer.tenantId, transferId: transfer.id };
+    if (verdict === 'acknowledged') {
+      acknowledged++;
+      if (!found)
+        violations.push({
+          kind: 'acknowledged-missing',
+          ...where,
+          detail: 'acknowledged, but the ledger has no such transfer',
+        });
+      else if (differs(transfer, found))
+        violations.push({
+          kind: 'acknowledged-differs',
+          ...where,
+          detail: `asked ${describe(transfer)}, the ledger holds ${found.amount} ${found.currency} ${found.debitAccountId} -> ${found.creditTenantId}/${found.creditAccountId}`,
+        });
+    } else if (verdict === 'refused') {
+      refused++;
+      if (found)
+        violations.push({
+          kind: 'refused-exists',
+          ...where,
+          detail: `refused (${detail || 'no detail'}), yet it exists`,
+        });
+    }
+  }
+  for (const [key, transfer] of existing) {
+    const entry = book.get(transfer.tenantId, transfer.id);
+    if (!entry && key)
+      violations.push({
+        kind: 'unexpected-transfer',
+        tenantId: transfer.tenantId,
+        transferId: transfer.id,
+        detail: `on the run's accounts, but never asked for: ${transfer.amount} ${transfer.currency}`,
+      });
+  }
+
+  const expected = expectedBalances(existing.values());
+  for (const [key, actual] of balances) {
+    const want = expected.get(key) ?? zero();
+    const [tenantId, accountId] = key.split('\u0000');
+    for (const field of Object.keys(want) as (keyof Balances)[])
+      if (want[field] !== actual[field])
+        violations.push({
+          kind: 'balance-mismatch',
+          tenantId,
+          accountId,
+          detail: `${field} is ${actual[field]}, the transfers that exist sum to ${want[field]}`,
+        });
+  }
+
+  const currencies = new Map<string, Balances>();
+  for (const tenant of tenants)
+    for (const account of tenant.accounts) {
+      const total = currencies.get(account.currency) ?? zero();
+      const own = balances.get(keyOf(tenant.id, account.id))!;
+      for (const field of Object.keys(total) as (keyof Balances)[]) total[field] += own[field];
+      currencies.set(account.currency, total);
+    }
+  for (const [currency, total] of currencies) {
+    if (total.debitsPosted !== total.creditsPosted)
+      violations.push({
+        kind: 'not-conserved',
+        currency,
+        detail: `posted debits ${total.debitsPosted} but posted credits ${total.creditsPosted}`,
+      });
+    if (total.debitsPending !== total.creditsPending)
+      violations.push({
+        kind: 'not-conserved',
+        currency,
+        detail: `pending debits ${total.debitsPending} but pending credits ${total.creditsPending}`,
+      });
+  }
+
+  return {
+    ran: true,
+    passed: violations.length === 0,
+    checked: {
+      acknowledged,
+      refused,
+      inDoubt: inDoubt.length,
+      accounts: balances.size,
+      currencies: currencies.size,
+      obligations: null,
+    },
+    violations,
+  };
+}
+
+/** Sends each in-doubt request again with its key (a batch once for all its items) and books the answer. */
+async function resolveInDoubt(
+  tenants: readonly RunTenant[],
+  book: TransferBook,
+  violations: AuditViolation[],
+) {
+  const sent = new Set<string>();
+  for (const { transfer, verdict } of book.all()) {
+    if (verdict !== 'in-doubt' || sent.has(transfer.replay.idempotencyKey)) continue;
+    sent.add(transfer.replay.idempotencyKey);
+    const tenant = tenants.find((t) => t.id === transfer.tenantId)!;
+    const answer = await replay(tenant, transfer);
+    if (verdictOf(answer) === 'in-doubt') {
+      violations.push({
+        kind: 'in-doubt-unresolved',
+        tenantId: transfer.tenantId,
+        transferId: transfer.id,
+        detail: 'no definitive answer to its key, even after the load',
+      });
+      continue;
+    }
+    if (transfer.replay.path === '/v1/transfers/batch' && 'data' in answer) {
+      const results =
+        (answer.data as { results?: { id: string; result: string }[] } | undefined)?.results ?? [];
+      for (const item of results) {
+        const entry = book.get(transfer.tenantId, item.id);
+        if (entry)
+          book.record(
+            entry.transfer,
+            item.result === 'created' || item.result === 'exists' ? 'acknowledged' : 'refused',
+            item.result,
+          );
+      }
+    } else book.record(transfer, verdictOf(answer), 'after a replay of its key');
+  }
+}
+
+function replay(tenant: RunTenant, transfer: SentTransfer) {
+  const client = tenant.carefulClient;
+  const header = { 'Idempotency-Key': transfer.replay.idempotencyKey };
+  const body = transfer.replay.body as never;
+  return answerOf(() => {
+    switch (transfer.replay.path) {
+      case '/v1/transfers/batch':
+        return client.POST('/v1/transfers/batch', { params: { header }, body });
+      case '/v1/transfers/{id}/post':
+        return client.POST('/v1/transfers/{id}/post', {
+          params: { header, path: { id: transfer.replay.pathId! } },
+          body,
+        });
+      case '/v1/transfers/{id}/void':
+        return client.POST('/v1/transfers/{id}/void', {
+          params: { header, path: { id: transfer.replay.pathId! } },
+          body,
+        });
+      default:
+        return client.POST('/v1/transfers', { params: { header }, body });
+    }
+  });
+}
+
+async function listTransfers(tenant: RunTenant, accountId: string): Promise<Transfer[]> {
+  const all: Transfer[] = [];
+  let cursor: string | undefined;
+  do {
+    const { data, error, response } = await tenant.carefulClient.GET('/v1/accounts/{id}/transfers', {
+      params: { path: { id: accountId }, query: { limit: 1000, ...(cursor ? { cursor } : {}) } },
+    });
+    if (!data)
+      throw new Error(`listing ${tenant.id}/${accountId}: ${response.status} ${error?.detail ?? ''}`);
+    all.push(...data.data);
+    cursor = data.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+async function balancesOf(tenant: RunTenant, accountId: string): Promise<Balances> {
+  const { data, error, response } = await tenant.carefulClient.GET('/v1/accounts/{id}', {
+    params: { path: { id: accountId } },
+  });
+  if (!data) throw new Error(`reading ${tenant.id}/${accountId}: ${response.status} ${error?.detail ?? ''}`);
+  const { debitsPending, debitsPosted, creditsPending, creditsPosted } = data.balances;
+  return {
+    debitsPending: BigInt(debitsPending),
+    debitsPosted: BigInt(debitsPosted),
+    creditsPending: BigInt(creditsPending),
+    creditsPosted: BigInt(creditsPosted),
+  };
+}
+
+/**
+ * What each account's balances must be, from the transfers that exist: a
+ * pending transfer counts as pending until resolved; its post counts as
+ * posted; a void counts nothing; a plain transfer counts as posted.
+ */
+function expectedBalances(transfers: Iterable<Transfer>): Map<string, Balances> {
+  const expected = new Map<string, Balances>();
+  const of = (tenantId: string, accountId: string) => {
+    const key = keyOf(tenantId, accountId);
+    let balances = expected.get(key);
+    if (!balances) expected.set(key, (balances = zero()));
+    return balances;
+  };
+  for (const transfer of transfers) {
+    const amount = BigInt(transfer.amount);
+    const debit = of(transfer.tenantId, transfer.debitAccountId);
+    const credit = of(transfer.creditTenantId, transfer.creditAccountId);
+    if (transfer.flags.voidPending) continue;
+    if (transfer.flags.pending) {
+      if (transfer.pendingState?.state !== 'pending') continue;
+      debit.debitsPending += amount;
+      credit.creditsPending += amount;
+    } else {
+      debit.debitsPosted += amount;
+      credit.creditsPosted += amount;
+    }
+  }
+  return expected;
+}
+
+function differs(asked: SentTransfer, found: Transfer): boolean {
+  return (
+    BigInt(found.amount) !== asked.amount ||
+    found.currency !== asked.currency ||
+    found.debitAccountId !== asked.debitAccountId ||
+    found.creditAccountId !== asked.creditAccountId ||
+    found.creditTenantId !== asked.creditTenantId
+  );
+}
+
+const describe = (t: SentTransfer) =>
+  `${t.amount} ${t.currency} ${t.debitAccountId} -> ${t.creditTenantId}/${t.creditAccountId}`;

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { auditRun } from './audit/audit';
+import { TransferBook } from './audit/transfer-book';
+import { runClosedModel } from './engine/closed-model';
+import { type Clock, systemClock } from './engine/clock';
+import { runOpenModel } from './engine/open-model';
+import { searchHighestRate } from './engine/search';
+import { rateAt, totalDurationMs } from './engine/stages';
+import { Recorder } from './metrics/recorder';
+import { evaluateThresholds, type Threshold } from './metrics/thresholds';
+import type { ProgressReporter } from './report/progress';
+import {
+  type AuditSummary,
+  type ModelSummary,
+  type SearchStep,
+  type Stage,
+  SUMMARY_SCHEMA_VERSION,
+  type Summary,
+} from './report/summary';
+import type { ScenarioContext } from './scenarios/scenario';
+import { scenarioAt, type WeightedScenario } from './scenarios/index';
+import { Random } from './workload/random';
+import {
+  type AdminAccess,
+  type GivenKey,
+  provisionTenants,
+  revokeRunKeys,
+  type RunTenant,
+} from './workload/tenants';
+
+export type LoadModel =
+  | { kind: 'open'; stages: Stage[]; maxInFlight: number }
+  | { kind: 'closed'; virtualUsers: number; durationMs: number };
+
+export interface SearchSettings {
+  startRate: number;
+  maxRate: number;
+  stepDurationMs: number;
+  /** Stop bisecting when passing and failing rates are this close (share of the passing one). */
+  precision: number;
+  maxInFlight: number;
+}
+
+export interface LoadTestOptions {
+  target: string;
+  admin?: AdminAccess;
+  givenKeys?: GivenKey[];
+  tenants: number;
+  accountsPerTenant: number;
+  model: LoadModel;
+  /** Search mode: find the highest constant rate that meets the thresholds (the model is then ignored). */
+  search?: SearchSettings;
+  mix: WeightedScenario[];
+  thresholds: Threshold[];
+  seed: number;
+  audit: boolean;
+  /** Revoke the keys the run created (default true). */
+  cleanup: boolean;
+  progress?: ProgressReporter;
+  clock?: Clock;
+}
+
+/** Pause between search steps, so one overloaded step's backlog does not fail the next. */
+const SEARCH_COOLDOWN_MS = 2_000;
+
+/**
+ * One load test: provision (or take) the tenants, drive the load, evaluate
+ * the thresholds, audit the money, and summarize it all.
+ */
+export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
+  const clock = options.clock ?? systemClock;
+  const startedAt = new Date();
+  const random = new Random(options.seed);
+  const runId = `lt${Date.now().toString(36)}${random.int(0, 1295).toString(36).padStart(2, '0')}`;
+  const tenants = await provisionTenants({ ...options, runId });
+  const book = new TransferBook();
+  let nextId = 0;
+  const context: ScenarioContext = {
+    random,
+    tenants,
+    book,
+    newTransferId: () => `${runId}-${(nextId++).toString(36)}`,
+    newIdempotencyKey: randomUUID,
+  };
+  try {
+    const load = options.search
+      ? await searchPhase(options, options.search, context, clock)
+      : await loadPhase(options, options.model, context, clock);
+    const thresholds = evaluateThresholds(options.thresholds, load.summary.totals, load.summary.scenarios);
+    const audit: AuditSummary = options.audit ? await auditRun(tenants, book) : notAudited();
+    return {
+      schemaVersion: SUMMARY_SCHEMA_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      target: options.target,
+      seed: options.seed,
+      model: load.model,
+      mix: Object.fromEntries(options.mix.map(({ scenario, weight }) => [scenario.name, weight])),
+      ...load.summary,
+      dropped: load.dropped,
+      thresholds,
+      ...(load.search ? { search: load.search } : {}),
+      audit,
+      passed: thresholds.every((t) => t.passed) && audit.passed,
+    };
+  } finally {
+    if (options.cleanup && options.admin) await revokeRunKeys(tenants, options.admin);
+  }
+}
+
+type LoadResult = {
+  model: ModelSummary;
+  summary: ReturnType<Recorder['summary']>;
+  dropped: number;
+  search?: Summary['search'];
+};
+
+/** Drives one model to its end, recording every operation. */
+async function loadPhase(
+  options: LoadTestOptions,
+  model: LoadModel,
+  context: ScenarioContext,
+  clock: Clock,
+  phase?: string,
+): Promise<LoadResult> {
+  const startedAt = clock.now();
+  const recorder = new Recorder(startedAt, model.kind === 'open' ? (ms) => rateAt(model.stages, ms) : null);
+  const totalWeight = options.mix.reduce((sum, entry) => sum + entry.weight, 0);
+  const pick = () => scenarioAt(options.mix, (context.random.int(0, 999_999) / 1_000_000) * totalWeight);
+  let inFlight = 0;
+  const fire = async (scheduledAt: number) => {
+    const scenario = pick();
+    inFlight++;
+    try {
+      const report = await scenario.run(context).catch(() => ({
+        status: 'network' as const,
+        failure: 'client-error',
+        requests: 1,
+      }));
+      recorder.record({ scenario: scenario.name, scheduledAt, finishedAt: clock.now(), ...report });
+    } finally {
+      inFlight--;
+    }
+  };
+  const totalMs = model.kind === 'open' ? totalDurationMs(model.stages) : model.durationMs;
+  const ticker = setInterval(() => {
+    const now = clock.now();
+    options.progress?.update({
+      elapsedMs: now - startedAt,
+      totalMs,
+      operations: recorder.operations,
+      ...recorder.lastSecond(now),
+      targetRate: model.kind === 'open' ? rateAt(model.stages, now - startedAt) : null,
+      errors: recorder.failures,
+      inFlight,
+      ...(phase ? { phase } : {}),
+    });
+  }, 250);
+  try {
+    const run =
+      model.kind === 'open'
+        ? await runOpenModel({
+            stages: model.stages,
+            maxInFlight: model.maxInFlight,
+            fire,
+            clock,
+            onDrop: (scheduledAt) => recorder.recordDropped(pick().name, scheduledAt),
+          })
+        : await runClosedModel({
+            virtualUsers: model.virtualUsers,
+            durationMs: model.durationMs,
+            fire,
+            clock,
+          });
+    return {
+      model:
+        model.kind === 'open'
+          ? { kind: 'open', stages: model.stages, maxInFlight: model.maxInFlight }
+          : { kind: 'closed', virtualUsers: model.virtualUsers, durationMs: model.durationMs },
+      summary: recorder.summary(Math.max(totalMs, clock.now() - run.startedAt)),
+      dropped: run.dropped,
+    };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/** Search mode: constant-rate steps, each judged by the thresholds; reports the highest passing step. */
+async function searchPhase(
+  options: LoadTestOptions,
+  search: SearchSettings,
+  context: ScenarioContext,
+  clock: Clock,
+): Promise<LoadResult> {
+  const results = new Map<number, LoadResult>();
+  let index = 0;
+  const outcome = await searchHighestRate({
+    startRate: search.startRate,
+    maxRate: search.maxRate,
+    precision: search.precision,
+    runStep: async (rate): Promise<SearchStep> => {
+      if (index++ > 0) await clock.sleepUntil(clock.now() + SEARCH_COOLDOWN_MS);
+      const model: LoadModel = {
+        kind: 'open',
+        stages: [{ kind: 'hold', durationMs: search.stepDurationMs, rate }],
+        maxInFlight: search.maxInFlight,
+      };
+      const result = await loadPhase(options, model, context, clock, `search step ${index} at ${rate}/s`);
+      results.set(rate, result);
+      const verdicts = evaluateThresholds(
+        options.thresholds,
+        result.summary.totals,
+        result.summary.scenarios,
+      );
+      return {
+        rate,
+        passed: verdicts.every((v) => v.passed),
+        p99: result.summary.totals.latency.p99,
+        errorRate: result.summary.totals.errorRate,
+      };
+    },
+  });
+  const shown = results.get(outcome.highestPassingRate ?? -1) ?? [...results.values()].at(-1)!;
+  return { ...shown, search: outcome };
+}
+
+function notAudited(): AuditSummary {
+  return {
+    ran: false,
+    passed: true,
+    checked: { acknowledged: 0, refused: 0, inDoubt: 0, accounts: 0, currencies: 0, obligations: null },
+    violations: [],
+  };
+}
+
+export type { RunTenant };

@@ -1,0 +1,25 @@
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+
+/** The run's random choices, reproduced by its seed (printed in the summary; `--seed` replays them). */
+export class Random {
+  private readonly generator;
+
+  constructor(readonly seed: number) {
+    this.generator = xoroshiro128plus(seed);
+  }
+
+  /** An integer in [min, max], both included. */
+  int(min: number, max: number): number {
+    return unsafeUniformIntDistribution(min, max, this.generator);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('nothing to pick from');
+    return items[this.int(0, items.length - 1)]!;
+  }
+
+  /** True with probability `p` (to 1 in a million). */
+  chance(p: number): boolean {
+    return this.int(0, 999_999) < p * 1_000_000;
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { seeded, testSeed } from '@meridian/testing';
+import { LossyTarget } from './support/lossy-target';
+import { MeridianStack } from './support/meridian-stack';
+import { runCli } from './support/run-cli';
+
+/** Every scenario, so the audit sees every kind of transfer. */
+const MIX = 'transfer=40,batch=10,pending=15,cross-tenant=15,read=10,retry=5,replay=5';
+/** Short and slow enough for a loaded two-core machine: this checks the tool, not the stack's speed. */
+const LOAD = ['--rate', '30', '--duration', '3s', '--mix', MIX, '--tenants', '3', '--accounts', '4'];
+
+describe(seeded('./meridian loadtest against a real api and ledger'), () => {
+  let stack: MeridianStack;
+
+  beforeAll(async () => {
+    stack = await MeridianStack.start('loadtest_e2e');
+  });
+
+  afterAll(() => stack?.stop());
+
+  it('runs at a fixed rate, meets its thresholds, passes the audit, exits 0 and writes both reports', async () => {
+    const run = await runCli(
+      [
+        ...LOAD,
+        '--target',
+        stack.url,
+        '--seed',
+        String(testSeed()),
+        '--threshold',
+        'error_rate<1%',
+        '--threshold',
+        'p99<30s',
+      ],
+      stack.credentials,
+    );
+    expect({ code: run.code, stdout: run.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining('PASSED'),
+    });
+    const summary = run.summary();
+    expect(summary.passed).toBe(true);
+    expect(summary.totals.operations).toBe(90);
+    // Every operation is one of the mix's scenarios, each accounted for once.
+    for (const { name } of summary.scenarios) expect(MIX).toContain(`${name}=`);
+    expect(summary.scenarios.reduce((sum, s) => sum + s.operations, 0)).toBe(90);
+    expect(summary.audit).toMatchObject({ ran: true, passed: true, violations: [] });
+    expect(summary.audit.checked.acknowledged).toBeGreaterThan(0);
+    expect(summary.audit.checked.accounts).toBe(12);
+    expect(summary.thresholds.map((t) => [t.expression, t.passed])).toEqual([
+      ['error_rate<1%', true],
+      ['p99<30s', true],
+    ]);
+    expect(existsSync(join(run.reportDir, 'report.html'))).toBe(true);
+    // The admin token is never printed.
+    expect(run.stdout + run.stderr).not.toContain(stack.adminToken);
+  });
+
+  it('exits 1 and marks the threshold failed when a threshold is crossed, with the audit still passing', async () => {
+    const run = await runCli(
+      [...LOAD, '--duration', '1s', '--target', stack.url, '--threshold', 'p50<0.001ms'],
+      stack.credentials,
+    );
+    expect(run.code).toBe(1);
+    const summary = run.summary();
+    expect(summary.thresholds).toEqual([
+      expect.objectContaining({ expression: 'p50<0.001ms', passed: false }),
+    ]);
+    expect(summary.audit.passed).toBe(true);
+  });
+
+  it('fails the audit and names the transfer when the target acknowledges a write and loses it', async () => {
+    const lossy = await LossyTarget.start(stack.url, 5);
+    try {
+      const run = await runCli(
+        [...LOAD, '--target', lossy.url, '--threshold', 'error_rate<1%'],
+        stack.credentials,
+      );
+      expect(lossy.lostTransferId).toBeDefined();
+      expect(run.code).toBe(2);
+      const summary = run.summary();
+      expect(summary.passed).toBe(false);
+      expect(summary.audit.violations).toEqual([
+        expect.objectContaining({ kind: 'acknowledged-missing', transferId: lossy.lostTransferId }),
+      ]);
+      expect(run.stdout).toContain(`acknowledged-missing`);
+      expect(run.stdout).toContain(lossy.lostTransferId);
+    } finally {
+      await lossy.stop();
+    }
+  });
+
+  it('refuses to start without credentials, naming what to set, with exit code 64', async () => {
+    const run = await runCli(['--target', stack.url], {});
+    expect(run.code).toBe(64);
+    expect(run.stderr).toContain('LOADTEST_ADMIN_TOKEN');
+  });
+});
