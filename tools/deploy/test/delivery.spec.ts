@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@meridian/service-registry';
 import { parse } from 'yaml';
+import { TOOL_IMAGES, TOOL_TARGET } from '../src/images';
 import { type KubeObject } from '../src/kubernetes/manifests';
 import { KubernetesSchemas } from '../src/kubernetes/openapi';
 import { ARGOCD_DIR, CHART_DIR, REPO_ROOT, toolchain } from '../src/toolchain';
@@ -47,7 +48,7 @@ describe('GitHub workflows', () => {
     expect(result.status).toBe(0);
   });
 
-  it('build, sign and attest an image per service of the registry, and run .ci/run', () => {
+  it('build, sign and attest an image per service of the registry and per tool image, and run .ci/run', () => {
     const images = readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8');
     for (const needed of [
       'app: ${{ fromJSON(needs.services.outputs.names) }}',
@@ -85,8 +86,38 @@ describe('GitHub workflows', () => {
     expect(JSON.parse(names.stdout)).toEqual(loadRegistry().services.map((service) => service.name));
   });
 
-  it('check the image of every service of the registry in CI (no list of names to keep)', () => {
+  it("build the tool images beside the services, from the Dockerfile's tool target, with the same steps", () => {
+    const workflow = parse(readFileSync(join(REPO_ROOT, '.github/workflows/images.yml'), 'utf8')) as {
+      jobs: {
+        image: {
+          env: Record<string, string>;
+          strategy: { matrix: { include?: { app: string; target?: string }[] } };
+          steps: { id?: string; with?: Record<string, string> }[];
+        };
+      };
+    };
+    const { image } = workflow.jobs;
+    expect(image.strategy.matrix.include).toEqual(TOOL_IMAGES.map((app) => ({ app, target: TOOL_TARGET })));
+    // One build step for both: the services leave the target empty (the Dockerfile's last stage).
+    const build = image.steps.find((step) => step.id === 'build')!;
+    expect(build.with).toMatchObject({ file: 'docker/Dockerfile', target: '${{ matrix.target }}' });
+    expect(build.with!['build-args']).toContain('APP=${{ matrix.app }}');
+    expect(image.env.IMAGE).toMatch(/-\$\{\{ matrix\.app \}\}$/);
+  });
+
+  it('check the image of every service of the registry and every tool image in CI (no list of names to keep)', () => {
     const ci = readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8');
     expect(ci).toMatch(/^\.\/meridian check-images$/m);
+    // With no names it checks every image it knows, which its usage lists.
+    const usage = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'tools/deploy/dist/cli/check-image.js'), 'no-such'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(usage.status).toBe(64);
+    const known = [...loadRegistry().services.map((service) => service.name), ...TOOL_IMAGES];
+    expect(usage.stderr).toContain(`usage: check-image [<${known.join('|')}> ...]`);
   });
 });

@@ -36,6 +36,22 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 {{- end -}}
 
+{{/*
+The load test's image: loadtest.image.repository (default
+<registry>/<repositoryPrefix>-loadtest, built from docker/Dockerfile's tool
+target) at loadtest.image.digest when one is given, else at loadtest.image.tag
+(default image.tag).
+*/}}
+{{- define "meridian.loadtestImage" -}}
+{{- $image := .Values.loadtest.image -}}
+{{- $name := $image.repository | default (printf "%s/%s-loadtest" .Values.image.registry .Values.image.repositoryPrefix) -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $name $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name ($image.tag | default .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "meridian.secretName" -}}
 {{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "meridian.fullname" .)) -}}
 {{- end -}}

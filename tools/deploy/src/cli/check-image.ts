@@ -1,14 +1,15 @@
 /**
- * `npm run check:image -- [<app> ...]`: for the apps named, or every service of
- * the registry when none is, builds each app's image the way
- * docker/Dockerfile does, stage by stage, without a Docker engine; then runs
- * the image's migration command and its CMD against a throwaway database and
- * Redis prefix, waits for /health/ready on its management port, and stops it
- * with SIGTERM.
+ * `npm run check:image -- [<image> ...]`: for the images named, or every one
+ * when none is (each service of the registry, then each tool of TOOL_IMAGES),
+ * builds the image the way docker/Dockerfile does, stage by stage, without a
+ * Docker engine. A service's image then runs its migration command and its CMD
+ * against a throwaway database and Redis prefix, answers /health/ready on its
+ * management port, and stops with SIGTERM. A tool's image (the `tool` target)
+ * runs its CMD with --help, which must exit 0.
  *
  * Fails when a stage's command fails, when a development dependency reaches the
  * runtime stage, when the runtime stage is not distroless, non-root and
- * exec-form, or when the app does not become ready.
+ * exec-form, or when the app does not become ready (the tool does not answer).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ import { appConfigSchemas, describeVariables } from '@meridian/config';
 import { loadRegistry, type Registry, serviceEnvironment } from '@meridian/service-registry';
 import { createRedisNamespace, createTestDatabase, freePort, httpRequest } from '@meridian/testing';
 import { installedPackages, reproduceImage, type ReproducedImage } from '../dockerfile/reproduce';
+import { TOOL_IMAGES, TOOL_TARGET } from '../images';
 
 const REPO = resolve(__dirname, '..', '..', '..', '..');
 /** Every app's config schema (apps/<app>/src/config.ts, built). */
@@ -47,14 +49,24 @@ const DEVELOPMENT_ONLY = [
   'playwright-core',
 ];
 
-function inspect(app: string, image: ReproducedImage): string[] {
+/** What a service's image (apps/<name>) and a tool's (tools/<name>) run. */
+const LAYOUT = {
+  service: { folder: 'apps', entry: 'dist/main.js' },
+  tool: { folder: 'tools', entry: 'dist/cli.js' },
+} as const;
+
+function inspect(app: string, kind: keyof typeof LAYOUT, image: ReproducedImage): string[] {
   const problems: string[] = [];
+  const { folder, entry } = LAYOUT[kind];
   if (image.finalImage !== RUNTIME_IMAGE)
     problems.push(`runtime stage is ${image.finalImage}, not ${RUNTIME_IMAGE}`);
   if (image.user !== '65532:65532')
     problems.push(`runtime USER is ${image.user ?? 'unset'}, not 65532:65532`);
-  if (image.command[0] !== process.execPath || image.command[1] !== 'dist/main.js') {
-    problems.push(`runtime command is ${JSON.stringify(image.command)}, not node dist/main.js`);
+  if (image.command[0] !== process.execPath || image.command[1] !== entry) {
+    problems.push(`runtime command is ${JSON.stringify(image.command)}, not node ${entry}`);
+  }
+  if (image.workdir !== join(image.root, 'app', folder, app)) {
+    problems.push(`runtime WORKDIR is ${image.workdir.slice(image.root.length)}, not /app/${folder}/${app}`);
   }
   for (const label of REQUIRED_LABELS) {
     if (!(label in image.labels)) problems.push(`label ${label} is missing`);
@@ -101,24 +113,48 @@ function run(image: ReproducedImage, args: string[], env: Record<string, string>
 const exitOf = (child: ReturnType<typeof spawn>) =>
   new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
+/** Builds one image from docker/Dockerfile's stages and checks what it is made of. */
+function buildImage(app: string, kind: keyof typeof LAYOUT, workspace: string): ReproducedImage {
+  console.log(`\n### ${app}: docker/Dockerfile stages, outside Docker`);
+  const image = reproduceImage({
+    dockerfile: join(REPO, 'docker', 'Dockerfile'),
+    context: REPO,
+    workspace,
+    buildArgs: { APP: app },
+    ...(kind === 'tool' ? { target: TOOL_TARGET } : {}),
+    log: (line) => console.log(`[${app}] ${line}`),
+  });
+  console.log(
+    `[${app}] runtime stage adds ${(sizeOf(image.root) / 1_048_576).toFixed(0)} MB to the base image`,
+  );
+  const problems = inspect(app, kind, image);
+  if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
+  return image;
+}
+
+/** A tool's image: its CMD with --help, and nothing else from this machine, exits 0. */
+async function checkTool(tool: string): Promise<void> {
+  const workspace = mkdtempSync(join(tmpdir(), `meridian-image-${tool}-`));
+  try {
+    const image = buildImage(tool, 'tool', workspace);
+    console.log(`[${tool}] CMD ${image.command.slice(1).join(' ')} --help`);
+    const child = run(image, [...image.command.slice(1), '--help'], {});
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exitOf(child);
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`${tool}: ${image.command.slice(1).join(' ')} --help exited ${code}`);
+    console.log(`[${tool}] --help exited 0: the image works`);
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
 async function checkApp(registry: Registry, app: string): Promise<void> {
   const workspace = mkdtempSync(join(tmpdir(), `meridian-image-${app}-`));
   const database = await createTestDatabase(`image_${app}`);
   const redis = createRedisNamespace(`image-${app}`);
   try {
-    console.log(`\n### ${app}: docker/Dockerfile stages, outside Docker`);
-    const image = reproduceImage({
-      dockerfile: join(REPO, 'docker', 'Dockerfile'),
-      context: REPO,
-      workspace,
-      buildArgs: { APP: app },
-      log: (line) => console.log(`[${app}] ${line}`),
-    });
-    console.log(
-      `[${app}] runtime stage adds ${(sizeOf(image.root) / 1_048_576).toFixed(0)} MB to the base image`,
-    );
-    const problems = inspect(app, image);
-    if (problems.length > 0) throw new Error(`${app} image:\n  - ${problems.join('\n  - ')}`);
+    const image = buildImage(app, 'service', workspace);
     const port = await freePort();
     const managementPort = await freePort();
     // What the registry gives the app, pointing at this machine; its callees are not started.
@@ -170,16 +206,23 @@ async function checkApp(registry: Registry, app: string): Promise<void> {
 
 async function main() {
   const registry = loadRegistry();
-  const known = registry.services.map((service) => service.name);
+  const services = registry.services.map((service) => service.name);
+  const known = [...services, ...TOOL_IMAGES];
   const requested = process.argv.slice(2);
-  const apps = requested.length > 0 ? requested : known;
-  if (apps.some((app) => !known.includes(app))) {
-    console.error(`usage: check-image [<${known.join('|')}> ...] (none: every service of the registry)`);
+  const images = requested.length > 0 ? requested : known;
+  if (images.some((image) => !known.includes(image))) {
+    console.error(
+      `usage: check-image [<${known.join('|')}> ...] (none: every service of the registry, then every tool)`,
+    );
     process.exit(64);
   }
-  for (const app of apps) {
-    if (!schemas.has(app)) throw new Error(`${app} has no config schema to check its variables with`);
-    await checkApp(registry, app);
+  for (const image of images) {
+    if (TOOL_IMAGES.includes(image)) {
+      await checkTool(image);
+      continue;
+    }
+    if (!schemas.has(image)) throw new Error(`${image} has no config schema to check its variables with`);
+    await checkApp(registry, image);
   }
 }
 

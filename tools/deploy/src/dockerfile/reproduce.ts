@@ -2,19 +2,30 @@
  * Runs a Dockerfile's stages without a Docker engine: each stage gets its own
  * directory standing in for the container's root, RUN lines run in `sh` with
  * the stage's ARG and ENV values, COPY copies from the build context (after
- * .dockerignore) or from an earlier stage's directory. The base images are
- * stood in for by this machine's Node.js and npm, which is what the build
- * stages use from them; the runtime stage's node is this machine's node.
+ * .dockerignore) or from an earlier stage's directory, and a stage built FROM
+ * an earlier one starts from that one's files and configuration. As with
+ * `docker build --target`, only the stages the target needs run. The base
+ * images are stood in for by this machine's Node.js and npm, which is what the
+ * build stages use from them; the runtime stage's node is this machine's node.
  *
  * What it proves: the stages' own commands, in order, turn the repository
- * into a runnable app folder that holds only production dependencies.
+ * into a runnable app (or tool) folder that holds only production dependencies.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, join, posix } from 'node:path';
 import ignore from 'ignore';
-import { execForm, parseAssignments, parseDockerfile, substitute, type Stage } from './parse';
+import { type Dockerfile, execForm, parseAssignments, parseDockerfile, substitute } from './parse';
 
 export interface ReproducedImage {
   /** The final stage's root folder. */
@@ -35,6 +46,13 @@ export interface ReproduceOptions {
   /** Empty folder for the stage roots. */
   workspace: string;
   buildArgs: Record<string, string>;
+  /** The stage to build (`docker build --target`); the last one by default. */
+  target?: string;
+  /**
+   * Only the image configuration (what `docker inspect` shows: ENV, LABEL,
+   * WORKDIR, USER, ENTRYPOINT, CMD): no RUN runs and nothing is copied.
+   */
+  configOnly?: boolean;
   /** Container paths that are this machine's node in the base images. */
   nodeBinaries?: string[];
   log?: (line: string) => void;
@@ -86,34 +104,92 @@ function copyInto(source: string, destination: string, destinationIsDir: boolean
   }
 }
 
+/** What a stage leaves to a stage built FROM it: its filesystem and its image configuration. */
+interface BuiltStage {
+  root: string;
+  baseImage: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  workdir: string;
+  user: string | undefined;
+  entrypoint: string[];
+  cmd: string[];
+}
+
+/**
+ * The stages a target needs, as BuildKit builds them: the target, the stages
+ * it is built FROM, and the stages it copies from, transitively; the others
+ * are skipped.
+ */
+export function stagesFor(
+  dockerfile: Dockerfile,
+  target: string,
+  globals: Record<string, string | undefined>,
+) {
+  const byName = new Map(dockerfile.stages.map((stage) => [stage.name, stage]));
+  if (!byName.has(target)) throw new Error(`Dockerfile has no stage named ${target}`);
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    const stage = byName.get(name)!;
+    const from = substitute(stage.image, globals);
+    if (byName.has(from)) visit(from);
+    for (const instruction of stage.instructions) {
+      const source = instruction.keyword === 'COPY' ? instruction.flags.from : undefined;
+      if (source !== undefined && byName.has(source)) visit(source);
+    }
+  };
+  visit(target);
+  return dockerfile.stages.filter((stage) => needed.has(stage.name));
+}
+
 export function reproduceImage(options: ReproduceOptions): ReproducedImage {
   const log = options.log ?? (() => undefined);
   const dockerfile = parseDockerfile(readFileSync(options.dockerfile, 'utf8'));
   const nodeBinaries = options.nodeBinaries ?? DEFAULT_NODE_BINARIES;
   const globals: Record<string, string | undefined> = { ...dockerfile.globalArgs };
   for (const key of Object.keys(globals)) globals[key] = options.buildArgs[key] ?? globals[key];
+  const target = options.target ?? dockerfile.stages.at(-1)!.name;
+  const stages = stagesFor(dockerfile, target, globals);
 
   // The context, filtered by .dockerignore, is materialised once like the build's context upload.
   const contextRoot = join(options.workspace, 'context');
-  for (const file of contextFiles(options.context)) {
+  for (const file of options.configOnly ? [] : contextFiles(options.context)) {
     copyInto(join(options.context, file), join(contextRoot, file), false);
   }
 
-  const stageRoots = new Map<string, string>();
-  let final: ReproducedImage | undefined;
-  dockerfile.stages.forEach((stage: Stage, index) => {
+  // How many of the stages to build start FROM or COPY --from each stage.
+  const users = new Map<string, number>();
+  for (const stage of stages) {
+    const sources = [
+      substitute(stage.image, globals),
+      ...stage.instructions.flatMap((instruction) =>
+        instruction.keyword === 'COPY' && instruction.flags.from ? [instruction.flags.from] : [],
+      ),
+    ];
+    for (const source of sources) users.set(source, (users.get(source) ?? 0) + 1);
+  }
+
+  const built = new Map<string, BuiltStage>();
+  for (const stage of stages) {
+    const index = dockerfile.stages.indexOf(stage);
     const root = join(options.workspace, `stage-${index}-${stage.name}`);
-    mkdirSync(root, { recursive: true });
-    stageRoots.set(stage.name, root);
     const image = substitute(stage.image, globals);
+    // FROM an earlier stage: its files and its configuration (ENV, LABEL, WORKDIR, USER, ENTRYPOINT, CMD), not its ARGs.
+    const parent = built.get(image);
+    if (parent && users.get(image) === 1)
+      renameSync(parent.root, root); // no other stage reads it: move, not copy
+    else if (parent) cpSync(parent.root, root, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(root, { recursive: true });
     log(`FROM ${image} AS ${stage.name}`);
     const args: Record<string, string | undefined> = {};
-    const env: Record<string, string> = {};
-    const labels: Record<string, string> = {};
-    let workdir = '/';
-    let user: string | undefined;
-    let entrypoint: string[] = [];
-    let cmd: string[] = [];
+    const env: Record<string, string> = { ...parent?.env };
+    const labels: Record<string, string> = { ...parent?.labels };
+    let workdir = parent?.workdir ?? '/';
+    let user = parent?.user;
+    let entrypoint = parent?.entrypoint ?? [];
+    let cmd = parent?.cmd ?? [];
     const vars = () => ({ ...args, ...env });
     const inRoot = (containerPath: string) =>
       join(root, posix.isAbsolute(containerPath) ? containerPath : posix.join(workdir, containerPath));
@@ -143,6 +219,8 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
           break;
         case 'ENTRYPOINT':
           entrypoint = execForm(instruction);
+          // As in Docker: a new ENTRYPOINT drops the CMD inherited from the base.
+          cmd = [];
           break;
         case 'CMD':
           cmd = execForm(instruction);
@@ -150,10 +228,11 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
         case 'EXPOSE':
           break;
         case 'COPY': {
+          if (options.configOnly) break;
           const parts = text.split(/\s+/);
           const destination = parts.pop()!;
           const from = instruction.flags.from;
-          const sourceRoot = from === undefined ? contextRoot : stageRoots.get(from);
+          const sourceRoot = from === undefined ? contextRoot : built.get(from)?.root;
           if (!sourceRoot) throw new Error(`Dockerfile line ${instruction.line}: no stage named ${from}`);
           const destinationPath = inRoot(destination);
           const destinationIsDir = destination.endsWith('/') || destination === '.' || parts.length > 1;
@@ -168,6 +247,7 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
           break;
         }
         case 'RUN': {
+          if (options.configOnly) break;
           log(`RUN ${instruction.args}`);
           const result = spawnSync('sh', ['-ec', instruction.args], {
             cwd: inRoot(workdir),
@@ -197,12 +277,30 @@ export function reproduceImage(options: ReproduceOptions): ReproducedImage {
           throw new Error(`Dockerfile line ${instruction.line}: ${instruction.keyword} is not reproduced`);
       }
     }
-    const command = [...entrypoint, ...cmd].map((part, position) =>
-      position === 0 && nodeBinaries.includes(part) ? process.execPath : part,
-    );
-    final = { root, workdir: inRoot(workdir), command, env, user, labels, finalImage: image };
-  });
-  return final!;
+    built.set(stage.name, {
+      root,
+      baseImage: parent?.baseImage ?? image,
+      env,
+      labels,
+      workdir,
+      user,
+      entrypoint,
+      cmd,
+    });
+  }
+  const final = built.get(target)!;
+  const command = [...final.entrypoint, ...final.cmd].map((part, position) =>
+    position === 0 && nodeBinaries.includes(part) ? process.execPath : part,
+  );
+  return {
+    root: final.root,
+    workdir: join(final.root, final.workdir),
+    command,
+    env: final.env,
+    user: final.user,
+    labels: final.labels,
+    finalImage: final.baseImage,
+  };
 }
 
 /** Every package folder under node_modules of a reproduced image (scoped names included). */
