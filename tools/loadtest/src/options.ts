@@ -35,6 +35,10 @@ Judging and reports:
   --threshold EXPR        repeatable: p99<150ms, error_rate<0.1%, throughput>=100/s, transfer:p95<80ms
                           (LOADTEST_THRESHOLDS, comma-separated; default p99<150ms and error_rate<0.1%)
   --no-audit              skip the audit of the money after the load
+  --settlement-url URL    also audit settlement: cut-offs (for every tenant!), then every cross-tenant
+                          transfer must be exactly one obligation with matching nets (LOADTEST_SETTLEMENT_URL;
+                          token from LOADTEST_SETTLEMENT_TOKEN or LOADTEST_SETTLEMENT_TOKEN_FILE; needs
+                          throwaway tenants, not --api-keys-file)
   --no-cleanup            keep the keys the run created
   --report-dir DIR        summary.json and report.html (LOADTEST_REPORT_DIR; default ./loadtest-report)
   --progress MODE         auto, tty, plain or off (LOADTEST_PROGRESS; default auto)
@@ -91,6 +95,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
         seed: { type: 'string' },
         threshold: { type: 'string', multiple: true },
         'no-audit': { type: 'boolean', default: false },
+        'settlement-url': { type: 'string' },
         'no-cleanup': { type: 'boolean', default: false },
         'report-dir': { type: 'string' },
         progress: { type: 'string' },
@@ -156,6 +161,17 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (givenKeys && givenKeys.length < 2 && mix.some((m) => m.scenario.name === 'cross-tenant'))
     throw new UsageError('cross-tenant transfers need keys of at least two tenants');
 
+  const settlementUrl = values['settlement-url'] ?? env.LOADTEST_SETTLEMENT_URL;
+  const settlementToken = secret(env, 'LOADTEST_SETTLEMENT_TOKEN');
+  if (settlementUrl && !settlementToken)
+    throw new UsageError(
+      '--settlement-url needs LOADTEST_SETTLEMENT_TOKEN (or LOADTEST_SETTLEMENT_TOKEN_FILE)',
+    );
+  if (settlementUrl && givenKeys)
+    throw new UsageError(
+      "the settlement audit needs the run's own tenants: give the admin token, not --api-keys-file",
+    );
+
   const progress = values.progress ?? env.LOADTEST_PROGRESS ?? 'auto';
   if (!['auto', 'tty', 'plain', 'off'].includes(progress))
     throw new UsageError(`--progress must be auto, tty, plain or off, not "${progress}"`);
@@ -191,6 +207,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
           ? Math.floor(Math.random() * 2 ** 31)
           : positiveInt(values.seed, '--seed', 0),
       audit: !values['no-audit'],
+      ...(settlementUrl
+        ? { settlement: { url: url(settlementUrl, '--settlement-url'), token: settlementToken! } }
+        : {}),
       cleanup: !values['no-cleanup'],
     },
   };

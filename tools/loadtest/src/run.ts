@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { auditRun } from './audit/audit';
+import type { SettlementAccess } from './audit/settlement';
 import { TransferBook } from './audit/transfer-book';
 import { runClosedModel } from './engine/closed-model';
 import { type Clock, systemClock } from './engine/clock';
@@ -54,6 +55,8 @@ export interface LoadTestOptions {
   thresholds: Threshold[];
   seed: number;
   audit: boolean;
+  /** The settlement internal API: the audit then also checks obligations and nets after cut-offs. */
+  settlement?: SettlementAccess;
   /** Revoke the keys the run created (default true). */
   cleanup: boolean;
   progress?: ProgressReporter;
@@ -87,7 +90,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
       ? await searchPhase(options, options.search, context, clock)
       : await loadPhase(options, options.model, context, clock);
     const thresholds = evaluateThresholds(options.thresholds, load.summary.totals, load.summary.scenarios);
-    const audit: AuditSummary = options.audit ? await auditRun(tenants, book) : notAudited();
+    const audit: AuditSummary = options.audit
+      ? await auditRun(tenants, book, options.settlement)
+      : notAudited();
     return {
       schemaVersion: SUMMARY_SCHEMA_VERSION,
       startedAt: startedAt.toISOString(),

@@ -10,7 +10,7 @@ const MIX = 'transfer=40,batch=10,pending=15,cross-tenant=15,read=10,retry=5,rep
 /** Short and slow enough for a loaded two-core machine: this checks the tool, not the stack's speed. */
 const LOAD = ['--rate', '30', '--duration', '3s', '--mix', MIX, '--tenants', '3', '--accounts', '4'];
 
-describe(seeded('./meridian loadtest against a real api and ledger'), () => {
+describe(seeded('./meridian loadtest against a real api, ledger and settlement worker'), () => {
   let stack: MeridianStack;
 
   beforeAll(async () => {
@@ -54,6 +54,24 @@ describe(seeded('./meridian loadtest against a real api and ledger'), () => {
     expect(existsSync(join(run.reportDir, 'report.html'))).toBe(true);
     // The admin token is never printed.
     expect(run.stdout + run.stderr).not.toContain(stack.adminToken);
+  });
+
+  it('with the settlement internal API given, audits that every cross-tenant transfer became exactly one obligation with matching nets', async () => {
+    const run = await runCli(
+      [...LOAD, '--mix', 'cross-tenant=3,transfer=1', '--target', stack.url, '--threshold', 'error_rate<1%'],
+      { ...stack.credentials, ...stack.settlementCredentials },
+    );
+    expect({ code: run.code, stdout: run.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining('PASSED'),
+    });
+    const { audit } = run.summary();
+    expect(audit.violations).toEqual([]);
+    // Every cross-tenant transfer that exists was counted as one obligation (none refused at this load).
+    expect(audit.checked.obligations).toBe(
+      run.summary().scenarios.find((s) => s.name === 'cross-tenant')?.operations,
+    );
+    expect(run.stdout + run.stderr).not.toContain(stack.settlementCredentials.LOADTEST_SETTLEMENT_TOKEN);
   });
 
   it('exits 1 and marks the threshold failed when a threshold is crossed, with the audit still passing', async () => {

@@ -2,6 +2,7 @@ import type { Transfer } from '@meridian/sdk';
 import type { AuditSummary, AuditViolation } from '../report/summary';
 import { answerOf, verdictOf } from '../scenarios/answers';
 import type { RunTenant } from '../workload/tenants';
+import { auditSettlement, type SettlementAccess } from './settlement';
 import { keyOf, type SentTransfer, type TransferBook } from './transfer-book';
 
 type Balances = {
@@ -21,10 +22,16 @@ const zero = (): Balances => ({ debitsPending: 0n, debitsPosted: 0n, creditsPend
  *     ask for (money moved twice under another id would show here);
  *  3. each account's balances equal the sum of the transfers that exist;
  *  4. money is conserved per currency: debits and credits of the run's
- *     accounts are equal, posted and pending.
+ *     accounts are equal, posted and pending;
+ *  5. with the settlement internal API given, after cut-offs every
+ *     cross-tenant transfer is exactly one obligation and the nets match.
  * Every violation is listed; the run fails on any.
  */
-export async function auditRun(tenants: readonly RunTenant[], book: TransferBook): Promise<AuditSummary> {
+export async function auditRun(
+  tenants: readonly RunTenant[],
+  book: TransferBook,
+  settlement?: SettlementAccess,
+): Promise<AuditSummary> {
   const violations: AuditViolation[] = [];
   const inDoubt = book.all().filter((entry) => entry.verdict === 'in-doubt');
   await resolveInDoubt(tenants, book, violations);
@@ -115,6 +122,17 @@ export async function auditRun(tenants: readonly RunTenant[], book: TransferBook
       });
   }
 
+  let obligations: number | null = null;
+  if (settlement) {
+    const settled = await auditSettlement(
+      settlement,
+      tenants.map((t) => t.id),
+      existing.values(),
+    );
+    obligations = settled.obligations;
+    violations.push(...settled.violations);
+  }
+
   return {
     ran: true,
     passed: violations.length === 0,
@@ -124,7 +142,7 @@ export async function auditRun(tenants: readonly RunTenant[], book: TransferBook
       inDoubt: inDoubt.length,
       accounts: balances.size,
       currencies: currencies.size,
-      obligations: null,
+      obligations,
     },
     violations,
   };
