@@ -42,6 +42,8 @@ Judging and reports:
   --no-cleanup            keep the keys the run created
   --report-dir DIR        summary.json and report.html (LOADTEST_REPORT_DIR; default ./loadtest-report)
   --progress MODE         auto, tty, plain or off (LOADTEST_PROGRESS; default auto)
+  --otlp-endpoint URL     push the run's metrics to an OpenTelemetry Collector while it goes
+                          (OTEL_EXPORTER_OTLP_ENDPOINT; e.g. http://localhost:4318)
 
 Exit code: 0 thresholds held and the audit passed; 1 a threshold was crossed; 2 the audit found violations;
 64 bad options; 69 the target could not be reached or provisioned.`;
@@ -99,6 +101,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'no-cleanup': { type: 'boolean', default: false },
         'report-dir': { type: 'string' },
         progress: { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -172,6 +175,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
       "the settlement audit needs the run's own tenants: give the admin token, not --api-keys-file",
     );
 
+  const otlpEndpoint = values['otlp-endpoint'] ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const progress = values.progress ?? env.LOADTEST_PROGRESS ?? 'auto';
   if (!['auto', 'tty', 'plain', 'off'].includes(progress))
     throw new UsageError(`--progress must be auto, tty, plain or off, not "${progress}"`);
@@ -207,6 +211,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
           ? Math.floor(Math.random() * 2 ** 31)
           : positiveInt(values.seed, '--seed', 0),
       audit: !values['no-audit'],
+      ...(otlpEndpoint ? { otlpEndpoint: url(otlpEndpoint, '--otlp-endpoint') } : {}),
       ...(settlementUrl
         ? { settlement: { url: url(settlementUrl, '--settlement-url'), token: settlementToken! } }
         : {}),

@@ -8,6 +8,7 @@ import { runOpenModel } from './engine/open-model';
 import { searchHighestRate } from './engine/search';
 import { rateAt, totalDurationMs } from './engine/stages';
 import { Recorder } from './metrics/recorder';
+import { type OutcomeSink, otlpMetricsPush } from './metrics/otlp-push';
 import { evaluateThresholds, type Threshold } from './metrics/thresholds';
 import type { ProgressReporter } from './report/progress';
 import {
@@ -60,6 +61,8 @@ export interface LoadTestOptions {
   /** Revoke the keys the run created (default true). */
   cleanup: boolean;
   progress?: ProgressReporter;
+  /** An OpenTelemetry Collector's OTLP/HTTP endpoint to push the run's metrics to while it goes. */
+  otlpEndpoint?: string;
   clock?: Clock;
 }
 
@@ -85,10 +88,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
     newTransferId: () => `${runId}-${(nextId++).toString(36)}`,
     newIdempotencyKey: randomUUID,
   };
+  const sink = options.otlpEndpoint ? otlpMetricsPush(options.otlpEndpoint, runId) : undefined;
   try {
     const load = options.search
-      ? await searchPhase(options, options.search, context, clock)
-      : await loadPhase(options, options.model, context, clock);
+      ? await searchPhase(options, options.search, context, clock, sink)
+      : await loadPhase(options, options.model, context, clock, sink);
     const thresholds = evaluateThresholds(options.thresholds, load.summary.totals, load.summary.scenarios);
     const audit: AuditSummary = options.audit
       ? await auditRun(tenants, book, options.settlement)
@@ -109,6 +113,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
       passed: thresholds.every((t) => t.passed) && audit.passed,
     };
   } finally {
+    await sink?.shutdown();
     if (options.cleanup && options.admin) await revokeRunKeys(tenants, options.admin);
   }
 }
@@ -126,6 +131,7 @@ async function loadPhase(
   model: LoadModel,
   context: ScenarioContext,
   clock: Clock,
+  sink?: OutcomeSink,
   phase?: string,
 ): Promise<LoadResult> {
   const startedAt = clock.now();
@@ -142,7 +148,9 @@ async function loadPhase(
         failure: 'client-error',
         requests: 1,
       }));
-      recorder.record({ scenario: scenario.name, scheduledAt, finishedAt: clock.now(), ...report });
+      const outcome = { scenario: scenario.name, scheduledAt, finishedAt: clock.now(), ...report };
+      recorder.record(outcome);
+      sink?.record(outcome);
     } finally {
       inFlight--;
     }
@@ -150,6 +158,7 @@ async function loadPhase(
   const totalMs = model.kind === 'open' ? totalDurationMs(model.stages) : model.durationMs;
   const ticker = setInterval(() => {
     const now = clock.now();
+    sink?.setTargetRate(model.kind === 'open' ? rateAt(model.stages, now - startedAt) : null);
     options.progress?.update({
       elapsedMs: now - startedAt,
       totalMs,
@@ -196,6 +205,7 @@ async function searchPhase(
   search: SearchSettings,
   context: ScenarioContext,
   clock: Clock,
+  sink?: OutcomeSink,
 ): Promise<LoadResult> {
   const results = new Map<number, LoadResult>();
   let index = 0;
@@ -210,7 +220,14 @@ async function searchPhase(
         stages: [{ kind: 'hold', durationMs: search.stepDurationMs, rate }],
         maxInFlight: search.maxInFlight,
       };
-      const result = await loadPhase(options, model, context, clock, `search step ${index} at ${rate}/s`);
+      const result = await loadPhase(
+        options,
+        model,
+        context,
+        clock,
+        sink,
+        `search step ${index} at ${rate}/s`,
+      );
       results.set(rate, result);
       const verdicts = evaluateThresholds(
         options.thresholds,

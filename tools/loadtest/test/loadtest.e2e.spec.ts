@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { seeded, testSeed } from '@meridian/testing';
+import { OtlpReceiver, seeded, testSeed } from '@meridian/testing';
 import { LossyTarget } from './support/lossy-target';
 import { MeridianStack } from './support/meridian-stack';
 import { runCli } from './support/run-cli';
@@ -19,7 +19,8 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
 
   afterAll(() => stack?.stop());
 
-  it('runs at a fixed rate, meets its thresholds, passes the audit, exits 0 and writes both reports', async () => {
+  it('runs at a fixed rate, meets its thresholds, passes the audit, exits 0, writes both reports and pushes its metrics over OTLP', async () => {
+    const collector = await OtlpReceiver.start();
     const run = await runCli(
       [
         ...LOAD,
@@ -32,8 +33,9 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
         '--threshold',
         'p99<30s',
       ],
-      stack.credentials,
+      { ...stack.credentials, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
     );
+    await collector.close();
     expect({ code: run.code, stdout: run.stdout }).toEqual({
       code: 0,
       stdout: expect.stringContaining('PASSED'),
@@ -41,6 +43,10 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
     const summary = run.summary();
     expect(summary.passed).toBe(true);
     expect(summary.totals.operations).toBe(90);
+    // The last export happens at shutdown, before the command exits.
+    const metrics = collector.received('/v1/metrics');
+    expect(metrics).toContain('loadtest.operation.duration');
+    expect(metrics).toContain('"stringValue":"transfer"');
     // Every operation is one of the mix's scenarios, each accounted for once.
     for (const { name } of summary.scenarios) expect(MIX).toContain(`${name}=`);
     expect(summary.scenarios.reduce((sum, s) => sum + s.operations, 0)).toBe(90);

@@ -74,11 +74,12 @@ export function* arrivalTimes(stages: readonly Stage[]): Generator<number> {
     const area = (from + stage.rate) * seconds * 0.5;
     while (next <= arrived + area + 1e-9) {
       const within = next - arrived;
-      // Solve from*t + slope*t^2/2 = within for t in [0, seconds].
+      // Solve from*t + slope*t^2/2 = within for t in [0, seconds]; at the end of a ramp down to 0 the
+      // discriminant is 0, and rounding must not make it negative.
       const t =
         Math.abs(slope) < 1e-12
           ? within / from
-          : (-from + Math.sqrt(from * from + 2 * slope * within)) / slope;
+          : (-from + Math.sqrt(Math.max(0, from * from + 2 * slope * within))) / slope;
       yield start + Math.min(seconds, t) * 1_000;
       next++;
     }

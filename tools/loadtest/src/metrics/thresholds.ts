@@ -38,7 +38,8 @@ export function parseThreshold(expression: string, scenarios: readonly string[])
   } else if (metric === 'error_rate') {
     if (unit !== '%' && unit !== undefined)
       throw new Error(`threshold "${expression}": an error rate is a % or a share`);
-    limit = unit === '%' ? value / 100 : value;
+    // Shifting the decimal point in the text gives the double nearest 0.7% (value / 100 would not).
+    limit = unit === '%' ? Number(`${number}e-2`) : value;
   } else if (metric === 'throughput') {
     if (unit !== '/s' && unit !== undefined)
       throw new Error(`threshold "${expression}": a throughput is per second`);
