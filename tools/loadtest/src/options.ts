@@ -24,7 +24,8 @@ Load:
   --stages S              open model, stages instead: ramp:30s:200,hold:2m:200,spike:10s:800,hold:30s:200
   --vus N                 closed model: virtual users (default 10; with --duration)
   --search                find the highest constant rate that meets the thresholds
-    --search-from N --search-max N --search-step D   (default 50, 5000, 10s)
+    --search-from N --search-max N --search-step D --search-warmup D
+                          (default 50/s, 5000/s, 10s a step, 5s of unjudged warm-up at the first rate)
   --max-in-flight N       open model: operations waiting at most; beyond it arrivals are dropped (default 2000)
   --mix SPEC              scenarios by weight (default ${DEFAULT_MIX})
                           scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
@@ -90,6 +91,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'search-from': { type: 'string', default: '50' },
         'search-max': { type: 'string', default: '5000' },
         'search-step': { type: 'string', default: '10s' },
+        'search-warmup': { type: 'string', default: '5s' },
         'max-in-flight': { type: 'string', default: '2000' },
         mix: { type: 'string', default: DEFAULT_MIX },
         tenants: { type: 'string', default: '4' },
@@ -149,6 +151,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
       startRate: attempt(() => parseRate(values['search-from'])),
       maxRate: attempt(() => parseRate(values['search-max'])),
       stepDurationMs: attempt(() => parseDuration(values['search-step'])),
+      warmupMs: values['search-warmup'] === '0' ? 0 : attempt(() => parseDuration(values['search-warmup'])),
       precision: 0.05,
       maxInFlight,
     };

@@ -38,6 +38,8 @@ export interface SearchSettings {
   startRate: number;
   maxRate: number;
   stepDurationMs: number;
+  /** Load at the start rate before the first step, not judged (its transfers are audited like the rest). */
+  warmupMs: number;
   /** Stop bisecting when passing and failing rates are this close (share of the passing one). */
   precision: number;
   maxInFlight: number;
@@ -208,6 +210,20 @@ async function searchPhase(
   sink?: OutcomeSink,
 ): Promise<LoadResult> {
   const results = new Map<number, LoadResult>();
+  // A first step on a cold target (connections, caches, JIT) would judge the warm-up, not the rate.
+  if (search.warmupMs > 0)
+    await loadPhase(
+      options,
+      {
+        kind: 'open',
+        stages: [{ kind: 'hold', durationMs: search.warmupMs, rate: search.startRate }],
+        maxInFlight: search.maxInFlight,
+      },
+      context,
+      clock,
+      sink,
+      `warm-up at ${search.startRate}/s`,
+    );
   let index = 0;
   const outcome = await searchHighestRate({
     startRate: search.startRate,
