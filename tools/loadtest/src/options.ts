@@ -16,7 +16,8 @@ Target and credentials (flags win over the environment):
   --admin-url URL         its /admin API, on the management port (LOADTEST_ADMIN_URL; default http://127.0.0.1:9000)
                           the admin token only from LOADTEST_ADMIN_TOKEN or the file LOADTEST_ADMIN_TOKEN_FILE
                           (the local stack's: MERIDIAN_ADMIN_TOKEN); it provisions throwaway tenants and keys
-  --api-keys-file PATH    use existing keys instead, one "<tenant id> <api key>" per line (LOADTEST_API_KEYS_FILE)
+  --api-keys-file PATH    use existing keys instead, one "<tenant id> <api key>" per line (LOADTEST_API_KEYS_FILE;
+                          or LOADTEST_API_KEYS, the same pairs separated by commas)
 
 Load:
   --model open|closed     open: arrivals at the rate, answered or not (default); closed: --vus users in a loop
@@ -158,11 +159,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
 
   const keysFile = values['api-keys-file'] ?? env.LOADTEST_API_KEYS_FILE;
-  const givenKeys = keysFile ? attempt(() => parseGivenKeys(readFileSync(keysFile, 'utf8'))) : undefined;
+  const keysText = keysFile ? readFileSync(keysFile, 'utf8') : env.LOADTEST_API_KEYS?.replaceAll(',', '\n');
+  const givenKeys = keysText ? attempt(() => parseGivenKeys(keysText)) : undefined;
   const adminToken = secret(env, 'LOADTEST_ADMIN_TOKEN') ?? env.MERIDIAN_ADMIN_TOKEN;
   if (!givenKeys && !adminToken)
     throw new UsageError(
-      'no credentials: set LOADTEST_ADMIN_TOKEN (or LOADTEST_ADMIN_TOKEN_FILE) to provision throwaway tenants, or give --api-keys-file',
+      'no credentials: set LOADTEST_ADMIN_TOKEN (or LOADTEST_ADMIN_TOKEN_FILE) to provision throwaway tenants, or give existing keys (--api-keys-file or LOADTEST_API_KEYS)',
     );
   if (givenKeys && givenKeys.length < 2 && mix.some((m) => m.scenario.name === 'cross-tenant'))
     throw new UsageError('cross-tenant transfers need keys of at least two tenants');

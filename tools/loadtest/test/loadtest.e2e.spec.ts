@@ -1,14 +1,33 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OtlpReceiver, seeded, testSeed } from '@meridian/testing';
-import { LossyTarget } from './support/lossy-target';
+import { FaultyTarget } from './support/faulty-target';
 import { MeridianStack } from './support/meridian-stack';
 import { runCli } from './support/run-cli';
 
 /** Every scenario, so the audit sees every kind of transfer. */
 const MIX = 'transfer=40,batch=10,pending=15,cross-tenant=15,read=10,retry=5,replay=5';
+/**
+ * Through a faulty target: every scenario but the careful client's retry, whose own retries would
+ * answer the fault before the audit sees it.
+ */
+const FAULT_MIX = 'transfer=40,batch=10,pending=15,cross-tenant=15,read=10,replay=5';
+
 /** Short and slow enough for a loaded two-core machine: this checks the tool, not the stack's speed. */
-const LOAD = ['--rate', '30', '--duration', '3s', '--mix', MIX, '--tenants', '3', '--accounts', '4'];
+const LOAD = [
+  '--rate',
+  '30',
+  '--duration',
+  '3s',
+  '--mix',
+  MIX,
+  '--tenants',
+  '3',
+  '--accounts',
+  '4',
+  '--seed',
+  String(testSeed()),
+];
 
 describe(seeded('./meridian loadtest against a real api, ledger and settlement worker'), () => {
   let stack: MeridianStack;
@@ -22,17 +41,7 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
   it('runs at a fixed rate, meets its thresholds, passes the audit, exits 0, writes both reports and pushes its metrics over OTLP', async () => {
     const collector = await OtlpReceiver.start();
     const run = await runCli(
-      [
-        ...LOAD,
-        '--target',
-        stack.url,
-        '--seed',
-        String(testSeed()),
-        '--threshold',
-        'error_rate<1%',
-        '--threshold',
-        'p99<30s',
-      ],
+      [...LOAD, '--target', stack.url, '--threshold', 'error_rate<1%', '--threshold', 'p99<30s'],
       { ...stack.credentials, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
     );
     await collector.close();
@@ -94,24 +103,85 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
   });
 
   it('fails the audit and names the transfer when the target acknowledges a write and loses it', async () => {
-    const lossy = await LossyTarget.start(stack.url, 5);
+    const target = await FaultyTarget.start(stack.url, 'acknowledge-and-drop', 5);
     try {
       const run = await runCli(
-        [...LOAD, '--target', lossy.url, '--threshold', 'error_rate<1%'],
+        [...LOAD, '--mix', FAULT_MIX, '--target', target.url, '--threshold', 'error_rate<1%'],
         stack.credentials,
       );
-      expect(lossy.lostTransferId).toBeDefined();
-      expect(run.code).toBe(2);
+      expect(target.faultedTransferId).toBeDefined();
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: expect.any(String) });
       const summary = run.summary();
       expect(summary.passed).toBe(false);
       expect(summary.audit.violations).toEqual([
-        expect.objectContaining({ kind: 'acknowledged-missing', transferId: lossy.lostTransferId }),
+        expect.objectContaining({ kind: 'acknowledged-missing', transferId: target.faultedTransferId }),
       ]);
       expect(run.stdout).toContain(`acknowledged-missing`);
-      expect(run.stdout).toContain(lossy.lostTransferId);
+      expect(run.stdout).toContain(target.faultedTransferId);
     } finally {
-      await lossy.stop();
+      await target.stop();
     }
+  });
+
+  it('fails the audit and names the transfer when the target does a write and answers that it refused it', async () => {
+    const target = await FaultyTarget.start(stack.url, 'do-and-refuse', 5);
+    try {
+      const run = await runCli(
+        [...LOAD, '--mix', FAULT_MIX, '--target', target.url, '--threshold', 'error_rate<5%'],
+        stack.credentials,
+      );
+      expect(run.code).toBe(2);
+      expect(run.summary().audit.violations).toEqual([
+        expect.objectContaining({ kind: 'refused-exists', transferId: target.faultedTransferId }),
+      ]);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it('resolves a transfer left in doubt (done, then no answer) by sending its key again, and passes the audit', async () => {
+    const target = await FaultyTarget.start(stack.url, 'do-and-hang-up', 5);
+    try {
+      const run = await runCli(
+        [...LOAD, '--mix', FAULT_MIX, '--target', target.url, '--threshold', 'error_rate<5%'],
+        stack.credentials,
+      );
+      expect({ code: run.code, stdout: run.stdout }).toEqual({
+        code: 0,
+        stdout: expect.stringContaining('PASSED'),
+      });
+      const { audit, totals } = run.summary();
+      expect(totals.errors).toEqual({ network: 1 });
+      expect(audit).toMatchObject({ passed: true, violations: [] });
+      expect(audit.checked.inDoubt).toBe(1);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it('runs with existing API keys from LOADTEST_API_KEYS, without the admin token, and passes the audit', async () => {
+    const keys: string[] = [];
+    for (const tenant of ['given-a', 'given-b']) {
+      const admin = (path: string, body: unknown) =>
+        fetch(`${stack.credentials.LOADTEST_ADMIN_URL}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((response) => response.json() as Promise<{ token: string }>);
+      await admin('/admin/tenants', { id: tenant, name: tenant });
+      keys.push(
+        `${tenant} ${(await admin(`/admin/tenants/${tenant}/keys`, { name: 'load', scopes: ['read', 'write'] })).token}`,
+      );
+    }
+    const run = await runCli([...LOAD, '--target', stack.url, '--threshold', 'error_rate<1%'], {
+      LOADTEST_API_KEYS: keys.join(','),
+    });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining('PASSED'),
+    });
+    expect(run.summary().audit).toMatchObject({ passed: true, checked: { accounts: 8 } });
+    for (const key of keys) expect(run.stdout + run.stderr).not.toContain(key.split(' ')[1]);
   });
 
   it('refuses to start without credentials, naming what to set, with exit code 64', async () => {
