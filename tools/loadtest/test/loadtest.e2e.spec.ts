@@ -87,7 +87,8 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
       run.summary().scenarios.find((s) => s.name === 'cross-tenant')?.operations,
     );
     expect(run.stdout + run.stderr).not.toContain(stack.settlementCredentials.LOADTEST_SETTLEMENT_TOKEN);
-  });
+    // The audit waits up to a minute for obligations to arrive: more than the default test timeout.
+  }, 180_000);
 
   it('exits 1 and marks the threshold failed when a threshold is crossed, with the audit still passing', async () => {
     const run = await runCli(
@@ -154,6 +155,30 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
       expect(totals.errors).toEqual({ network: 1 });
       expect(audit).toMatchObject({ passed: true, violations: [] });
       expect(audit.checked.inDoubt).toBe(1);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it('passes the audit when posts and voids are refused and the pending transfers still hold their amounts', async () => {
+    const target = await FaultyTarget.start(stack.url, 'refuse-resolutions', 1);
+    try {
+      const run = await runCli(
+        [...LOAD, '--mix', 'pending=3,transfer=1', '--target', target.url, '--threshold', 'error_rate<100%'],
+        stack.credentials,
+      );
+      expect(target.faultedTransferId).toBeDefined();
+      expect({ code: run.code, stdout: run.stdout }).toEqual({
+        code: 0,
+        stdout: expect.stringContaining('PASSED'),
+      });
+      const { audit, scenarios } = run.summary();
+      expect(audit).toMatchObject({ passed: true, violations: [] });
+      // Every pending transfer was acknowledged and its resolution refused.
+      expect(scenarios.find((s) => s.name === 'pending')?.errors).toEqual({
+        'https://meridian.dev/problems/insufficient-funds': scenarios.find((s) => s.name === 'pending')
+          ?.operations,
+      });
     } finally {
       await target.stop();
     }

@@ -1,9 +1,8 @@
 import type { Transfer } from '@meridian/sdk';
 import type { AuditSummary, AuditViolation } from '../report/summary';
-import { answerOf, verdictOf } from '../scenarios/answers';
 import type { RunTenant } from '../workload/tenants';
 import { auditSettlement, type SettlementAccess } from './settlement';
-import { keyOf, type SentTransfer, type TransferBook } from './transfer-book';
+import { type BookEntry, keyOf, type SentTransfer, type TransferBook } from './transfer-book';
 
 type Balances = {
   debitsPending: bigint;
@@ -74,9 +73,9 @@ export async function auditRun(
         });
     }
   }
-  for (const [key, transfer] of existing) {
+  for (const transfer of existing.values()) {
     const entry = book.get(transfer.tenantId, transfer.id);
-    if (!entry && key)
+    if (!entry)
       violations.push({
         kind: 'unexpected-transfer',
         tenantId: transfer.tenantId,
@@ -85,7 +84,7 @@ export async function auditRun(
       });
   }
 
-  const expected = expectedBalances(existing.values());
+  const expected = expectedBalances(existing.values(), await unresolvedPending(tenants, existing));
   for (const [key, actual] of balances) {
     const want = expected.get(key) ?? zero();
     const [tenantId, accountId] = key.split('\u0000');
@@ -148,65 +147,39 @@ export async function auditRun(
   };
 }
 
-/** Sends each in-doubt request again with its key (a batch once for all its items) and books the answer. */
+/**
+ * Sends each request that left a transfer in doubt again with its key (a
+ * batch once for all its items) through the patient client, and settles each
+ * of its transfers by the answer: done, refused (and then checked not to
+ * exist), or still without a definitive answer, which is a violation.
+ */
 async function resolveInDoubt(
   tenants: readonly RunTenant[],
   book: TransferBook,
   violations: AuditViolation[],
 ) {
-  const sent = new Set<string>();
-  for (const { transfer, verdict } of book.all()) {
-    if (verdict !== 'in-doubt' || sent.has(transfer.replay.idempotencyKey)) continue;
-    sent.add(transfer.replay.idempotencyKey);
-    const tenant = tenants.find((t) => t.id === transfer.tenantId)!;
-    const answer = await replay(tenant, transfer);
-    if (verdictOf(answer) === 'in-doubt') {
-      violations.push({
-        kind: 'in-doubt-unresolved',
-        tenantId: transfer.tenantId,
-        transferId: transfer.id,
-        detail: 'no definitive answer to its key, even after the load',
-      });
-      continue;
+  const byRequest = new Map<string, BookEntry[]>();
+  for (const entry of book.all())
+    if (entry.verdict === 'in-doubt') {
+      const key = entry.transfer.request.idempotencyKey;
+      byRequest.set(key, [...(byRequest.get(key) ?? []), entry]);
     }
-    if (transfer.replay.path === '/v1/transfers/batch' && 'data' in answer) {
-      const results =
-        (answer.data as { results?: { id: string; result: string }[] } | undefined)?.results ?? [];
-      for (const item of results) {
-        const entry = book.get(transfer.tenantId, item.id);
-        if (entry)
-          book.record(
-            entry.transfer,
-            item.result === 'created' || item.result === 'exists' ? 'acknowledged' : 'refused',
-            item.result,
-          );
-      }
-    } else book.record(transfer, verdictOf(answer), 'after a replay of its key');
+  for (const entries of byRequest.values()) {
+    const { request, tenantId } = entries[0]!.transfer;
+    const tenant = tenants.find((t) => t.id === tenantId)!;
+    const answer = await request.send(tenant.carefulClient);
+    for (const { transfer } of entries) {
+      const { verdict, detail } = request.verdictOf(answer, transfer.id);
+      if (verdict === 'in-doubt')
+        violations.push({
+          kind: 'in-doubt-unresolved',
+          tenantId: transfer.tenantId,
+          transferId: transfer.id,
+          detail: `no definitive answer to its Idempotency-Key, even after the load${detail ? ` (${detail})` : ''}`,
+        });
+      else book.settle(transfer, verdict, detail || 'after its key was sent again');
+    }
   }
-}
-
-function replay(tenant: RunTenant, transfer: SentTransfer) {
-  const client = tenant.carefulClient;
-  const header = { 'Idempotency-Key': transfer.replay.idempotencyKey };
-  const body = transfer.replay.body as never;
-  return answerOf(() => {
-    switch (transfer.replay.path) {
-      case '/v1/transfers/batch':
-        return client.POST('/v1/transfers/batch', { params: { header }, body });
-      case '/v1/transfers/{id}/post':
-        return client.POST('/v1/transfers/{id}/post', {
-          params: { header, path: { id: transfer.replay.pathId! } },
-          body,
-        });
-      case '/v1/transfers/{id}/void':
-        return client.POST('/v1/transfers/{id}/void', {
-          params: { header, path: { id: transfer.replay.pathId! } },
-          body,
-        });
-      default:
-        return client.POST('/v1/transfers', { params: { header }, body });
-    }
-  });
 }
 
 async function listTransfers(tenant: RunTenant, accountId: string): Promise<Transfer[]> {
@@ -239,11 +212,41 @@ async function balancesOf(tenant: RunTenant, accountId: string): Promise<Balance
 }
 
 /**
- * What each account's balances must be, from the transfers that exist: a
- * pending transfer counts as pending until resolved; its post counts as
- * posted; a void counts nothing; a plain transfer counts as posted.
+ * The pending transfers that still hold their amount: those no post or void
+ * that exists resolves, and that the ledger still shows as pending (one that
+ * expired resolves itself). Listings leave the pending state out, so it is
+ * read transfer by transfer, only for these.
  */
-function expectedBalances(transfers: Iterable<Transfer>): Map<string, Balances> {
+async function unresolvedPending(
+  tenants: readonly RunTenant[],
+  existing: Map<string, Transfer>,
+): Promise<Set<string>> {
+  const resolved = new Set<string>();
+  for (const transfer of existing.values())
+    if ((transfer.flags.postPending || transfer.flags.voidPending) && transfer.pendingId)
+      resolved.add(keyOf(transfer.tenantId, transfer.pendingId));
+  const holding = new Set<string>();
+  for (const [key, transfer] of existing) {
+    if (!transfer.flags.pending || resolved.has(key)) continue;
+    const tenant = tenants.find((t) => t.id === transfer.tenantId)!;
+    const { data, error, response } = await tenant.carefulClient.GET('/v1/transfers/{id}', {
+      params: { path: { id: transfer.id } },
+    });
+    if (!data)
+      throw new Error(
+        `reading ${transfer.tenantId}/${transfer.id}: ${response.status} ${error?.detail ?? ''}`,
+      );
+    if (data.pendingState?.state === 'pending') holding.add(key);
+  }
+  return holding;
+}
+
+/**
+ * What each account's balances must be, from the transfers that exist: a
+ * pending transfer counts as pending while it holds its amount; its post
+ * counts as posted; a void counts nothing; a plain transfer counts as posted.
+ */
+function expectedBalances(transfers: Iterable<Transfer>, holding: Set<string>): Map<string, Balances> {
   const expected = new Map<string, Balances>();
   const of = (tenantId: string, accountId: string) => {
     const key = keyOf(tenantId, accountId);
@@ -257,7 +260,7 @@ function expectedBalances(transfers: Iterable<Transfer>): Map<string, Balances> 
     const credit = of(transfer.creditTenantId, transfer.creditAccountId);
     if (transfer.flags.voidPending) continue;
     if (transfer.flags.pending) {
-      if (transfer.pendingState?.state !== 'pending') continue;
+      if (!holding.has(keyOf(transfer.tenantId, transfer.id))) continue;
       debit.debitsPending += amount;
       credit.creditsPending += amount;
     } else {

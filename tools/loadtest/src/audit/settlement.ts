@@ -7,11 +7,11 @@ export interface SettlementAccess {
   token: string;
 }
 
-interface Position {
-  tenantId: string;
-  currency: string;
-  net: string;
+/** One batch as one tenant sees it (settlement's /internal/tenants/:tenantId/batches/:id). */
+interface TenantBatch {
+  state: string;
   obligationCount: number;
+  positions: { tenantId: string; currency: string; net: string }[];
 }
 
 /** How long obligations may take to arrive (ledger outbox -> queue -> settlement) before the audit gives up. */
@@ -19,20 +19,22 @@ const ARRIVAL_DEADLINE_MS = 60_000;
 
 /**
  * After the load: every cross-tenant transfer that exists became exactly one
- * obligation, and the nets of the run's tenants match those transfers. Runs
- * cut-offs through the settlement internal API (they close the open window
- * for every tenant, so an operator opts in) until the run's obligations have
- * all arrived, then compares, per tenant and currency, the obligation count
- * and net of the batches closed since the load began with what the transfers
- * say. Needs tenants the run created: a given tenant's earlier obligations
- * would count too.
+ * obligation, and the nets of the run's tenants match those transfers. Runs a
+ * cut-off through the settlement internal API (it closes the open window for
+ * every tenant, so an operator opts in), then adds up every batch each of the
+ * run's tenants took part in, whoever cut it off (a scheduled cut-off during
+ * the run included), until all of the run's obligations have arrived or a
+ * deadline passes; then compares, per tenant, the obligation count, and per
+ * tenant and currency, the net. Needs tenants the run created: a given
+ * tenant's earlier batches would count too.
  */
 export async function auditSettlement(
   access: SettlementAccess,
   tenantIds: readonly string[],
   transfers: Iterable<Transfer>,
 ): Promise<{ obligations: number; violations: AuditViolation[] }> {
-  const expected = new Map<string, { net: bigint; count: number }>();
+  const expectedCount = new Map<string, number>(tenantIds.map((id) => [id, 0]));
+  const expectedNet = new Map<string, bigint>();
   let obligations = 0;
   for (const t of transfers) {
     if (t.creditTenantId === t.tenantId || t.flags.pending || t.flags.voidPending) continue;
@@ -41,78 +43,88 @@ export async function auditSettlement(
       [t.tenantId, -1n],
       [t.creditTenantId, 1n],
     ] as const) {
+      expectedCount.set(tenantId, (expectedCount.get(tenantId) ?? 0) + 1);
       const key = `${tenantId}\u0000${t.currency}`;
-      const entry = expected.get(key) ?? { net: 0n, count: 0 };
-      entry.net += sign * BigInt(t.amount);
-      entry.count++;
-      expected.set(key, entry);
+      expectedNet.set(key, (expectedNet.get(key) ?? 0n) + sign * BigInt(t.amount));
     }
   }
 
-  const run = new Set(tenantIds);
-  const settled = new Map<string, { net: bigint; count: number }>();
-  const arrived = () => [...expected].every(([key, want]) => (settled.get(key)?.count ?? 0) >= want.count);
   const deadline = Date.now() + ARRIVAL_DEADLINE_MS;
-  while (true) {
-    for (const position of await cutOff(access)) {
-      if (!run.has(position.tenantId)) continue;
-      const key = `${position.tenantId}\u0000${position.currency}`;
-      const entry = settled.get(key) ?? { net: 0n, count: 0 };
-      entry.net += BigInt(position.net);
-      entry.count += position.obligationCount;
-      settled.set(key, entry);
-    }
-    if (arrived() || Date.now() > deadline) break;
+  let settled: { count: Map<string, number>; net: Map<string, bigint> };
+  for (;;) {
+    await cutOff(access, deadline);
+    settled = await settledSoFar(access, tenantIds);
+    const arrived = [...expectedCount].every(([id, want]) => (settled.count.get(id) ?? 0) >= want);
+    if (arrived || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 
   const violations: AuditViolation[] = [];
-  for (const key of new Set([...expected.keys(), ...settled.keys()])) {
-    const [tenantId, currency] = key.split('\u0000') as [string, string];
-    const want = expected.get(key) ?? { net: 0n, count: 0 };
-    const got = settled.get(key) ?? { net: 0n, count: 0 };
-    if (got.count !== want.count)
+  for (const [tenantId, want] of expectedCount) {
+    const got = settled.count.get(tenantId) ?? 0;
+    if (got !== want)
       violations.push({
-        kind: got.count > want.count ? 'obligation-duplicated' : 'obligation-missing',
+        kind: got > want ? 'obligation-duplicated' : 'obligation-missing',
         tenantId,
-        currency,
-        detail: `${want.count} cross-tenant transfers, ${got.count} obligations settled`,
+        detail: `${want} cross-tenant transfers, ${got} obligations settled`,
       });
-    else if (got.net !== want.net)
+  }
+  for (const key of new Set([...expectedNet.keys(), ...settled.net.keys()])) {
+    const [tenantId, currency] = key.split('\u0000') as [string, string];
+    const want = expectedNet.get(key) ?? 0n;
+    const got = settled.net.get(key) ?? 0n;
+    if (got !== want)
       violations.push({
         kind: 'net-mismatch',
         tenantId,
         currency,
-        detail: `the cross-tenant transfers net to ${want.net}, the settled positions to ${got.net}`,
+        detail: `the cross-tenant transfers net to ${want}, the settled positions to ${got}`,
       });
   }
   return { obligations, violations };
 }
 
-/** One cut-off, followed to its end; the positions of the batch it closed (none when the window was empty). */
-async function cutOff(access: SettlementAccess): Promise<Position[]> {
+/** Obligation counts per tenant and nets per tenant and currency, over every netted batch of each tenant. */
+async function settledSoFar(access: SettlementAccess, tenantIds: readonly string[]) {
+  const count = new Map<string, number>();
+  const net = new Map<string, bigint>();
+  for (const tenantId of tenantIds) {
+    const tenant = encodeURIComponent(tenantId);
+    const { data } = (await call(access, 'GET', `/internal/tenants/${tenant}/batches`)) as {
+      data: { id: string }[];
+    };
+    for (const { id } of data) {
+      const batch = (await call(
+        access,
+        'GET',
+        `/internal/tenants/${tenant}/batches/${encodeURIComponent(id)}`,
+      )) as TenantBatch;
+      if (batch.state === 'closing') continue; // not netted yet: read again next round
+      count.set(tenantId, (count.get(tenantId) ?? 0) + batch.obligationCount);
+      for (const position of batch.positions) {
+        if (position.tenantId !== tenantId) continue;
+        const key = `${tenantId}\u0000${position.currency}`;
+        net.set(key, (net.get(key) ?? 0n) + BigInt(position.net));
+      }
+    }
+  }
+  return { count, net };
+}
+
+/** One cut-off, followed to its end (or the deadline). */
+async function cutOff(access: SettlementAccess, deadline: number): Promise<void> {
   const { jobId } = (await call(access, 'POST', '/internal/cutoffs')) as { jobId: string };
-  for (;;) {
+  while (Date.now() < deadline) {
     const status = (await call(access, 'GET', `/internal/cutoffs/${encodeURIComponent(jobId)}`)) as {
       state: string;
-      batchId: string | null;
       failedReason: string | null;
     };
     if (status.state === 'failed')
       throw new Error(`settlement cut-off ${jobId} failed: ${status.failedReason}`);
-    if (status.state === 'completed') {
-      if (!status.batchId) return [];
-      const batch = (await call(
-        access,
-        'GET',
-        `/internal/batches/${encodeURIComponent(status.batchId)}`,
-      )) as {
-        positions: Position[];
-      };
-      return batch.positions;
-    }
+    if (status.state === 'completed') return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  throw new Error(`settlement cut-off ${jobId} did not finish in time`);
 }
 
 async function call(access: SettlementAccess, method: string, path: string): Promise<unknown> {

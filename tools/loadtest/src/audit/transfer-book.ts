@@ -1,11 +1,27 @@
+import type { MeridianClient } from '@meridian/sdk';
+import type { Answer } from '../scenarios/answers';
+
 /**
  * Every transfer the run asked for and what the answer said about it: the
  * audit's record of what must, must not, or may exist.
  *   acknowledged  a 2xx carried it (or a batch result said created/exists)
  *   refused       a definitive 4xx said it was not done
- *   in-doubt      no answer, a 5xx, or still in flight: it may or may not exist
+ *   in-doubt      no answer, a 5xx, rate limited or still in flight: it may or may not exist
  */
 export type Verdict = 'acknowledged' | 'refused' | 'in-doubt';
+
+/**
+ * The request that carried one or more transfers, able to send itself again
+ * with the same Idempotency-Key and body: how the audit resolves a transfer
+ * left in doubt, and how a replay is made. A scenario that moves money
+ * describes each request it sends with one of these.
+ */
+export interface SentRequest {
+  readonly idempotencyKey: string;
+  send(client: MeridianClient, init?: { signal?: AbortSignal }): Promise<Answer>;
+  /** What an answer to this request says about one of its transfers (a batch answers per item). */
+  verdictOf(answer: Answer, transferId: string): { verdict: Verdict; detail: string };
+}
 
 export interface SentTransfer {
   tenantId: string;
@@ -15,47 +31,48 @@ export interface SentTransfer {
   creditAccountId: string;
   amount: bigint;
   currency: string;
-  kind: 'single' | 'pending' | 'post' | 'void';
-  /** How to ask again with the same key: the request as sent. */
-  replay: { path: string; pathId?: string; body: unknown; idempotencyKey: string };
+  kind: 'single' | 'batch-item' | 'pending' | 'post' | 'void';
+  request: SentRequest;
+}
+
+export interface BookEntry {
+  transfer: SentTransfer;
+  verdict: Verdict;
+  detail: string;
 }
 
 const RANK: Record<Verdict, number> = { refused: 0, 'in-doubt': 1, acknowledged: 2 };
 
 export class TransferBook {
-  private readonly entries = new Map<string, { transfer: SentTransfer; verdict: Verdict; detail: string }>();
-  /** Acknowledged transfers sent alone to POST /v1/transfers, for deliberate replays. */
+  private readonly entries = new Map<string, BookEntry>();
+  /** Acknowledged single transfers, for deliberate replays. */
   readonly replayable: SentTransfer[] = [];
 
   /**
-   * The strongest verdict wins: a transfer acknowledged once stays
-   * acknowledged when a later replay of it is refused (rate limited, say).
+   * During the load the strongest verdict wins: a transfer acknowledged once
+   * stays acknowledged when a later replay of it is rate limited, and one in
+   * doubt stays in doubt when a retry is refused (the first attempt may have
+   * done it); the audit settles those.
    */
   record(transfer: SentTransfer, verdict: Verdict, detail = ''): void {
     const key = keyOf(transfer.tenantId, transfer.id);
     const known = this.entries.get(key);
     if (known && RANK[known.verdict] >= RANK[verdict]) return;
     this.entries.set(key, { transfer, verdict, detail });
-    if (
-      verdict === 'acknowledged' &&
-      transfer.replay.path === '/v1/transfers' &&
-      known?.verdict !== 'acknowledged'
-    )
-      this.replayable.push(transfer);
+    if (verdict === 'acknowledged' && transfer.kind === 'single') this.replayable.push(transfer);
   }
 
-  get(tenantId: string, id: string) {
+  /** The audit's final word on a transfer it resolved by sending its request again. */
+  settle(transfer: SentTransfer, verdict: Exclude<Verdict, 'in-doubt'>, detail: string): void {
+    this.entries.set(keyOf(transfer.tenantId, transfer.id), { transfer, verdict, detail });
+  }
+
+  get(tenantId: string, id: string): BookEntry | undefined {
     return this.entries.get(keyOf(tenantId, id));
   }
 
-  all() {
+  all(): BookEntry[] {
     return [...this.entries.values()];
-  }
-
-  count(verdict: Verdict): number {
-    let count = 0;
-    for (const entry of this.entries.values()) if (entry.verdict === verdict) count++;
-    return count;
   }
 }
 

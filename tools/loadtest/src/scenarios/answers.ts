@@ -20,14 +20,16 @@ export function failureOf(answer: Answer): string | undefined {
 
 /**
  * What an answer says about the transfer it carried: a 2xx did it; no answer,
- * a 5xx, or "the same key is still in flight" leave it in doubt; any other
- * 4xx is a definitive refusal.
+ * a 5xx, a rate limit (429) or "the same key is still in flight" (409) leave
+ * it in doubt, since a retry of a request that was done can get either; any
+ * other 4xx is a definitive refusal.
  */
 export function verdictOf(answer: Answer): Verdict {
   if ('thrown' in answer) return 'in-doubt';
   const { status } = answer.response;
   if (status < 300) return 'acknowledged';
-  if (status >= 500 || answer.error?.type?.endsWith('/idempotency-key-in-flight')) return 'in-doubt';
+  if (status >= 500 || status === 429 || answer.error?.type?.endsWith('/idempotency-key-in-flight'))
+    return 'in-doubt';
   return 'refused';
 }
 
@@ -52,13 +54,21 @@ export async function answerOf(
   }
 }
 
-/** Records a transfer in the book with what its answer said, and reports the operation. */
-export function booked(
+/** The verdict of a request that carries one transfer: its answer's. */
+export const singleVerdict = (answer: Answer) => ({
+  verdict: verdictOf(answer),
+  detail: failureOf(answer) ?? '',
+});
+
+/** Sends a transfer's request, books the transfer with what the answer said, and reports the operation. */
+export async function sendAndBook(
   book: TransferBook,
   transfer: SentTransfer,
-  answer: Answer,
+  client: Parameters<SentTransfer['request']['send']>[0],
   requests = 1,
-): OperationReport {
-  book.record(transfer, verdictOf(answer), failureOf(answer) ?? '');
+): Promise<OperationReport> {
+  const answer = await transfer.request.send(client);
+  const { verdict, detail } = transfer.request.verdictOf(answer, transfer.id);
+  book.record(transfer, verdict, detail);
   return reportOf(answer, requests);
 }

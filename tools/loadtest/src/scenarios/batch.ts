@@ -1,10 +1,10 @@
-import type { SentTransfer } from '../audit/transfer-book';
-import { answerOf, failureOf, reportOf, verdictOf } from './answers';
+import type { SentRequest, SentTransfer } from '../audit/transfer-book';
+import { answerOf, reportOf, verdictOf } from './answers';
 import { pickAmount, type Scenario } from './scenario';
 
 const BATCH_SIZE = 10;
 
-type BatchResult = { index: number; result: string };
+type BatchResult = { index: number; id: string; result: string };
 
 /** Results of a batch item that mean the transfer exists as asked. */
 const DONE = new Set(['created', 'exists']);
@@ -34,17 +34,28 @@ export const batch: Scenario = {
       };
     });
     const body = { transfers: items };
-    const answer = await answerOf(() =>
-      sender.client.POST('/v1/transfers/batch', {
-        params: { header: { 'Idempotency-Key': idempotencyKey } },
-        body,
-      }),
-    );
-    const results =
-      'data' in answer ? ((answer.data as { results?: BatchResult[] } | undefined)?.results ?? []) : [];
-    const resultOf = new Map(results.map((r) => [r.index, r.result]));
+    const request: SentRequest = {
+      idempotencyKey,
+      send: (client) =>
+        answerOf(() =>
+          client.POST('/v1/transfers/batch', {
+            params: { header: { 'Idempotency-Key': idempotencyKey } },
+            body,
+          }),
+        ),
+      verdictOf(answer, transferId) {
+        if (!('response' in answer) || !answer.response.ok) return { verdict: verdictOf(answer), detail: '' };
+        const results = (answer.data as { results?: BatchResult[] } | undefined)?.results ?? [];
+        const result = results.find((r) => r.id === transferId)?.result;
+        if (result === undefined) return { verdict: 'in-doubt', detail: 'not in the batch results' };
+        return DONE.has(result)
+          ? { verdict: 'acknowledged', detail: '' }
+          : { verdict: 'refused', detail: result };
+      },
+    };
+    const answer = await request.send(sender.client);
     let refusedItem: string | undefined;
-    items.forEach((item, index) => {
+    for (const item of items) {
       const transfer: SentTransfer = {
         tenantId: sender.id,
         id: item.id,
@@ -53,17 +64,14 @@ export const batch: Scenario = {
         creditAccountId: item.creditAccountId,
         amount: BigInt(item.amount),
         currency,
-        kind: 'single',
-        replay: { path: '/v1/transfers/batch', body, idempotencyKey },
+        kind: 'batch-item',
+        request,
       };
-      const result = resultOf.get(index);
-      if (result === undefined) context.book.record(transfer, verdictOf(answer), failureOf(answer) ?? '');
-      else if (DONE.has(result)) context.book.record(transfer, 'acknowledged');
-      else {
-        context.book.record(transfer, 'refused', result);
-        refusedItem ??= `batch-item-${result}`;
-      }
-    });
+      const { verdict, detail } = request.verdictOf(answer, item.id);
+      context.book.record(transfer, verdict, detail);
+      if (verdict === 'refused' && 'response' in answer && answer.response.ok)
+        refusedItem ??= `batch-item-${detail}`;
+    }
     const report = reportOf(answer);
     return report.failure === undefined && refusedItem !== undefined
       ? { ...report, failure: refusedItem }

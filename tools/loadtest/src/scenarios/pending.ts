@@ -1,7 +1,30 @@
-import type { SentTransfer } from '../audit/transfer-book';
-import { answerOf, booked, reportOf } from './answers';
+import type { SentRequest, SentTransfer } from '../audit/transfer-book';
+import { answerOf, sendAndBook, singleVerdict } from './answers';
 import type { Scenario } from './scenario';
-import { newTransfer, postTransfer } from './transfer';
+import { newTransfer } from './transfer';
+
+/** POST /v1/transfers/{id}/post or /void, making the resolving transfer `resolutionId`. */
+function resolutionRequest(
+  pendingId: string,
+  resolutionId: string,
+  action: 'post' | 'void',
+  idempotencyKey: string,
+): SentRequest {
+  const options = {
+    params: { path: { id: pendingId }, header: { 'Idempotency-Key': idempotencyKey } },
+    body: { id: resolutionId },
+  };
+  return {
+    idempotencyKey,
+    send: (client) =>
+      answerOf(() =>
+        action === 'post'
+          ? client.POST('/v1/transfers/{id}/post', options)
+          : client.POST('/v1/transfers/{id}/void', options),
+      ),
+    verdictOf: singleVerdict,
+  };
+}
 
 /**
  * A pending transfer (a reservation), then, half the time each, its post or
@@ -13,31 +36,17 @@ export const pending: Scenario = {
   description: 'a pending transfer, then its post or void',
   async run(context) {
     const { sender, transfer } = newTransfer(context, { pending: true });
-    const reserved = await postTransfer(sender, transfer);
-    const first = booked(context.book, transfer, reserved);
-    if (first.failure !== undefined) return first;
     const post = context.random.chance(0.5);
+    const first = await sendAndBook(context.book, transfer, sender.client);
+    if (first.failure !== undefined) return first;
+    const action = post ? 'post' : 'void';
+    const id = `${transfer.id}.${action === 'post' ? 'p' : 'v'}`;
     const resolution: SentTransfer = {
       ...transfer,
-      id: `${transfer.id}.${post ? 'p' : 'v'}`,
-      kind: post ? 'post' : 'void',
-      replay: {
-        path: post ? '/v1/transfers/{id}/post' : '/v1/transfers/{id}/void',
-        pathId: transfer.id,
-        body: { id: `${transfer.id}.${post ? 'p' : 'v'}` },
-        idempotencyKey: context.newIdempotencyKey(),
-      },
+      id,
+      kind: action,
+      request: resolutionRequest(transfer.id, id, action, context.newIdempotencyKey()),
     };
-    const options = {
-      params: { path: { id: transfer.id }, header: { 'Idempotency-Key': resolution.replay.idempotencyKey } },
-      body: resolution.replay.body as { id: string },
-    };
-    const answer = await answerOf(() =>
-      post
-        ? sender.client.POST('/v1/transfers/{id}/post', options)
-        : sender.client.POST('/v1/transfers/{id}/void', options),
-    );
-    booked(context.book, resolution, answer);
-    return reportOf(answer, 2);
+    return sendAndBook(context.book, resolution, sender.client, 2);
   },
 };

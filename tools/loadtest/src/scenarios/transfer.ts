@@ -1,7 +1,33 @@
-import type { SentTransfer } from '../audit/transfer-book';
+import type { SentRequest, SentTransfer } from '../audit/transfer-book';
 import type { RunTenant } from '../workload/tenants';
-import { answerOf, booked } from './answers';
+import { answerOf, sendAndBook, singleVerdict } from './answers';
 import { pickAmount, pickPair, type Scenario, type ScenarioContext } from './scenario';
+
+type TransferBody = {
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  creditTenantId?: string;
+  amount: string;
+  currency: string;
+  pending?: boolean;
+};
+
+/** POST /v1/transfers with this body and key, as often as it is sent. */
+export function transferRequest(body: TransferBody, idempotencyKey: string): SentRequest {
+  return {
+    idempotencyKey,
+    send: (client, init) =>
+      answerOf(() =>
+        client.POST('/v1/transfers', {
+          params: { header: { 'Idempotency-Key': idempotencyKey } },
+          body,
+          ...(init?.signal ? { signal: init.signal } : {}),
+        }),
+      ),
+    verdictOf: singleVerdict,
+  };
+}
 
 /** A new transfer between two accounts of one tenant or (crossTenant) of two, and the tenant that sends it. */
 export function newTransfer(
@@ -9,9 +35,8 @@ export function newTransfer(
   options: { crossTenant?: boolean; pending?: boolean } = {},
 ): { sender: RunTenant; transfer: SentTransfer } {
   const { debitTenant, debit, creditTenant, credit } = pickPair(context, options.crossTenant);
-  const id = context.newTransferId();
-  const body = {
-    id,
+  const body: TransferBody = {
+    id: context.newTransferId(),
     debitAccountId: debit.id,
     creditAccountId: credit.id,
     ...(creditTenant === debitTenant ? {} : { creditTenantId: creditTenant.id }),
@@ -23,32 +48,28 @@ export function newTransfer(
     sender: debitTenant,
     transfer: {
       tenantId: debitTenant.id,
-      id,
+      id: body.id,
       debitAccountId: debit.id,
       creditTenantId: creditTenant.id,
       creditAccountId: credit.id,
       amount: BigInt(body.amount),
       currency: debit.currency,
       kind: options.pending ? 'pending' : 'single',
-      replay: { path: '/v1/transfers', body, idempotencyKey: context.newIdempotencyKey() },
+      request: transferRequest(body, context.newIdempotencyKey()),
     },
   };
 }
 
-/** POST /v1/transfers with the transfer's key, once. */
-export const postTransfer = (sender: RunTenant, transfer: SentTransfer, client = sender.client) =>
-  answerOf(() =>
-    client.POST('/v1/transfers', {
-      params: { header: { 'Idempotency-Key': transfer.replay.idempotencyKey } },
-      body: transfer.replay.body as never,
-    }),
-  );
-
 async function sendOne(context: ScenarioContext, crossTenant: boolean) {
   const { sender, transfer } = newTransfer(context, { crossTenant });
-  return booked(context.book, transfer, await postTransfer(sender, transfer));
+  return sendAndBook(context.book, transfer, sender.client);
 }
 
+/**
+ * One transfer between two accounts of a tenant. The model of a scenario
+ * that moves money: make each transfer with its request (`transferRequest`,
+ * or a SentRequest of your own for another route), send it, book it.
+ */
 export const transfer: Scenario = {
   name: 'transfer',
   description: 'one transfer between two accounts of a tenant',

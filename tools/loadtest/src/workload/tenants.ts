@@ -10,7 +10,11 @@ export interface RunTenant {
   id: string;
   /** Sends once and reports what came back: what the load measures. */
   client: MeridianClient;
-  /** Retries with the same key as a careful client does (503, 429, 409 in flight, no answer). */
+  /**
+   * Retries with the same key as a careful client does (503, 429, 409 in flight, no answer), for
+   * longer than the api holds a key in flight (IDEMPOTENCY_LOCK_TIMEOUT_MS, 30 s by default) when
+   * the request holding it died: the audit resolves transfers in doubt with it.
+   */
   carefulClient: MeridianClient;
   accounts: RunAccount[];
   /** The key the run created for this tenant (revoked at cleanup); absent for a key the operator gave. */
@@ -56,7 +60,7 @@ export function tenantClients(target: string, apiKey: string): Pick<RunTenant, '
     carefulClient: createMeridianClient({
       baseUrl: target,
       apiKey,
-      retry: { attempts: 8, maxDelayMs: 2_000 },
+      retry: { attempts: 45, maxDelayMs: 2_000 },
     }),
   };
 }
@@ -94,8 +98,10 @@ export async function provisionTenants(options: {
   accountsPerTenant: number;
   admin?: AdminAccess;
   givenKeys?: GivenKey[];
+  /** Filled as it goes, so a failure part way still leaves the keys made so far to revoke. */
+  into?: RunTenant[];
 }): Promise<RunTenant[]> {
-  const tenants: RunTenant[] = [];
+  const tenants: RunTenant[] = options.into ?? [];
   if (options.givenKeys && options.givenKeys.length > 0) {
     for (const given of options.givenKeys)
       tenants.push({ id: given.tenantId, ...tenantClients(options.target, given.apiKey), accounts: [] });

@@ -1,4 +1,4 @@
-import { createServer, request as forward, type Server } from 'node:http';
+import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -6,9 +6,11 @@ import type { AddressInfo } from 'node:net';
  *   acknowledge-and-drop  answers 201 as the api would, never forwards it (a lost write)
  *   do-and-refuse         forwards it, then answers 422 (a refusal of something that was done)
  *   do-and-hang-up        forwards it, then closes the connection unanswered (in doubt)
+ *   refuse-resolutions    (every post or void of a pending transfer) answers 422 without forwarding it,
+ *                         so the pending transfers keep holding their amounts
  * The lying faults tell every later request for that transfer the same lie.
  */
-export type Fault = 'acknowledge-and-drop' | 'do-and-refuse' | 'do-and-hang-up';
+export type Fault = 'acknowledge-and-drop' | 'do-and-refuse' | 'do-and-hang-up' | 'refuse-resolutions';
 
 /**
  * A fake target for the audit's own tests: a proxy in front of the real api
@@ -36,6 +38,15 @@ export class FaultyTarget {
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () => {
         const body = Buffer.concat(chunks);
+        if (
+          target.fault === 'refuse-resolutions' &&
+          incoming.method === 'POST' &&
+          /^\/v1\/transfers\/[^/]+\/(post|void)$/.test(incoming.url ?? '')
+        ) {
+          target.faultedTransferId ??= incoming.url;
+          target.refuse(outgoing);
+          return;
+        }
         const faulted =
           incoming.method === 'POST' && incoming.url === '/v1/transfers' && target.faultFor(body);
         if (faulted === 'lie-again' || (faulted && target.fault === 'acknowledge-and-drop')) {
@@ -89,18 +100,22 @@ export class FaultyTarget {
     return true;
   }
 
-  private lie(body: Buffer, outgoing: import('node:http').ServerResponse, again: boolean) {
+  private refuse(outgoing: ServerResponse) {
+    outgoing.writeHead(422, { 'content-type': 'application/problem+json' });
+    outgoing.end(
+      JSON.stringify({
+        type: 'https://meridian.dev/problems/insufficient-funds',
+        title: 'Insufficient funds',
+        status: 422,
+        detail: 'refused by the fake target',
+      }),
+    );
+  }
+
+  private lie(body: Buffer, outgoing: ServerResponse, again: boolean) {
     const asked = JSON.parse(body.toString()) as Record<string, unknown>;
     if (this.fault === 'do-and-refuse') {
-      outgoing.writeHead(422, { 'content-type': 'application/problem+json' });
-      outgoing.end(
-        JSON.stringify({
-          type: 'https://meridian.dev/problems/insufficient-funds',
-          title: 'Insufficient funds',
-          status: 422,
-          detail: 'refused by the fake target',
-        }),
-      );
+      this.refuse(outgoing);
       return;
     }
     // The same acknowledgement to every replay, as an idempotency store holding the lost answer would give.
