@@ -8,7 +8,7 @@ import { formatSummary } from './report/text';
 import { runLoadTest } from './run';
 
 /** Exit codes a pipeline can gate on. */
-export const EXIT = { passed: 0, thresholds: 1, audit: 2, usage: 64, unavailable: 69 } as const;
+export const EXIT = { passed: 0, thresholds: 1, audit: 2, usage: 64, unavailable: 69, internal: 70 } as const;
 
 async function main(): Promise<number> {
   let options;
@@ -24,9 +24,20 @@ async function main(): Promise<number> {
     return EXIT.passed;
   }
   const progress = createProgressReporter(process.stderr, options.progress);
+  // The first Ctrl-C (or SIGTERM, a Job's deadline) ends the load; the audit, cleanup and reports still
+  // run on what was sent. A second one stops at once.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    process.stderr.write(`\nloadtest: ${signal}: stopping the load, then auditing what was sent\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const warn = (message: string) => process.stderr.write(`loadtest: ${message}\n`);
   let summary;
   try {
-    summary = await runLoadTest({ ...options.run, progress });
+    summary = await runLoadTest({ ...options.run, progress, warn, signal: stop.signal });
   } catch (error) {
     progress.finish();
     process.stderr.write(`loadtest: ${(error as Error).message}\n`);
@@ -50,6 +61,6 @@ main().then(
   },
   (error: unknown) => {
     process.stderr.write(`loadtest: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = EXIT.unavailable;
+    process.exitCode = EXIT.internal;
   },
 );

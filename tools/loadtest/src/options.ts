@@ -48,7 +48,8 @@ Judging and reports:
                           (OTEL_EXPORTER_OTLP_ENDPOINT; e.g. http://localhost:4318)
 
 Exit code: 0 thresholds held and the audit passed; 1 a threshold was crossed; 2 the audit found violations;
-64 bad options; 69 the target could not be reached or provisioned.`;
+64 bad options; 69 the target could not be reached or provisioned; 70 the tool itself failed.
+Ctrl-C (or SIGTERM) ends the load early; the audit, cleanup and reports still run. A second one stops at once.`;
 
 export class UsageError extends Error {}
 
@@ -146,8 +147,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
 
   let search: SearchSettings | undefined;
   if (values.search) {
-    if (thresholds.length === 0)
-      throw new UsageError('--search needs at least one --threshold to judge each step by');
+    if (values.model !== 'open' || values.rate || values.stages || values.duration || values.vus)
+      throw new UsageError(
+        '--search sets its own rates (--search-from, --search-max, --search-step): drop --model, --rate, --stages, --duration and --vus',
+      );
     search = {
       startRate: attempt(() => parseRate(values['search-from'])),
       maxRate: attempt(() => parseRate(values['search-max'])),
@@ -166,8 +169,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): C
     throw new UsageError(
       'no credentials: set LOADTEST_ADMIN_TOKEN (or LOADTEST_ADMIN_TOKEN_FILE) to provision throwaway tenants, or give existing keys (--api-keys-file or LOADTEST_API_KEYS)',
     );
-  if (givenKeys && givenKeys.length < 2 && mix.some((m) => m.scenario.name === 'cross-tenant'))
-    throw new UsageError('cross-tenant transfers need keys of at least two tenants');
+  const tenantCount = givenKeys
+    ? new Set(givenKeys.map((k) => k.tenantId)).size
+    : positiveInt(values.tenants, '--tenants');
+  if (tenantCount < 2 && mix.some((m) => m.scenario.name === 'cross-tenant'))
+    throw new UsageError(
+      'cross-tenant transfers need at least two tenants (--tenants, or keys of two tenants)',
+    );
 
   const settlementUrl = values['settlement-url'] ?? env.LOADTEST_SETTLEMENT_URL;
   const settlementToken = secret(env, 'LOADTEST_SETTLEMENT_TOKEN');

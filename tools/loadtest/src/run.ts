@@ -63,6 +63,10 @@ export interface LoadTestOptions {
   /** Revoke the keys the run created (default true). */
   cleanup: boolean;
   progress?: ProgressReporter;
+  /** Told of what goes wrong besides the run's own results (a scenario's unexpected error, a failed cleanup). */
+  warn?: (message: string) => void;
+  /** Stops the load early (Ctrl-C); the audit and cleanup still run on what was sent. */
+  signal?: AbortSignal;
   /** An OpenTelemetry Collector's OTLP/HTTP endpoint to push the run's metrics to while it goes. */
   otlpEndpoint?: string;
   clock?: Clock;
@@ -80,11 +84,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
   const startedAt = new Date();
   const random = new Random(options.seed);
   const runId = `lt${Date.now().toString(36)}${random.int(0, 1295).toString(36).padStart(2, '0')}`;
-  const tenants = await provisionTenants({ ...options, runId });
+  const tenants: RunTenant[] = [];
   const book = new TransferBook();
   let nextId = 0;
-  const context: ScenarioContext = {
+  const context: RunContext = {
     random,
+    arrivals: 0,
     tenants,
     book,
     newTransferId: () => `${runId}-${(nextId++).toString(36)}`,
@@ -92,13 +97,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
   };
   const sink = options.otlpEndpoint ? otlpMetricsPush(options.otlpEndpoint, runId) : undefined;
   try {
+    await provisionTenants({ ...options, runId, into: tenants });
     const load = options.search
       ? await searchPhase(options, options.search, context, clock, sink)
       : await loadPhase(options, options.model, context, clock, sink);
     const thresholds = evaluateThresholds(options.thresholds, load.summary.totals, load.summary.scenarios);
-    const audit: AuditSummary = options.audit
-      ? await auditRun(tenants, book, options.settlement)
-      : notAudited();
+    const audit: AuditSummary = options.audit ? await auditOrReport(tenants, book, options) : notAudited();
     return {
       schemaVersion: SUMMARY_SCHEMA_VERSION,
       startedAt: startedAt.toISOString(),
@@ -115,10 +119,36 @@ export async function runLoadTest(options: LoadTestOptions): Promise<Summary> {
       passed: thresholds.every((t) => t.passed) && audit.passed,
     };
   } finally {
-    await sink?.shutdown();
-    if (options.cleanup && options.admin) await revokeRunKeys(tenants, options.admin);
+    await sink?.shutdown().catch(() => undefined);
+    if (options.cleanup && options.admin)
+      await revokeRunKeys(tenants, options.admin).catch((error: Error) =>
+        options.warn?.(`revoking the run's keys failed (${error.message}); revoke them with the admin API`),
+      );
   }
 }
+
+/** The audit, or, when it could not finish (a listing refused, say), a violation saying so: the run's reports are kept. */
+async function auditOrReport(
+  tenants: RunTenant[],
+  book: TransferBook,
+  options: LoadTestOptions,
+): Promise<AuditSummary> {
+  try {
+    return await auditRun(tenants, book, options.settlement);
+  } catch (error) {
+    return {
+      ...notAudited(),
+      ran: true,
+      passed: false,
+      violations: [
+        { kind: 'audit-error', detail: `the audit could not finish: ${(error as Error).message}` },
+      ],
+    };
+  }
+}
+
+/** The scenarios' context, and the number of arrivals so far (each gets its own random choices). */
+type RunContext = ScenarioContext & { arrivals: number };
 
 type LoadResult = {
   model: ModelSummary;
@@ -131,7 +161,7 @@ type LoadResult = {
 async function loadPhase(
   options: LoadTestOptions,
   model: LoadModel,
-  context: ScenarioContext,
+  context: RunContext,
   clock: Clock,
   sink?: OutcomeSink,
   phase?: string,
@@ -139,17 +169,23 @@ async function loadPhase(
   const startedAt = clock.now();
   const recorder = new Recorder(startedAt, model.kind === 'open' ? (ms) => rateAt(model.stages, ms) : null);
   const totalWeight = options.mix.reduce((sum, entry) => sum + entry.weight, 0);
-  const pick = () => scenarioAt(options.mix, (context.random.int(0, 999_999) / 1_000_000) * totalWeight);
+  const pickScenario = (random: Random) =>
+    scenarioAt(options.mix, (random.int(0, 999_999) / 1_000_000) * totalWeight);
   let inFlight = 0;
+  const warned = new Set<string>();
   const fire = async (scheduledAt: number) => {
-    const scenario = pick();
+    const random = Random.forArrival(options.seed, context.arrivals++);
+    const scenario = pickScenario(random);
     inFlight++;
     try {
-      const report = await scenario.run(context).catch(() => ({
-        status: 'network' as const,
-        failure: 'client-error',
-        requests: 1,
-      }));
+      const report = await scenario.run({ ...context, random }).catch((error: Error) => {
+        // A scenario's own bug, not the target's answer: say so once per scenario, count it as a failure.
+        if (!warned.has(scenario.name)) {
+          warned.add(scenario.name);
+          options.warn?.(`scenario ${scenario.name} threw: ${error.stack ?? error.message}`);
+        }
+        return { status: 'network' as const, failure: 'client-error', requests: 1 };
+      });
       const outcome = { scenario: scenario.name, scheduledAt, finishedAt: clock.now(), ...report };
       recorder.record(outcome);
       sink?.record(outcome);
@@ -180,7 +216,12 @@ async function loadPhase(
             maxInFlight: model.maxInFlight,
             fire,
             clock,
-            onDrop: (scheduledAt) => recorder.recordDropped(pick().name, scheduledAt),
+            onDrop: (scheduledAt) =>
+              recorder.recordDropped(
+                pickScenario(Random.forArrival(options.seed, context.arrivals++)).name,
+                scheduledAt,
+              ),
+            ...(options.signal ? { signal: options.signal } : {}),
           })
         : await runClosedModel({
             virtualUsers: model.virtualUsers,
@@ -205,7 +246,7 @@ async function loadPhase(
 async function searchPhase(
   options: LoadTestOptions,
   search: SearchSettings,
-  context: ScenarioContext,
+  context: RunContext,
   clock: Clock,
   sink?: OutcomeSink,
 ): Promise<LoadResult> {
@@ -230,6 +271,7 @@ async function searchPhase(
     maxRate: search.maxRate,
     precision: search.precision,
     runStep: async (rate): Promise<SearchStep> => {
+      if (options.signal?.aborted) return { rate, passed: false, p99: 0, errorRate: 0 };
       if (index++ > 0) await clock.sleepUntil(clock.now() + SEARCH_COOLDOWN_MS);
       const model: LoadModel = {
         kind: 'open',

@@ -39,6 +39,12 @@ export async function runOpenModel(options: OpenModelOptions): Promise<ModelRun>
     if (options.signal?.aborted) break;
     const scheduledAt = startedAt + offset;
     await clock.sleepUntil(scheduledAt);
+    // Behind schedule, arrivals come without waiting: let answers be read between them (and between
+    // drops, or a backlog would be dropped whole while its answers wait unread).
+    if (++sinceYield >= 64) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (inFlight.size >= options.maxInFlight) {
       dropped++;
       options.onDrop?.(scheduledAt);
@@ -47,11 +53,6 @@ export async function runOpenModel(options: OpenModelOptions): Promise<ModelRun>
     const operation = options.fire(scheduledAt).finally(() => inFlight.delete(operation));
     inFlight.add(operation);
     started++;
-    // Behind schedule, arrivals start without waiting: let answers be read between them.
-    if (++sinceYield >= 64) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
   }
   await Promise.all(inFlight);
   return { startedAt, started, dropped };

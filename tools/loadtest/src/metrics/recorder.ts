@@ -22,13 +22,16 @@ class OperationStats {
   requests = 0;
   failed = 0;
 
-  add(outcome: OperationOutcome, latencyMs: number) {
+  /** latencyMs null: an arrival never started (dropped), which has no latency to record, only a failure. */
+  add(outcome: OperationOutcome, latencyMs: number | null) {
     this.operations++;
     this.requests += outcome.requests;
-    this.latency.recordMs(latencyMs);
-    let byStatus = this.byStatus.get(outcome.status);
-    if (!byStatus) this.byStatus.set(outcome.status, (byStatus = new LatencyHistogram()));
-    byStatus.recordMs(latencyMs);
+    if (latencyMs !== null) {
+      this.latency.recordMs(latencyMs);
+      let byStatus = this.byStatus.get(outcome.status);
+      if (!byStatus) this.byStatus.set(outcome.status, (byStatus = new LatencyHistogram()));
+      byStatus.recordMs(latencyMs);
+    }
     if (outcome.failure !== undefined) {
       this.failed++;
       this.errors.set(outcome.failure, (this.errors.get(outcome.failure) ?? 0) + 1);
@@ -40,7 +43,7 @@ class OperationStats {
       name,
       operations: this.operations,
       requests: this.requests,
-      throughputPerSecond: durationMs > 0 ? round(this.operations / (durationMs / 1_000)) : 0,
+      throughputPerSecond: durationMs > 0 ? round((this.operations - this.failed) / (durationMs / 1_000)) : 0,
       latency: this.latency.summary(),
       byStatusClass: Object.fromEntries([...this.byStatus].map(([status, h]) => [status, h.summary()])),
       errors: Object.fromEntries([...this.errors].sort(([a], [b]) => a.localeCompare(b))),
@@ -51,6 +54,7 @@ class OperationStats {
 
 class Second {
   readonly latency = new LatencyHistogram(2);
+  dropped = 0;
   errors = 0;
 }
 
@@ -75,27 +79,31 @@ export class Recorder {
   ) {}
 
   record(outcome: OperationOutcome): void {
-    const latencyMs = Math.max(0, outcome.finishedAt - outcome.scheduledAt);
+    this.add(outcome, Math.max(0, outcome.finishedAt - outcome.scheduledAt));
+  }
+
+  /**
+   * An arrival the open model could not start (maxInFlight reached): a
+   * failure, counted in the error rate, but no latency (a 0 would pull the
+   * percentiles down exactly when the target is stalling).
+   */
+  recordDropped(scenario: string, scheduledAt: number): void {
+    this.dropped++;
+    this.add(
+      { scenario, scheduledAt, finishedAt: scheduledAt, status: 'network', failure: 'dropped', requests: 0 },
+      null,
+    );
+  }
+
+  private add(outcome: OperationOutcome, latencyMs: number | null): void {
     this.total.add(outcome, latencyMs);
     let stats = this.scenarios.get(outcome.scenario);
     if (!stats) this.scenarios.set(outcome.scenario, (stats = new OperationStats()));
     stats.add(outcome, latencyMs);
     const second = this.secondOf(outcome.finishedAt);
-    second.latency.recordMs(latencyMs);
+    if (latencyMs !== null) second.latency.recordMs(latencyMs);
+    else second.dropped++;
     if (outcome.failure !== undefined) second.errors++;
-  }
-
-  /** An arrival the open model could not start (maxInFlight reached): a failure of the whole run. */
-  recordDropped(scenario: string, scheduledAt: number): void {
-    this.dropped++;
-    this.record({
-      scenario,
-      scheduledAt,
-      finishedAt: scheduledAt,
-      status: 'network',
-      failure: 'dropped',
-      requests: 0,
-    });
   }
 
   get operations(): number {
@@ -134,7 +142,7 @@ export class Recorder {
           return {
             second,
             targetRate: this.targetRateAt ? round(this.targetRateAt(second * 1_000 + 500)) : null,
-            operations: stats.latency.count,
+            operations: stats.latency.count + stats.dropped,
             errors: stats.errors,
             p50: stats.latency.percentileMs(50),
             p90: stats.latency.percentileMs(90),

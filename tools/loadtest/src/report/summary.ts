@@ -29,7 +29,9 @@ export interface OperationsSummary {
   operations: number;
   /** HTTP requests those operations sent. */
   requests: number;
+  /** Operations that succeeded, per second of the run. */
   throughputPerSecond: number;
+  /** Of the operations that were started (an arrival dropped at maxInFlight has none). */
   latency: LatencySummary;
   byStatusClass: Partial<Record<StatusClass, LatencySummary>>;
   /** Failed operations by cause: a problem type URI, `http-<status>` without one, or `network`. */

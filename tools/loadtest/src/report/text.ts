@@ -2,6 +2,8 @@ import type { Summary } from './summary';
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 const percent = (share: number) => `${(share * 100).toFixed(3)}%`;
+const observed = (metric: string, value: number) =>
+  metric === 'error_rate' ? percent(value) : metric === 'throughput' ? `${value}/s` : ms(value);
 
 /** The end-of-run summary on the terminal: what held, what did not, and the audit's verdict. */
 export function formatSummary(summary: Summary): string {
@@ -26,7 +28,9 @@ export function formatSummary(summary: Summary): string {
       `  search: highest rate meeting the thresholds ${summary.search.highestPassingRate ?? 'none'}/s (${summary.search.steps.map((s) => `${s.rate}${s.passed ? '✓' : '✗'}`).join(' ')})`,
     );
   for (const threshold of summary.thresholds)
-    lines.push(`  ${threshold.passed ? '✓' : '✗'} ${threshold.expression} (observed ${threshold.observed})`);
+    lines.push(
+      `  ${threshold.passed ? '✓' : '✗'} ${threshold.expression} (observed ${observed(threshold.metric, threshold.observed)})`,
+    );
   const { audit } = summary;
   if (!audit.ran) lines.push('  audit: not run');
   else {
