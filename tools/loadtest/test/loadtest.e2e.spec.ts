@@ -4,6 +4,7 @@ import { OtlpReceiver, seeded, testSeed } from '@meridian/testing';
 import { FaultyTarget } from './support/faulty-target';
 import { MeridianStack } from './support/meridian-stack';
 import { runCli } from './support/run-cli';
+import { summarySchemaErrors } from './support/summary-schema';
 
 /** Every scenario, so the audit sees every kind of transfer. */
 const MIX = 'transfer=40,batch=10,pending=15,cross-tenant=15,read=10,retry=5,replay=5';
@@ -50,6 +51,7 @@ describe(seeded('./meridian loadtest against a real api, ledger and settlement w
       stdout: expect.stringContaining('PASSED'),
     });
     const summary = run.summary();
+    expect(summarySchemaErrors(summary)).toEqual([]);
     expect(summary.passed).toBe(true);
     expect(summary.totals.operations).toBe(90);
     // The last export happens at shutdown, before the command exits.
