@@ -15,7 +15,6 @@ import {
   type AuditSummary,
   type ModelSummary,
   type SearchStep,
-  type Stage,
   SUMMARY_SCHEMA_VERSION,
   type Summary,
 } from './report/summary';
@@ -30,9 +29,8 @@ import {
   type RunTenant,
 } from './workload/tenants';
 
-export type LoadModel =
-  | { kind: 'open'; stages: Stage[]; maxInFlight: number }
-  | { kind: 'closed'; virtualUsers: number; durationMs: number };
+/** The load a run drives: the same shape its summary reports. */
+export type LoadModel = ModelSummary;
 
 export interface SearchSettings {
   startRate: number;
@@ -230,10 +228,7 @@ async function loadPhase(
             clock,
           });
     return {
-      model:
-        model.kind === 'open'
-          ? { kind: 'open', stages: model.stages, maxInFlight: model.maxInFlight }
-          : { kind: 'closed', virtualUsers: model.virtualUsers, durationMs: model.durationMs },
+      model,
       summary: recorder.summary(Math.max(totalMs, clock.now() - run.startedAt)),
       dropped: run.dropped,
     };

@@ -1,17 +1,11 @@
+import type { components } from '@meridian/sdk';
 import type { SentRequest, SentTransfer } from '../audit/transfer-book';
 import type { RunTenant } from '../workload/tenants';
 import { answerOf, sendAndBook, singleVerdict } from './answers';
 import { pickAmount, pickPair, type Scenario, type ScenarioContext } from './scenario';
 
-type TransferBody = {
-  id: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  creditTenantId?: string;
-  amount: string;
-  currency: string;
-  pending?: boolean;
-};
+/** What POST /v1/transfers takes, as the api's document defines it. */
+type TransferBody = components['schemas']['CreateTransferRequest'];
 
 /** POST /v1/transfers with this body and key, as often as it is sent. */
 export function transferRequest(body: TransferBody, idempotencyKey: string): SentRequest {
@@ -35,8 +29,9 @@ export function newTransfer(
   options: { crossTenant?: boolean; pending?: boolean } = {},
 ): { sender: RunTenant; transfer: SentTransfer } {
   const { debitTenant, debit, creditTenant, credit } = pickPair(context, options.crossTenant);
+  const id = context.newTransferId();
   const body: TransferBody = {
-    id: context.newTransferId(),
+    id,
     debitAccountId: debit.id,
     creditAccountId: credit.id,
     ...(creditTenant === debitTenant ? {} : { creditTenantId: creditTenant.id }),
@@ -48,7 +43,7 @@ export function newTransfer(
     sender: debitTenant,
     transfer: {
       tenantId: debitTenant.id,
-      id: body.id,
+      id,
       debitAccountId: debit.id,
       creditTenantId: creditTenant.id,
       creditAccountId: credit.id,
