@@ -53,11 +53,14 @@ export interface ListenerSettings {
  * Two node http servers in front of one Fastify instance: Fastify's own (the
  * public listener, on PORT) and the management listener (MANAGEMENT_PORT).
  * Both get the same handler and settings, so a request is handled the same
- * way on either, and both close the same way: no new connections, idle
- * keep-alive connections at once, busy ones after their response.
+ * way on either, and both drain the same way (`stopKeepAlive`, then close).
  */
 export class HttpListeners {
   #management: Server | undefined;
+  readonly #servers: Server[] = [];
+  /** Responses not yet finished, on either listener. */
+  readonly #inFlight = new Set<ServerResponse>();
+  #keepAlive = true;
 
   constructor(private readonly settings: ListenerSettings) {}
 
@@ -100,6 +103,23 @@ export class HttpListeners {
     });
   }
 
+  /**
+   * The end of keep-alive, once load balancers have stopped sending new
+   * connections here (after SHUTDOWN_DELAY_MS): every response from now on,
+   * and each one in flight, carries `Connection: close` and its connection
+   * ends once it is sent; idle connections close at once. Clients still
+   * holding a connection to this process then open their next one to
+   * another replica, so the listeners can close within the longest request
+   * in flight, instead of serving kept-alive connections until the shutdown
+   * timeout kills them mid-request.
+   */
+  stopKeepAlive(): void {
+    if (!this.#keepAlive) return;
+    this.#keepAlive = false;
+    for (const response of this.#inFlight) closeConnectionAfter(response);
+    for (const server of this.#servers) server.closeIdleConnections();
+  }
+
   /** Stops the management listener as Fastify stops its own (`forceCloseConnections: 'idle'`). */
   closeManagement(): Promise<void> {
     const server = this.#managementServer();
@@ -118,19 +138,28 @@ export class HttpListeners {
     return this.#management;
   }
 
-  /** What Fastify would set on a server it creates itself, and the end of busy keep-alive connections on close. */
+  /** What Fastify would set on a server it creates itself, and the end of keep-alive on shutdown. */
   #server(handler: Parameters<typeof createServer>[1]): Server {
     const server = createServer(handler);
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
     server.requestTimeout = this.settings.requestTimeoutMs;
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      // Closing ends idle connections only: one that was busy would be kept
-      // until its keep-alive timeout, past the shutdown timeout. End it once
-      // its response is out.
-      response.once('finish', () => {
-        if (!server.listening) request.socket.end();
-      });
+    // Registered before the handler's own listener, so this runs before the response is written.
+    server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+      if (!this.#keepAlive) return closeConnectionAfter(response);
+      this.#inFlight.add(response);
+      response.once('close', () => this.#inFlight.delete(response));
     });
+    this.#servers.push(server);
     return server;
   }
+}
+
+/** The response closes its connection: with `Connection: close` when its headers are not out yet, after it otherwise. */
+function closeConnectionAfter(response: ServerResponse): void {
+  if (!response.headersSent) {
+    // Node then writes `Connection: close` and ends the socket once the response is sent.
+    response.shouldKeepAlive = false;
+    return;
+  }
+  response.once('finish', () => response.socket?.destroySoon());
 }

@@ -83,9 +83,9 @@ export async function startHttpService<C extends HttpServiceConfig>(
   const adapter = new FastifyAdapter({
     ...listeners.fastifyOptions(),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    // On close (of either listener): idle keep-alive connections are closed at once; busy ones
-    // finish their request and are closed after it; requests that arrive on
-    // them meanwhile get 503 with `Connection: close`.
+    // On close (by then keep-alive has ended, see HttpListeners.stopKeepAlive): idle
+    // connections are closed at once, busy ones after their response; a request
+    // that arrives on one meanwhile gets 503 with `Connection: close`.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors: onFrameworkError,
@@ -111,6 +111,7 @@ export async function startHttpService<C extends HttpServiceConfig>(
     logger,
     delayMs: config.SHUTDOWN_DELAY_MS,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    stopKeepAlive: () => listeners.stopKeepAlive(),
     closeServer: async () => {
       await Promise.all([app.close(), listeners.closeManagement()]);
     },

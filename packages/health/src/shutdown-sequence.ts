@@ -14,6 +14,12 @@ export interface ShutdownSequenceOptions {
   delayMs: number;
   timeoutMs: number;
   /**
+   * Ends keep-alive once the delay is over: every response from then on
+   * closes its connection, idle connections close at once, so clients move
+   * to other replicas and the listeners can close.
+   */
+  stopKeepAlive: () => void;
+  /**
    * Stops the HTTP listeners, public and management together: no new
    * connections, in-flight requests finish. Until then the management
    * listener answers probes (readiness 503) and scrapes.
@@ -34,12 +40,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * 1. readiness turns 503 at once (the lifecycle goes to `draining`);
  * 2. the process keeps serving for `delayMs`, while load balancers and
  *    Kubernetes endpoints stop sending traffic here;
- * 3. drain hooks stop background work and wait for it;
- * 4. both HTTP listeners (public and management) stop accepting connections
- *    and wait for in-flight requests, closing keep-alive connections as they
- *    go idle;
- * 5. resources close in reverse order of creation;
- * 6. telemetry is flushed, and the process exits 0.
+ * 3. keep-alive ends: every response carries `Connection: close`, idle
+ *    connections close at once (clients that still hold one move on);
+ * 4. drain hooks stop background work and wait for it;
+ * 5. both HTTP listeners (public and management) stop accepting connections
+ *    and wait for in-flight requests;
+ * 6. resources close in reverse order of creation;
+ * 7. telemetry is flushed, and the process exits 0.
  *
  * A second signal, or `timeoutMs` passing since the first, forces exit 1.
  */
@@ -92,6 +99,9 @@ export class ShutdownSequence {
       'shutdown: readiness is now 503; still serving during the delay',
     );
     await sleep(delayMs);
+
+    logger.info({}, 'shutdown: delay over; every response now closes its connection');
+    this.options.stopKeepAlive();
 
     const onError = (name: string, error: unknown) =>
       logger.error({ hook: name, err: error }, `shutdown: ${name} failed to stop cleanly`);

@@ -14,6 +14,7 @@ function sequence(overrides: Partial<ConstructorParameters<typeof ShutdownSequen
     logger: silent,
     delayMs: 20,
     timeoutMs: 2_000,
+    stopKeepAlive: () => void events.push('keep-alive stopped'),
     closeServer: async () => {
       events.push('server closed');
     },
@@ -27,7 +28,7 @@ function sequence(overrides: Partial<ConstructorParameters<typeof ShutdownSequen
 }
 
 describe('ShutdownSequence', () => {
-  it('turns unready at once, then drains, closes the server, closes resources last-first, flushes and exits 0', async () => {
+  it('turns unready at once, then after the delay ends keep-alive, drains, closes the server, closes resources last-first, flushes and exits 0', async () => {
     const { seq, hooks, lifecycle, events, exits } = sequence();
     hooks.onClose('pool', () => void events.push('pool closed'));
     hooks.onClose('redis', () => void events.push('redis closed'));
@@ -41,6 +42,7 @@ describe('ShutdownSequence', () => {
     expect(events).toEqual([]); // nothing stops during the delay
     await run;
     expect(events).toEqual([
+      'keep-alive stopped',
       'worker drained',
       'server closed',
       'redis closed',
@@ -57,7 +59,7 @@ describe('ShutdownSequence', () => {
       throw new Error('boom');
     });
     await seq.run('SIGTERM');
-    expect(events).toEqual(['server closed', 'first closed', 'telemetry flushed']);
+    expect(events).toEqual(['keep-alive stopped', 'server closed', 'first closed', 'telemetry flushed']);
     expect(exits).toEqual([0]);
   });
 
@@ -71,7 +73,7 @@ describe('ShutdownSequence', () => {
     });
     void seq.run('SIGTERM');
     expect(await exit).toBe(1);
-    expect(events).toEqual([]); // nothing after the server was closed
+    expect(events).toEqual(['keep-alive stopped']); // nothing after the server was closed
   });
 
   it('runs only once however often it is started', async () => {

@@ -124,4 +124,82 @@ function dechunk(body: string): string {
   }
 }
 
+/** One request of a `KeepAliveLoad`: when it was sent and how it ended. */
+export interface LoadRequest {
+  client: number;
+  sentAt: number;
+  /** The status, or the error code when no response came. */
+  status?: number;
+  error?: string;
+  /** The response's `Connection` header. */
+  connection?: string;
+}
+
+/**
+ * Continuous load from `clients` closed-loop clients, each on its own
+ * keep-alive connection (a new one when the server closed it), as callers
+ * behind a load balancer keep theirs. A request that failed on a reused
+ * connection before any response is sent again once on a new one, as HTTP
+ * clients do for idempotent requests (RFC 9112, section 9.3.1): the server
+ * closed an idle connection as the request went out, and never saw it.
+ */
+export class KeepAliveLoad {
+  readonly requests: LoadRequest[] = [];
+  readonly #agents: Agent[];
+  readonly #loops: Promise<void>[];
+  #stopped = false;
+
+  constructor(url: string, clients: number) {
+    this.#agents = Array.from({ length: clients }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    this.#loops = this.#agents.map((agent, client) => this.#loop(url, agent, client));
+  }
+
+  /** Resolves once `count` requests have been answered. */
+  async answered(count: number): Promise<void> {
+    while (this.requests.filter((r) => r.status !== undefined).length < count) await sleep(10);
+  }
+
+  async stop(): Promise<LoadRequest[]> {
+    this.#stopped = true;
+    await Promise.all(this.#loops);
+    for (const agent of this.#agents) agent.destroy();
+    return this.requests;
+  }
+
+  async #loop(url: string, agent: Agent, client: number): Promise<void> {
+    while (!this.#stopped) {
+      const sentAt = Date.now();
+      const outcome = await get(url, agent)
+        .catch((error: Error) => (error instanceof ResetOnReuse ? get(url, agent) : Promise.reject(error)))
+        .catch((error: NodeJS.ErrnoException) => ({ error: error.code ?? error.message }));
+      this.requests.push({ client, sentAt, ...outcome });
+      // Refused: nothing listens any more; try again a little later, as a client would.
+      if ('error' in outcome) await sleep(20);
+    }
+  }
+}
+
+/** A reused connection was closed under the request before any response. */
+class ResetOnReuse extends Error {}
+
+function get(url: string, agent: Agent): Promise<{ status: number; connection?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      res.on('error', reject);
+    });
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+          ? new ResetOnReuse(error.message)
+          : error,
+      ),
+    );
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export { Agent };

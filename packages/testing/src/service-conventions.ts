@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { appConfigSchema, envTableOf, envTableReadme, variablesTable } from '@meridian/config';
-import { Agent, connectionRefused, type HttpResult, httpRequest, PartialRequest } from './http';
+import {
+  Agent,
+  connectionRefused,
+  type HttpResult,
+  httpRequest,
+  KeepAliveLoad,
+  PartialRequest,
+} from './http';
 import { OtlpReceiver } from './otlp-receiver';
 import { REPO_ROOT } from './paths';
 import { ServiceProcess } from './service-process';
@@ -341,6 +348,8 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(slowResult.status).toBe(200);
       expect(JSON.parse(slowResult.body)).toEqual({ sleptMs: delayMs + 1_500 });
       expect(keptAliveResult.status).toBe(200);
+      // Answered after the delay: keep-alive ended, the client is told to open its next connection elsewhere.
+      expect(keptAliveResult.headers.connection).toBe('close');
       expect(partialResult.status).toBe(200);
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
 
@@ -355,6 +364,39 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(exit.code).toBe(0);
       expect(refused).toEqual([true, true]);
       expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
+    });
+
+    it('drains under continuous keep-alive load from two clients: exit 0 within SHUTDOWN_DELAY_MS + 2 s, and every request sent before the delay ended answered', async () => {
+      const delayMs = 1_000;
+      // The bound is the service's own watchdog: a drain still going at delay + 2 s exits 1.
+      const service = await start({
+        SHUTDOWN_DELAY_MS: String(delayMs),
+        SHUTDOWN_TIMEOUT_MS: String(delayMs + 2_000),
+        LOG_LEVEL: 'info',
+      });
+      await service.waitUntilReady();
+      // Requests that take a while, so a connection is rarely idle at the instant the delay ends
+      // (an idle one is closed then, and a request crossing that on the wire is sent again).
+      const load = new KeepAliveLoad(`${service.url}/__test/slow?ms=50`, 2);
+      await load.answered(4);
+      const signalledAt = Date.now();
+      service.signal('SIGTERM');
+      const exit = await service.exited;
+      const requests = await load.stop();
+      const delayOver = await service.waitForLog((l) => String(l.message).startsWith('shutdown: delay over'));
+      const delayEndedAt = Date.parse(String(delayOver.time));
+
+      expect(exit.code).toBe(0);
+      const sentBefore = requests.filter((r) => r.sentAt < delayEndedAt);
+      // Answered: 200, or (a resend after an idle connection closed under it, landing as the
+      // listener closed) 503 with Connection: close, which tells the client to go elsewhere.
+      const unanswered = sentBefore.filter(
+        (r) => r.status !== 200 && !(r.status === 503 && r.connection === 'close'),
+      );
+      expect(unanswered).toEqual([]);
+      // The load went on through the delay, on both clients.
+      const duringDelay = sentBefore.filter((r) => r.sentAt >= signalledAt);
+      expect(new Set(duringDelay.map((r) => r.client))).toEqual(new Set([0, 1]));
     });
 
     it('refuses new connections on both ports once the delay is over, while a request is still in flight', async () => {
