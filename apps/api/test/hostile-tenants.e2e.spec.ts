@@ -38,7 +38,8 @@ describe('hostile tenants: what the victim still gets', () => {
   beforeAll(async () => {
     stack = await ApiStack.start(
       'api_hostile',
-      { LEDGER_BREAKER_FAILURES: '3' },
+      // A breaker that opens at the third failure in a row: a 400 counted as one would show.
+      { LEDGER_BREAKER_MIN_RPS: '1', LEDGER_BREAKER_WINDOW_MS: '3000' },
       {
         settlement: true,
         ledgerEnv: { LEDGER_MAX_EXTERNAL_PENDING_SECONDS: '4', LEDGER_EXPIRY_INTERVAL_MS: '100' },

@@ -16,7 +16,9 @@ describe('resilience of the ledger client', () => {
     LEDGER_TIMEOUT_MS: '300',
     LEDGER_DEADLINE_MS: '1000',
     LEDGER_RETRIES: '2',
-    LEDGER_BREAKER_FAILURES: '3',
+    // Opens once 3 calls in 3 s all failed (at least 1 call/s over the window, 75% failing).
+    LEDGER_BREAKER_MIN_RPS: '1',
+    LEDGER_BREAKER_WINDOW_MS: '3000',
     LEDGER_BREAKER_HALF_OPEN_MS: '1500',
   };
 
@@ -87,7 +89,7 @@ describe('resilience of the ledger client', () => {
     // A breaker that stays closed, and a deadline that leaves every attempt its full time.
     const tolerant = await stack.startApi({
       ...settings,
-      LEDGER_BREAKER_FAILURES: '10',
+      LEDGER_BREAKER_MIN_RPS: '100000',
       LEDGER_DEADLINE_MS: '120000',
     });
     const client = acme.withBase(tolerant.url);

@@ -170,7 +170,9 @@ export interface InternalServiceSettings {
   timeoutMs: number;
   deadlineMs: number;
   retries: number;
-  breakerFailures: number;
+  breakerFailurePercent: number;
+  breakerWindowMs: number;
+  breakerMinRps: number;
   breakerHalfOpenMs: number;
   maxConcurrency: number;
   maxQueue: number;
@@ -191,10 +193,16 @@ const targetFields = (name: string, title: string, prefix: string, defaultUrl: s
   RETRIES: integer({ min: 0, max: 10, default: 2 }).describe(
     `Retries of a call to the ${title} (a GET when unavailable or timed out, a write only when unavailable), with exponential backoff and full jitter.`,
   ),
-  BREAKER_FAILURES: integer({ min: 1, max: 1_000, default: 5 }).describe(
-    `Consecutive failures of calls to the ${title} that open its circuit breaker.`,
+  BREAKER_FAILURE_PERCENT: integer({ min: 1, max: 99, default: 75 }).describe(
+    `Share of calls to the ${title} failing over the breaker's window, in percent, that opens its circuit breaker (above one replica's share: losing one of several must not cut off the others).`,
   ),
-  BREAKER_HALF_OPEN_MS: durationMs(5_000, 300_000).describe(
+  BREAKER_WINDOW_MS: durationMs(5_000, 300_000).describe(
+    `The window over which the ${title}'s circuit breaker counts failures.`,
+  ),
+  BREAKER_MIN_RPS: integer({ min: 1, max: 100_000, default: 5 }).describe(
+    `Calls per second to the ${title}, over the window, below which its circuit breaker never opens (too few to judge).`,
+  ),
+  BREAKER_HALF_OPEN_MS: durationMs(1_000, 300_000).describe(
     `How long the ${title}'s circuit breaker stays open before letting one trial call through.`,
   ),
   MAX_CONCURRENCY: integer({ min: 1, max: 10_000, default: 64 }).describe(
@@ -252,7 +260,9 @@ export function internalServiceTarget<const N extends string>(
         timeoutMs: value('TIMEOUT_MS') as number,
         deadlineMs: value('DEADLINE_MS') as number,
         retries: value('RETRIES') as number,
-        breakerFailures: value('BREAKER_FAILURES') as number,
+        breakerFailurePercent: value('BREAKER_FAILURE_PERCENT') as number,
+        breakerWindowMs: value('BREAKER_WINDOW_MS') as number,
+        breakerMinRps: value('BREAKER_MIN_RPS') as number,
         breakerHalfOpenMs: value('BREAKER_HALF_OPEN_MS') as number,
         maxConcurrency: value('MAX_CONCURRENCY') as number,
         maxQueue: value('MAX_QUEUE') as number,

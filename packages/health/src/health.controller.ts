@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Lifecycle } from './lifecycle';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
+import { READINESS_CHECKS, type ReadinessCheck, ReadinessHistory } from './readiness';
 
 const DEFAULT_CHECK_TIMEOUT_MS = 1_000;
 
@@ -10,11 +10,13 @@ const DEFAULT_CHECK_TIMEOUT_MS = 1_000;
  * - live: the process can answer at all; never checks dependencies, so a
  *   database outage does not make Kubernetes restart healthy pods;
  * - startup: boot work is done;
- * - ready: the service can serve right now (dependencies answer) and is not
- *   shutting down.
+ * - ready: the service can serve right now and is not shutting down: no
+ *   dependency has kept failing past its `failureGraceMs`.
  */
 @Controller('health')
 export class HealthController {
+  readonly #history = new ReadinessHistory();
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -46,10 +48,16 @@ export class HealthController {
     return this.health.check(
       this.checks.map(
         (c) => () =>
-          this.indicators
-            .check(c.name)
-            .attempt(({ signal }) => c.check({ signal }).then(() => undefined))
-            .withTimeout(c.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS),
+          this.indicators.check(c.name).attempt(async () => {
+            try {
+              await withTimeout(c.check, c.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+            } catch (error) {
+              if (this.#history.record(c, false)) throw error;
+              // Failing, but not for long enough to take this replica out of the balancer.
+              return { failing: true };
+            }
+            this.#history.record(c, true);
+          }),
       ),
     );
   }
@@ -58,4 +66,13 @@ export class HealthController {
     const session = this.indicators.check(key);
     return ok ? session.up({ phase: this.lifecycle.phase }) : session.down({ phase: this.lifecycle.phase });
   }
+}
+
+/** Runs a check with an abort signal that fires after `ms`, and fails then even if the check ignores it. */
+async function withTimeout(check: ReadinessCheck['check'], ms: number): Promise<void> {
+  const signal = AbortSignal.timeout(ms);
+  const timedOut = new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(new Error(`timed out after ${ms} ms`)), { once: true }),
+  );
+  await Promise.race([check({ signal }), timedOut]);
 }

@@ -6,7 +6,6 @@ import { APP_LOGGER, type Logger } from '@meridian/telemetry';
 import {
   bulkhead,
   circuitBreaker,
-  ConsecutiveBreaker,
   ExponentialBackoff,
   fullJitterGenerator,
   handleWhen,
@@ -15,6 +14,7 @@ import {
   isBulkheadRejectedError,
   isTaskCancelledError,
   retry,
+  SamplingBreaker,
   timeout,
   TimeoutStrategy,
   wrap,
@@ -61,9 +61,13 @@ const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
  *   by the id in its body, so a resend cannot apply twice, and a timed-out
  *   write is left to the caller's own retry rather than doubled under load.
  *   Use `post` only for such writes;
- * - circuit breaker: after `_BREAKER_FAILURES` consecutive failures
- *   (unavailable or timed out) calls fail fast for `_BREAKER_HALF_OPEN_MS`,
- *   then one trial call decides;
+ * - circuit breaker: once more than `_BREAKER_FAILURE_PERCENT` of the calls
+ *   of the last `_BREAKER_WINDOW_MS` failed (unavailable or timed out; at
+ *   `_BREAKER_MIN_RPS` or more), calls fail fast for `_BREAKER_HALF_OPEN_MS`,
+ *   then one trial call decides. A share, not a count of consecutive
+ *   failures: behind a Service, the loss of one replica of several fails a
+ *   share of the calls (and their retries reach the others), which must not
+ *   cut every tenant off from the replicas that still answer;
  * - timeout: `_TIMEOUT_MS` per attempt.
  *
  * Any of these failing becomes a 503 `<callee>-unavailable` with Retry-After.
@@ -87,7 +91,11 @@ export class ServiceClient {
     const deadline = timeout(target.deadlineMs, TimeoutStrategy.Aggressive);
     const breaker = circuitBreaker(failures, {
       halfOpenAfter: target.breakerHalfOpenMs,
-      breaker: new ConsecutiveBreaker(target.breakerFailures),
+      breaker: new SamplingBreaker({
+        threshold: target.breakerFailurePercent / 100,
+        duration: target.breakerWindowMs,
+        minimumRps: target.breakerMinRps,
+      }),
     });
     breaker.onBreak(() => this.logger.warn({}, `${target.name} circuit breaker opened`));
     breaker.onReset(() => this.logger.info({}, `${target.name} circuit breaker closed`));

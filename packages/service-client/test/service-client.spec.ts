@@ -38,7 +38,10 @@ const settings = (
   timeoutMs: 5_000,
   deadlineMs: 10_000,
   retries: 2,
-  breakerFailures: 3,
+  // Judged over 1 s, from 3 calls on: 3 failures of 3 open it.
+  breakerFailurePercent: 75,
+  breakerWindowMs: 1_000,
+  breakerMinRps: 3,
   breakerHalfOpenMs: 300,
   maxConcurrency: 4,
   maxQueue: 0,
@@ -47,10 +50,13 @@ const settings = (
 
 const logger = pino({ level: 'silent' });
 
+/** Never enough calls to judge: the breaker stays closed. */
+const closedBreaker = { breakerMinRps: 100_000 };
+
 describe('ServiceClient', () => {
   it('passes answers through, 4xx included, and retries a GET while the service is unavailable', async () => {
     const ledger = await server((n) => ({ status: n <= 2 ? 503 : 404 }));
-    const client = new ServiceClient(settings(ledger.url, { breakerFailures: 10 }), logger);
+    const client = new ServiceClient(settings(ledger.url, closedBreaker), logger);
     expect((await client.get('/x')).status).toBe(404);
     expect(ledger.calls()).toBe(3);
     ledger.close();
@@ -58,11 +64,11 @@ describe('ServiceClient', () => {
 
   it('retries a write whose connection dropped or that was refused with 503, but never one that timed out', async () => {
     const dropped = await server((n) => (n === 1 ? 'hang up' : n === 2 ? { status: 503 } : { status: 200 }));
-    const client = new ServiceClient(settings(dropped.url, { breakerFailures: 10 }), logger);
+    const client = new ServiceClient(settings(dropped.url, closedBreaker), logger);
     expect((await client.post('/x', {})).status).toBe(200);
     expect(dropped.calls()).toBe(3);
     const slow = await server(() => 'never');
-    const client2 = new ServiceClient(settings(slow.url, { breakerFailures: 10, timeoutMs: 200 }), logger);
+    const client2 = new ServiceClient(settings(slow.url, { ...closedBreaker, timeoutMs: 200 }), logger);
     await expect(client2.post('/x', {})).rejects.toMatchObject({
       problem: { status: 503, detail: expect.stringContaining('timed out') },
     });
@@ -79,7 +85,23 @@ describe('ServiceClient', () => {
     buggy.close();
   });
 
-  it('opens the breaker after consecutive failures and closes it after a good trial call', async () => {
+  it('stays closed while a share of calls below the threshold fails, even in runs of failures (one dead replica of two behind a Service)', async () => {
+    // Both replicas answered 12 calls; then one dies, and attempts fail three in a row (its
+    // pooled connections fail together), then three succeed.
+    const replicas = await server((n) =>
+      n > 12 && Math.floor((n - 13) / 3) % 2 === 0 ? 'hang up' : { status: 200 },
+    );
+    // One window for the whole test, however slow the machine.
+    const client = new ServiceClient(settings(replicas.url, { retries: 3, breakerWindowMs: 60_000 }), logger);
+    const replies = [];
+    for (let i = 0; i < 24; i++) replies.push((await client.post('/x', {})).status);
+    expect(replies).toEqual(Array(24).fill(200));
+    // 12 of 36 attempts failed, in runs of three: a breaker counting consecutive failures would have opened.
+    expect(replicas.calls()).toBe(36);
+    replicas.close();
+  });
+
+  it('opens the breaker once the share of failed calls passes the threshold, fails fast, and closes it after a good trial call', async () => {
     let healthy = false;
     const ledger = await server(() => ({ status: healthy ? 200 : 503 }));
     const client = new ServiceClient(settings(ledger.url, { retries: 0 }), logger);
@@ -103,7 +125,7 @@ describe('ServiceClient', () => {
   it('times out a slow call and rejects beyond the bulkhead at once', async () => {
     const ledger = await server(() => 'never');
     const client = new ServiceClient(
-      settings(ledger.url, { retries: 0, maxConcurrency: 1, breakerFailures: 100, timeoutMs: 200 }),
+      settings(ledger.url, { retries: 0, maxConcurrency: 1, ...closedBreaker, timeoutMs: 200 }),
       logger,
     );
     const results = await Promise.allSettled([client.get('/a'), client.get('/b')]);
