@@ -104,19 +104,26 @@ export class HttpListeners {
   }
 
   /**
-   * The end of keep-alive, once load balancers have stopped sending new
-   * connections here (after SHUTDOWN_DELAY_MS): every response from now on,
-   * and each one in flight, carries `Connection: close` and its connection
-   * ends once it is sent; idle connections close at once. Clients still
-   * holding a connection to this process then open their next one to
-   * another replica, so the listeners can close within the longest request
-   * in flight, instead of serving kept-alive connections until the shutdown
-   * timeout kills them mid-request.
+   * The end of keep-alive, from the moment the process is told to stop:
+   * every response from now on, and each one in flight, carries
+   * `Connection: close`, and its connection ends once it is sent. Clients
+   * holding a connection to this process open their next one through the
+   * load balancer, which by then sends it to another replica, while this one
+   * still serves (SHUTDOWN_DELAY_MS). Without it, kept-alive connections keep
+   * coming back here until the listeners close under them, or until the
+   * shutdown timeout kills the process mid-request.
    */
   stopKeepAlive(): void {
     if (!this.#keepAlive) return;
     this.#keepAlive = false;
     for (const response of this.#inFlight) closeConnectionAfter(response);
+  }
+
+  /**
+   * Closes the connections that carry no request now (after the delay: any
+   * still open were not used during it).
+   */
+  closeIdleConnections(): void {
     for (const server of this.#servers) server.closeIdleConnections();
   }
 

@@ -112,6 +112,7 @@ export async function startHttpService<C extends HttpServiceConfig>(
     delayMs: config.SHUTDOWN_DELAY_MS,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     stopKeepAlive: () => listeners.stopKeepAlive(),
+    closeIdleConnections: () => listeners.closeIdleConnections(),
     closeServer: async () => {
       await Promise.all([app.close(), listeners.closeManagement()]);
     },

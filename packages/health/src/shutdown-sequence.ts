@@ -14,11 +14,13 @@ export interface ShutdownSequenceOptions {
   delayMs: number;
   timeoutMs: number;
   /**
-   * Ends keep-alive once the delay is over: every response from then on
-   * closes its connection, idle connections close at once, so clients move
-   * to other replicas and the listeners can close.
+   * Ends keep-alive: every response from then on closes its connection, so
+   * clients move to other replicas while this process still serves. Called
+   * with the signal.
    */
   stopKeepAlive: () => void;
+  /** Closes connections that carry no request; called once the delay is over. */
+  closeIdleConnections: () => void;
   /**
    * Stops the HTTP listeners, public and management together: no new
    * connections, in-flight requests finish. Until then the management
@@ -37,11 +39,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * The shutdown sequence every Meridian process follows on SIGTERM or SIGINT:
  *
- * 1. readiness turns 503 at once (the lifecycle goes to `draining`);
+ * 1. readiness turns 503 at once (the lifecycle goes to `draining`), and
+ *    keep-alive ends: every response carries `Connection: close`, so each
+ *    client's next request opens a new connection, to another replica;
  * 2. the process keeps serving for `delayMs`, while load balancers and
  *    Kubernetes endpoints stop sending traffic here;
- * 3. keep-alive ends: every response carries `Connection: close`, idle
- *    connections close at once (clients that still hold one move on);
+ * 3. connections left idle through the delay are closed;
  * 4. drain hooks stop background work and wait for it;
  * 5. both HTTP listeners (public and management) stop accepting connections
  *    and wait for in-flight requests;
@@ -94,14 +97,15 @@ export class ShutdownSequence {
     watchdog.unref();
 
     lifecycle.markDraining();
+    this.options.stopKeepAlive();
     logger.info(
       { reason, delayMs, timeoutMs },
-      'shutdown: readiness is now 503; still serving during the delay',
+      'shutdown: readiness is now 503 and responses close their connections; still serving during the delay',
     );
     await sleep(delayMs);
 
-    logger.info({}, 'shutdown: delay over; every response now closes its connection');
-    this.options.stopKeepAlive();
+    logger.info({}, 'shutdown: delay over; closing idle connections');
+    this.options.closeIdleConnections();
 
     const onError = (name: string, error: unknown) =>
       logger.error({ hook: name, err: error }, `shutdown: ${name} failed to stop cleanly`);

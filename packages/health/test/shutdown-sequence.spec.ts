@@ -15,6 +15,7 @@ function sequence(overrides: Partial<ConstructorParameters<typeof ShutdownSequen
     delayMs: 20,
     timeoutMs: 2_000,
     stopKeepAlive: () => void events.push('keep-alive stopped'),
+    closeIdleConnections: () => void events.push('idle connections closed'),
     closeServer: async () => {
       events.push('server closed');
     },
@@ -28,7 +29,7 @@ function sequence(overrides: Partial<ConstructorParameters<typeof ShutdownSequen
 }
 
 describe('ShutdownSequence', () => {
-  it('turns unready at once, then after the delay ends keep-alive, drains, closes the server, closes resources last-first, flushes and exits 0', async () => {
+  it('turns unready and ends keep-alive at once, then after the delay closes idle connections, drains, closes the server, closes resources last-first, flushes and exits 0', async () => {
     const { seq, hooks, lifecycle, events, exits } = sequence();
     hooks.onClose('pool', () => void events.push('pool closed'));
     hooks.onClose('redis', () => void events.push('redis closed'));
@@ -39,10 +40,11 @@ describe('ShutdownSequence', () => {
 
     const run = seq.run('SIGTERM');
     expect(lifecycle.draining).toBe(true);
-    expect(events).toEqual([]); // nothing stops during the delay
+    expect(events).toEqual(['keep-alive stopped']); // nothing else stops during the delay
     await run;
     expect(events).toEqual([
       'keep-alive stopped',
+      'idle connections closed',
       'worker drained',
       'server closed',
       'redis closed',
@@ -59,7 +61,13 @@ describe('ShutdownSequence', () => {
       throw new Error('boom');
     });
     await seq.run('SIGTERM');
-    expect(events).toEqual(['keep-alive stopped', 'server closed', 'first closed', 'telemetry flushed']);
+    expect(events).toEqual([
+      'keep-alive stopped',
+      'idle connections closed',
+      'server closed',
+      'first closed',
+      'telemetry flushed',
+    ]);
     expect(exits).toEqual([0]);
   });
 
@@ -73,7 +81,7 @@ describe('ShutdownSequence', () => {
     });
     void seq.run('SIGTERM');
     expect(await exit).toBe(1);
-    expect(events).toEqual(['keep-alive stopped']); // nothing after the server was closed
+    expect(events).toEqual(['keep-alive stopped', 'idle connections closed']); // nothing after the server was closed
   });
 
   it('runs only once however often it is started', async () => {

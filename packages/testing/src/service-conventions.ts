@@ -171,6 +171,19 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect((await httpRequest(`${service.managementUrl}/health/live`)).status).toBe(200);
     });
 
+    it('stays ready while its dependency hangs for less than 3 s (a blip every replica sees at once)', async () => {
+      const service = await start();
+      await service.waitUntilReady();
+      fixture.dependency.hold();
+      try {
+        // The check times out (1 s): failing, but not for long enough to leave the balancer.
+        const ready = await httpRequest(`${service.managementUrl}/health/ready`);
+        expect(ready.status).toBe(200);
+      } finally {
+        fixture.dependency.release();
+      }
+    });
+
     it('is not ready while its dependency is unreachable, naming it without its error, stays live, and recovers', async () => {
       const service = await start();
       await service.waitUntilReady();
@@ -348,7 +361,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(slowResult.status).toBe(200);
       expect(JSON.parse(slowResult.body)).toEqual({ sleptMs: delayMs + 1_500 });
       expect(keptAliveResult.status).toBe(200);
-      // Answered after the delay: keep-alive ended, the client is told to open its next connection elsewhere.
+      // Keep-alive ended with the signal: the client is told to open its next connection elsewhere.
       expect(keptAliveResult.headers.connection).toBe('close');
       expect(partialResult.status).toBe(200);
       expect(JSON.parse(partialResult.body)).toEqual({ received: JSON.parse(body) as unknown });
@@ -366,7 +379,7 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(service.logs().some((l) => l.message === 'shutdown: complete')).toBe(true);
     });
 
-    it('drains under continuous keep-alive load from two clients: exit 0 within SHUTDOWN_DELAY_MS + 2 s, and every request sent before the delay ended answered', async () => {
+    it('drains under continuous keep-alive load from two clients: exit 0 within SHUTDOWN_DELAY_MS + 2 s, every request sent before the delay ended answered, and each answer after the signal with Connection: close', async () => {
       const delayMs = 1_000;
       // The bound is the service's own watchdog: a drain still going at delay + 2 s exits 1.
       const service = await start({
@@ -375,28 +388,28 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
         LOG_LEVEL: 'info',
       });
       await service.waitUntilReady();
-      // Requests that take a while, so a connection is rarely idle at the instant the delay ends
-      // (an idle one is closed then, and a request crossing that on the wire is sent again).
       const load = new KeepAliveLoad(`${service.url}/__test/slow?ms=50`, 2);
       await load.answered(4);
-      const signalledAt = Date.now();
       service.signal('SIGTERM');
       const exit = await service.exited;
       const requests = await load.stop();
-      const delayOver = await service.waitForLog((l) => String(l.message).startsWith('shutdown: delay over'));
-      const delayEndedAt = Date.parse(String(delayOver.time));
+      const timeOf = async (message: string) =>
+        Date.parse(String((await service.waitForLog((l) => String(l.message).startsWith(message))).time));
+      const drainStartedAt = await timeOf('shutdown: readiness is now 503');
+      const delayEndedAt = await timeOf('shutdown: delay over');
 
       expect(exit.code).toBe(0);
       const sentBefore = requests.filter((r) => r.sentAt < delayEndedAt);
-      // Answered: 200, or (a resend after an idle connection closed under it, landing as the
-      // listener closed) 503 with Connection: close, which tells the client to go elsewhere.
+      // Answered: 200, or (landing as the listener closed) 503 with Connection: close.
       const unanswered = sentBefore.filter(
         (r) => r.status !== 200 && !(r.status === 503 && r.connection === 'close'),
       );
       expect(unanswered).toEqual([]);
-      // The load went on through the delay, on both clients.
-      const duringDelay = sentBefore.filter((r) => r.sentAt >= signalledAt);
+      // The load went on through the delay, on both clients, and each answer then told the
+      // client to open its next connection anew (through the balancer, to another replica).
+      const duringDelay = sentBefore.filter((r) => r.sentAt > drainStartedAt);
       expect(new Set(duringDelay.map((r) => r.client))).toEqual(new Set([0, 1]));
+      expect(duringDelay.filter((r) => r.connection !== 'close')).toEqual([]);
     });
 
     it('refuses new connections on both ports once the delay is over, while a request is still in flight', async () => {

@@ -1,28 +1,66 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 
+/** Where a proxy forwards connections; with a readiness URL, only while it answers 2xx. */
+export interface Upstream {
+  host: string;
+  port: number;
+  /** Polled every `probeIntervalMs`; absent: always ready. */
+  readinessUrl?: string;
+}
+
+export interface BalancerOptions {
+  /** Port to listen on (0 or absent: a free one). */
+  port?: number;
+  /** How often each upstream's readiness is polled. */
+  probeIntervalMs?: number;
+}
+
 /**
- * A real TCP proxy between a service and one of its dependencies, for fault
- * injection: take the dependency "down" (listener closed, connections cut),
- * bring it back on the same port, add latency to every chunk, or hold every
- * chunk until released (the dependency accepts connections but never answers).
+ * A real TCP proxy, for fault injection and as the local stack's Service:
+ *
+ * - in front of one upstream (`start`), it is a dependency a test can take
+ *   "down" (listener closed, connections cut), bring back on the same port,
+ *   slow down (latency on every chunk), or hang (hold every chunk until
+ *   released);
+ * - in front of several (`balance`), it does what a Kubernetes Service does:
+ *   each new connection goes to the next ready upstream, round robin, and
+ *   stays there; an upstream whose readiness probe fails gets no new
+ *   connections, while those already open to it go on (as kube-proxy leaves
+ *   them). An upstream that refuses a connection is skipped for the next one
+ *   until its probe passes again: nothing had been sent on it.
  */
 export class TcpProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   #holding = false;
   readonly #held: (() => void)[] = [];
+  readonly #ready: boolean[];
+  #next = 0;
+  #probing: NodeJS.Timeout | undefined;
   latencyMs = 0;
   /** HTTP request lines (`POST /path`) seen from clients, in order: every attempt, whether or not it got through. */
   readonly httpRequests: string[] = [];
 
   private constructor(
-    readonly targetHost: string,
-    readonly targetPort: number,
+    readonly upstreams: readonly Upstream[],
     public port: number,
-  ) {}
+  ) {
+    this.#ready = upstreams.map((upstream) => upstream.readinessUrl === undefined);
+  }
 
+  /** A proxy in front of one dependency. */
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort, 0);
+    const proxy = new TcpProxy([{ host: targetHost, port: targetPort }], 0);
+    await proxy.resume();
+    return proxy;
+  }
+
+  /** A readiness-aware round-robin balancer in front of replicas. */
+  static async balance(upstreams: readonly Upstream[], options: BalancerOptions = {}): Promise<TcpProxy> {
+    const proxy = new TcpProxy(upstreams, options.port ?? 0);
+    await proxy.#probeAll();
+    proxy.#probing = setInterval(() => void proxy.#probeAll(), options.probeIntervalMs ?? 200);
+    proxy.#probing.unref();
     await proxy.resume();
     return proxy;
   }
@@ -31,10 +69,15 @@ export class TcpProxy {
     return '127.0.0.1';
   }
 
+  /** Which upstreams get new connections now. */
+  get readiness(): readonly boolean[] {
+    return [...this.#ready];
+  }
+
   /** Starts accepting again (on the same port as before). */
   async resume(): Promise<void> {
     if (this.#server) return;
-    const server = createServer((client) => this.#pipe(client));
+    const server = createServer((client) => this.#accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -64,22 +107,79 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Stops for good: the listener, every connection and the readiness probes. */
+  async close(): Promise<void> {
+    clearInterval(this.#probing);
+    await this.stop();
+  }
+
   /** Cuts every open connection (both sides) but keeps accepting new ones. */
   cutConnections(): void {
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
   }
 
-  #pipe(client: Socket): void {
-    const upstream = connect(this.targetPort, this.targetHost);
+  async #probeAll(): Promise<void> {
+    await Promise.all(
+      this.upstreams.map(async (upstream, i) => {
+        if (upstream.readinessUrl === undefined) return;
+        try {
+          const response = await fetch(upstream.readinessUrl, { signal: AbortSignal.timeout(1_000) });
+          await response.arrayBuffer();
+          this.#ready[i] = response.ok;
+        } catch {
+          this.#ready[i] = false;
+        }
+      }),
+    );
+  }
+
+  /** The next ready upstream after the last one chosen, not among `tried`; undefined when none is left. */
+  #pick(tried: ReadonlySet<number>): number | undefined {
+    for (let step = 0; step < this.upstreams.length; step++) {
+      const i = (this.#next + step) % this.upstreams.length;
+      if (this.#ready[i] && !tried.has(i)) {
+        this.#next = i + 1;
+        return i;
+      }
+    }
+    return undefined;
+  }
+
+  #accept(client: Socket, tried = new Set<number>()): void {
+    const chosen = this.#pick(tried);
+    if (chosen === undefined) {
+      client.destroy();
+      return;
+    }
+    const target = this.upstreams[chosen]!;
+    const upstream = connect(target.port, target.host);
+    client.pause();
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      if (upstream.connecting && error.code === 'ECONNREFUSED' && this.upstreams.length > 1) {
+        // Nothing was sent: the next replica takes the connection, and this one waits for its probe.
+        this.#ready[chosen] = false;
+        tried.add(chosen);
+        this.#accept(client, tried);
+      } else client.destroy();
+    });
+    upstream.once('connect', () => {
+      if (client.destroyed) return upstream.destroy();
+      this.#pipe(client, upstream);
+      client.resume();
+    });
+    client.once('error', () => upstream.destroy());
+  }
+
+  #pipe(client: Socket, upstream: Socket): void {
     for (const socket of [client, upstream]) {
       this.#sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        this.#sockets.delete(socket);
+      // A reset (or a cut) on one side resets the other: nothing more can pass.
+      socket.on('error', () => {
         client.destroy();
         upstream.destroy();
       });
+      socket.on('close', () => this.#sockets.delete(socket));
     }
     client.on('data', (chunk: Buffer) => {
       const line = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/.exec(
@@ -91,25 +191,36 @@ export class TcpProxy {
     this.#forward(upstream, client);
   }
 
+  /**
+   * One direction, in order, each chunk after the latency (or once released);
+   * a side that ends (FIN) ends the other once all it sent has been passed on,
+   * so a response followed by `Connection: close` reaches the client whole.
+   */
   #forward(from: Socket, to: Socket): void {
-    from.on('data', (chunk) => {
-      if (this.#holding) {
-        from.pause();
-        this.#held.push(() => {
-          if (!to.destroyed) to.write(chunk);
-          from.resume();
-        });
-        return;
-      }
-      if (this.latencyMs <= 0) {
+    let delayed = 0;
+    let ended = false;
+    const pass = (chunk: Buffer) => {
+      if (!to.destroyed) to.write(chunk);
+      if (--delayed === 0 && ended) to.end();
+      from.resume();
+    };
+    from.on('data', (chunk: Buffer) => {
+      if (!this.#holding && this.latencyMs <= 0) {
         to.write(chunk);
         return;
       }
+      delayed++;
       from.pause();
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-        from.resume();
-      }, this.latencyMs);
+      if (this.#holding) this.#held.push(() => pass(chunk));
+      else setTimeout(() => pass(chunk), this.latencyMs);
+    });
+    from.on('end', () => {
+      ended = true;
+      if (delayed === 0) to.end();
+    });
+    from.on('close', () => {
+      // Closed without a FIN of its own (destroyed): the other side goes too, once what it owed is out.
+      if (!ended) to.destroySoon();
     });
   }
 }

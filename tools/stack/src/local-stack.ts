@@ -34,6 +34,14 @@ export interface LocalStackSettings {
   tokens: Record<string, string>;
   adminToken: string;
   logLevel: string;
+  /**
+   * Processes per service, by name: MERIDIAN_<NAME>_REPLICAS, else
+   * MERIDIAN_REPLICAS, else 1. With more than one, a balancer on the
+   * service's ports spreads connections over the ready ones.
+   */
+  replicas: Record<string, number>;
+  /** How often the balancers poll each replica's readiness. */
+  probeIntervalMs: number;
 }
 
 export function localStackSettings(
@@ -58,8 +66,32 @@ export function localStackSettings(
     ),
     adminToken: env.MERIDIAN_ADMIN_TOKEN ?? `local-admin-${randomBytes(24).toString('hex')}`,
     logLevel: env.LOG_LEVEL ?? 'info',
+    replicas: Object.fromEntries(
+      registry.services.map((s) => [
+        s.name,
+        positiveInteger(env[`MERIDIAN_${variableName(s.name)}_REPLICAS`] ?? env.MERIDIAN_REPLICAS ?? '1'),
+      ]),
+    ),
+    probeIntervalMs: 200,
   };
 }
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new Error(`replicas must be a positive integer, not ${value}`);
+  return number;
+}
+
+/**
+ * SHUTDOWN_DELAY_MS of a service: with one process nothing routes around it,
+ * so it stops as soon as in-flight work is done; behind a balancer it keeps
+ * serving until the balancer has seen it unready (a probe period and the
+ * probe itself, with room for a loaded machine) and sends new connections
+ * elsewhere.
+ */
+export const shutdownDelayMs = (settings: LocalStackSettings, service: string): number =>
+  (settings.replicas[service] ?? 1) > 1 ? 5 * settings.probeIntervalMs : 0;
 
 export function databaseUrl(settings: LocalStackSettings, service: string): string {
   const url = new URL(settings.postgresAdminUrl);
@@ -86,15 +118,17 @@ export function serviceEnvironments(settings: LocalStackSettings): Record<string
     LOG_LEVEL: settings.logLevel,
     DEPLOYMENT_ENVIRONMENT: 'local',
     HOST: '127.0.0.1',
-    // No load balancer to wait for locally: stop as soon as in-flight work is done.
-    SHUTDOWN_DELAY_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '10000',
   };
   const values = localValues(settings);
   return Object.fromEntries(
     settings.registry.services.map(({ name }) => [
       name,
-      { ...common, ...serviceEnvironment(settings.registry, name, values) },
+      {
+        ...common,
+        SHUTDOWN_DELAY_MS: String(shutdownDelayMs(settings, name)),
+        ...serviceEnvironment(settings.registry, name, values),
+      },
     ]),
   );
 }
