@@ -51,7 +51,10 @@ export const configSchema = withServiceRules(
       'How long an Idempotency-Key record is kept (at least 24 h); after it, the same key counts as new.',
     ),
     IDEMPOTENCY_LOCK_TIMEOUT_MS: durationMs(30_000, 600_000).describe(
-      'How long a request holds its Idempotency-Key while in flight before another may take it over.',
+      'The longest a request holds its Idempotency-Key while in flight; past it another may take the key over.',
+    ),
+    IDEMPOTENCY_LEASE_MS: durationMs(2_000, 60_000).describe(
+      'The key of a request in flight is held for this long at a time, renewed while the request runs: a key whose process died is free again within it.',
     ),
     IDEMPOTENCY_MAX_RECORD_BYTES: integer({ min: 65_536, max: 16 * 1_048_576, default: 65_536 }).describe(
       'Largest Idempotency-Key record stored whole; larger responses (big batches) are stored as their results and rebuilt from the ledger on replay.',

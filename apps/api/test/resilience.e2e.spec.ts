@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ServiceProcess } from '@meridian/testing';
 import { ApiStack, type TenantClient } from './support/api-fixture';
 
@@ -83,6 +84,48 @@ describe('resilience of the ledger client', () => {
     }
     expect(recovered.status).toBe(200);
     expect((await client.get('/v1/accounts/shop')).status).toBe(200);
+  });
+
+  it('frees the Idempotency-Key of a request whose api process died within IDEMPOTENCY_LEASE_MS: the same key through another process then makes the transfer once', async () => {
+    const doomed = await stack.startApi({
+      ...settings,
+      LEDGER_TIMEOUT_MS: '60000',
+      LEDGER_DEADLINE_MS: '120000',
+      IDEMPOTENCY_LEASE_MS: '1000',
+      // Without the lease, the key would stay held for ten minutes.
+      IDEMPOTENCY_LOCK_TIMEOUT_MS: '600000',
+    });
+    const key = randomUUID();
+    const id = `lease-${key.slice(0, 8)}`;
+    const body = { id, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '1', currency: 'EUR' };
+    const seen = stack.ledgerProxy.httpRequests;
+    const start = seen.length;
+    stack.ledgerProxy.hold();
+    const first = acme
+      .withBase(doomed.url)
+      .post('/v1/transfers', body, key)
+      .catch(() => undefined);
+    // The request holds its key and waits on the ledger when its process dies.
+    while (!seen.slice(start).includes('POST /v1/tenants/acme/transfers')) await sleep(20);
+    doomed.signal('SIGKILL');
+    await doomed.exited;
+    await first;
+    stack.ledgerProxy.cutConnections(); // what it sent never reaches the ledger
+    stack.ledgerProxy.release();
+
+    const client = acme.withBase(api.url);
+    let retry = await client.post('/v1/transfers', body, key);
+    const inFlight = [];
+    while (retry.status === 409) {
+      inFlight.push(retry.body.type);
+      await sleep(100);
+      retry = await client.post('/v1/transfers', body, key);
+    }
+    expect(new Set(inFlight)).toEqual(
+      new Set(inFlight.length ? ['https://meridian.dev/problems/idempotency-key-in-flight'] : []),
+    );
+    expect(retry.status).toBe(201);
+    expect((await client.get(`/v1/transfers/${id}`)).body).toMatchObject({ id, amount: '1' });
   });
 
   it('retries idempotent GETs but never a POST', async () => {

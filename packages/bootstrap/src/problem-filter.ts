@@ -84,12 +84,44 @@ export function toProblem(error: unknown): ProblemDetails {
   const { statusCode, message } = error as FastifyLikeError;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500)
     return { ...generic(statusCode), detail: message };
+  if (isConnectionLoss(error))
+    return {
+      ...generic(HttpStatus.SERVICE_UNAVAILABLE),
+      detail: 'A connection to a datastore was lost; retrying shortly may succeed.',
+      retryAfterSeconds: 1,
+    };
   return {
     type: problemType('internal-error'),
     title: 'Internal error',
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     detail: 'The error was logged; retrying later may succeed.',
   };
+}
+
+/**
+ * Codes that say a connection to a datastore was refused or lost (a restart,
+ * a failover, an operator's pg_terminate_backend), as node, PostgreSQL
+ * (SQLSTATE classes 08 and 57P) and Prisma name them: the request failed
+ * through no fault of its own and may be retried, so it is a 503, not a 500.
+ */
+const CONNECTION_LOSS = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|08[0-9A-Z]{3}|57P0[123]|P1001|P1017)$/;
+
+function isConnectionLoss(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const candidate = current as {
+      code?: unknown;
+      originalCode?: unknown;
+      meta?: { driverAdapterError?: { cause?: unknown } };
+      cause?: unknown;
+    };
+    for (const code of [candidate.code, candidate.originalCode])
+      if (typeof code === 'string' && CONNECTION_LOSS.test(code)) return true;
+    current = candidate.meta?.driverAdapterError?.cause ?? candidate.cause;
+  }
+  return false;
 }
 
 function checkStatuses(report: object): Record<string, { status: unknown }> {
@@ -130,6 +162,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(error);
     if (problem.status >= 500 && problem.type === problemType('internal-error')) {
       this.logger.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
+    } else if (problem.status === 503 && !(error instanceof HttpException)) {
+      this.logger.warn({ err: error, url: request.url, method: request.method }, 'datastore connection lost');
     }
     if (reply.sent) return;
     // A problem that says when to come back (429, 503, an in-flight 409) says it in Retry-After too.

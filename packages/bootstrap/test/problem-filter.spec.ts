@@ -73,6 +73,27 @@ describe('toProblem', () => {
     expect(JSON.stringify(problem)).not.toContain('10.0.0.5');
   });
 
+  it('answers 503 with Retry-After, not 500, when a datastore connection was lost (PostgreSQL terminated it, Prisma wrapped it, a socket reset)', () => {
+    const terminated = Object.assign(new Error('Database error. Code: `57P01`'), {
+      name: 'PrismaClientKnownRequestError',
+      meta: { driverAdapterError: { cause: { originalCode: '57P01' } } },
+    });
+    const reset = new Error('fetch failed', {
+      cause: Object.assign(new Error('read'), { code: 'ECONNRESET' }),
+    });
+    for (const error of [terminated, reset]) {
+      const problem = toProblem(error);
+      expect(problem).toMatchObject({
+        type: problemType('service-unavailable'),
+        status: 503,
+        retryAfterSeconds: 1,
+      });
+      expect(JSON.stringify(problem)).not.toContain('57P01');
+    }
+    // A constraint violation is a bug of ours, not a lost connection.
+    expect(toProblem(Object.assign(new Error('dup'), { code: '23505' })).status).toBe(500);
+  });
+
   it('builds problems with a stable type from a slug', () => {
     const problem = ProblemException.of(409, 'conflict', 'In flight', 'retry later').problem;
     expect(problem).toEqual({

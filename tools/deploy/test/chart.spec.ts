@@ -216,6 +216,42 @@ describe('the Helm chart', () => {
     expect(graceOf(['services.settlement.shutdown.timeoutMs=90000'])).toBe(95);
   });
 
+  it("refuses to render a shutdown delay shorter than the endpoints' removal time, naming the service and both values", () => {
+    expect(() => renderChart(undefined, ['serviceDefaults.shutdown.delayMs=2000'])).toThrow(
+      /\n.*\b(api|ledger): shutdown.delayMs \(2000\) must be at least shutdown.endpointRemovalMs \(3000\)/,
+    );
+    expect(() =>
+      renderChart(undefined, [
+        'serviceDefaults.shutdown.delayMs=2000',
+        'serviceDefaults.shutdown.endpointRemovalMs=2000',
+      ]),
+    ).not.toThrow();
+  });
+
+  it.each(valuesFiles())(
+    "times every app's shutdown in %s to fit: delay >= endpoint removal, drain >= the longest call deadline + 1 s, grace = timeout + 5 s",
+    (valuesFile) => {
+      const objects = renderChart(valuesFile);
+      for (const service of registry) {
+        const [workload] = byComponent(objects, service.kind, service.name);
+        const [configMap] = byComponent(objects, 'ConfigMap', service.name);
+        const config = configMap!.data as Record<string, string>;
+        const delayMs = Number(config.SHUTDOWN_DELAY_MS);
+        const timeoutMs = Number(config.SHUTDOWN_TIMEOUT_MS);
+        // The default endpoint removal time (values.yaml); no values file lowers it.
+        expect(delayMs).toBeGreaterThanOrEqual(3_000);
+        const deadlines = Object.entries(config)
+          .filter(([name]) => name.endsWith('_DEADLINE_MS'))
+          .map(([, value]) => Number(value));
+        // 5 s: the default <CALLEE>_DEADLINE_MS when the values set none.
+        expect(timeoutMs - delayMs).toBeGreaterThanOrEqual(Math.max(5_000, ...deadlines) + 1_000);
+        expect(podTemplateOf(workload!)!.template.spec.terminationGracePeriodSeconds).toBe(
+          timeoutMs / 1000 + 5,
+        );
+      }
+    },
+  );
+
   it('pins images by digest when one is given', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const objects = renderChart('values-production.yaml', [`services.ledger.imageDigest=${digest}`]);

@@ -323,6 +323,18 @@ describe('policy checks over the rendered chart', () => {
       },
     ],
     [
+      'a drain shorter than the call deadline a request may wait on',
+      (o) => {
+        const config = find(o, 'ConfigMap', autoscaled).data as Record<string, string>;
+        config.SHUTDOWN_TIMEOUT_MS = String(Number(config.SHUTDOWN_DELAY_MS) + 2_000);
+      },
+      {
+        check: 'graceful-shutdown',
+        object: `Deployment/meridian-${autoscaled}`,
+        field: 'ConfigMap.data.SHUTDOWN_TIMEOUT_MS',
+      },
+    ],
+    [
       'a StatefulSet rolls in parallel',
       (o) => {
         find(o, 'StatefulSet', stateful).spec!.podManagementPolicy = 'Parallel';

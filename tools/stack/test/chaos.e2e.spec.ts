@@ -40,7 +40,7 @@ describe(seeded('./meridian chaos (short profile)'), () => {
 
   afterAll(() => rmSync(logs, { recursive: true, force: true }));
 
-  it('restarts each app replica by replica and SIGKILLs one replica of each under load: no transfer fails after retries with its key, every SIGTERM exits 0, every audit passes', async () => {
+  it('restarts each app replica by replica, SIGKILLs one replica of each, restarts Redis and terminates the PostgreSQL connections under load: no transfer fails after retries with its key, every SIGTERM exits 0, every audit passes', async () => {
     const chaos = spawn(
       process.execPath,
       [CHAOS, '--profile', 'short', '--seed', String(seed), '--log-file', join(logs, 'stack.log')],
@@ -69,6 +69,8 @@ describe(seeded('./meridian chaos (short profile)'), () => {
         'SIGKILL of a api replica',
         'SIGKILL of a ledger replica',
         'SIGKILL of a settlement replica',
+        'Redis restart (2 s down)',
+        'PostgreSQL backends terminated',
       ],
       context,
     });

@@ -107,7 +107,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${request.url.split('?')[0]}\n${stringify(request.body ?? null)}`)
       .digest('hex');
 
-    const claim = await this.store.claim(tenantId, key, fingerprint);
+    const claim = await this.store.claim(tenantId, key, fingerprint).catch((error: unknown) => {
+      // Redis is away (a restart, a failover): nothing was done, and a retry with the key is safe.
+      this.logger.warn({ err: error }, 'Idempotency-Key store unreachable');
+      throw ProblemException.of(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'idempotency-store-unavailable',
+        'Idempotency-Key records are unreachable for a moment',
+        'Nothing was done; retry with the same Idempotency-Key.',
+        { retryAfterSeconds: 1 },
+      );
+    });
     if (claim.kind === 'replay') {
       const body = await this.replayedBody(claim.response, compactor, principal, request.body);
       void reply.status(claim.response.status);
@@ -142,37 +152,60 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
     }
 
+    const stopHolding = this.store.holdWhileInFlight(tenantId, key, claim.claim);
     try {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const status = reply.statusCode;
       const headers = replayedHeaders(reply);
-      const stored =
-        (await this.store.complete(tenantId, key, claim.claim, fingerprint, { status, headers, body })) ||
-        (compactor !== undefined &&
-          (await this.store.complete(tenantId, key, claim.claim, fingerprint, {
-            status,
-            headers,
-            compact: compactor.compact(body),
-            digest: digestOf(body),
-          })));
-      if (!stored) {
+      const stored = await this.recorded(() =>
+        this.store.complete(tenantId, key, claim.claim, fingerprint, { status, headers, body }).then(
+          async (whole) =>
+            whole ||
+            (compactor !== undefined &&
+              (await this.store.complete(tenantId, key, claim.claim, fingerprint, {
+                status,
+                headers,
+                compact: compactor.compact(body),
+                digest: digestOf(body),
+              }))),
+        ),
+      );
+      if (stored === false) {
         // Cannot happen for today's routes (bodies without a compactor are bounded well below the
         // cap). Not stored: a retry runs again, and the ledger's ids keep it from moving money twice.
         this.logger.error({ route: request.routeOptions.url }, 'response over the record cap');
-        await this.store.release(tenantId, key, claim.claim);
+        await this.recorded(() => this.store.release(tenantId, key, claim.claim));
       }
       return body;
     } catch (error) {
       if (error instanceof BusinessProblem) {
-        await this.store.complete(tenantId, key, claim.claim, fingerprint, {
-          status: error.problem.status,
-          headers: { 'content-type': 'application/problem+json' },
-          body: { ...error.problem, instance: request.url.split('?')[0] },
-        });
+        await this.recorded(() =>
+          this.store.complete(tenantId, key, claim.claim, fingerprint, {
+            status: error.problem.status,
+            headers: { 'content-type': 'application/problem+json' },
+            body: { ...error.problem, instance: request.url.split('?')[0] },
+          }),
+        );
       } else {
-        await this.store.release(tenantId, key, claim.claim);
+        await this.recorded(() => this.store.release(tenantId, key, claim.claim));
       }
       throw error;
+    } finally {
+      stopHolding();
+    }
+  }
+
+  /**
+   * Records the outcome in the store. The request's own answer stands when
+   * Redis is away: the record stays in flight until its lease runs out, and
+   * then a retry runs again, which the ledger's ids keep from moving money twice.
+   */
+  private async recorded<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Idempotency-Key record not written; its lease will run out');
+      return undefined;
     }
   }
 

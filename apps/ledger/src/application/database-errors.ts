@@ -1,10 +1,27 @@
 /**
  * SQLSTATEs after which the whole batch is simply run again: a serialization
- * failure or deadlock (the database chose us as the victim), or a unique
+ * failure or deadlock (the database chose us as the victim), a unique
  * violation from a concurrent batch that inserted the same id first (the
- * retry sees it and answers `exists`).
+ * retry sees it and answers `exists`), or the connection lost under the
+ * transaction (terminated by an operator or a failover, or dropped): the
+ * pool opens a new one, and if the lost transaction had committed after
+ * all, the rerun finds its ids and answers `exists`.
  */
-const RETRYABLE = new Set(['40001', '40P01', '23505']);
+const RETRYABLE = new Set([
+  '40001',
+  '40P01',
+  '23505',
+  // admin_shutdown, crash_shutdown, cannot_connect_now
+  '57P01',
+  '57P02',
+  '57P03',
+  // connection_exception and its subclasses
+  '08000',
+  '08003',
+  '08006',
+  // Prisma: the server closed the connection
+  'P1017',
+]);
 
 /** The SQLSTATE of a database error, however deep Prisma and the driver adapter wrapped it. */
 export function sqlState(error: unknown): string | undefined {

@@ -175,7 +175,11 @@ spec:
   automountServiceAccountToken: false
   enableServiceLinks: false
   # SHUTDOWN_TIMEOUT_MS bounds the shutdown sequence (readiness 503, delay,
-  # drain, close); the grace period leaves 5 s on top before SIGKILL.
+  # drain, close); the grace period leaves 5 s on top before SIGKILL. The
+  # arithmetic is in values.yaml (serviceDefaults.shutdown).
+  {{- if lt (int $app.shutdown.delayMs) (int $app.shutdown.endpointRemovalMs) }}
+  {{- fail (printf "%s: shutdown.delayMs (%d) must be at least shutdown.endpointRemovalMs (%d), or nodes still send new connections to a pod that has stopped serving" .component (int $app.shutdown.delayMs) (int $app.shutdown.endpointRemovalMs)) }}
+  {{- end }}
   terminationGracePeriodSeconds: {{ add (div $app.shutdown.timeoutMs 1000) 5 }}
   securityContext:
     {{- include "meridian.podSecurityContext" $root | nindent 4 }}

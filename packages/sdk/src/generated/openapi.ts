@@ -770,7 +770,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`. */
+      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`, `idempotency-store-unavailable`. */
       503: {
         headers: {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
@@ -1309,7 +1309,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`. */
+      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`, `idempotency-store-unavailable`. */
       503: {
         headers: {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
@@ -1515,7 +1515,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`. */
+      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`, `idempotency-store-unavailable`. */
       503: {
         headers: {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
@@ -1889,7 +1889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`. */
+      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`, `idempotency-store-unavailable`. */
       503: {
         headers: {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];
@@ -2125,7 +2125,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`. */
+      /** @description The internal service called is slow, down or saturated; retry after Retry-After. Problem types: `ledger-unavailable`, `idempotency-store-unavailable`. */
       503: {
         headers: {
           'RateLimit-Limit': components['headers']['RateLimit-Limit'];

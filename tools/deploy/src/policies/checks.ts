@@ -14,7 +14,9 @@ import {
   type PodTemplate,
   selects,
 } from '../kubernetes/manifests';
+import { appConfigSchemas, describeVariables } from '@meridian/config';
 import { readServiceRegistry } from '../service-registry';
+import { REPO_ROOT } from '../toolchain';
 
 export interface Finding {
   check: string;
@@ -698,13 +700,18 @@ export const POLICY_CHECKS: PolicyCheck[] = [
                 ),
               );
             }
-            if (Number(config.SHUTDOWN_DELAY_MS ?? 0) < 1000) {
+            // After the delay, the longest request in flight must still finish: a caller's request
+            // waits at most for its callee's deadline (<CALLEE>_DEADLINE_MS), retries included.
+            const app = workload.object.metadata.labels?.['app.kubernetes.io/component'];
+            const longestRequestMs = app ? longestRequestMsOf(app, config) : 0;
+            const drainMs = Number(config.SHUTDOWN_TIMEOUT_MS) - Number(config.SHUTDOWN_DELAY_MS ?? 0);
+            if (drainMs < longestRequestMs + 1_000) {
               problems.push(
                 finding(
                   'graceful-shutdown',
                   workload.object,
-                  `ConfigMap.data.SHUTDOWN_DELAY_MS`,
-                  'must be at least 1000 ms so endpoints stop routing before the drain (there is no preStop sleep in distroless)',
+                  'ConfigMap.data.SHUTDOWN_TIMEOUT_MS',
+                  `SHUTDOWN_TIMEOUT_MS - SHUTDOWN_DELAY_MS (${drainMs} ms) must cover the longest request (${longestRequestMs} ms, a call deadline) and 1 s to close`,
                 ),
               );
             }
@@ -771,3 +778,15 @@ export const runPolicies = (objects: KubeObject[]) => POLICY_CHECKS.flatMap((che
 
 export const formatFinding = (item: Finding) =>
   `[${item.check}] ${item.object} ${item.field}: ${item.message}`;
+
+let appSchemas: ReturnType<typeof appConfigSchemas> | undefined;
+
+/** The longest a request of `app` may take: the largest deadline of its calls to other services (none: 0). */
+function longestRequestMsOf(app: string, config: Record<string, string>): number {
+  const schema = (appSchemas ??= appConfigSchemas(REPO_ROOT)).get(app);
+  if (!schema) return 0;
+  const deadlines = describeVariables(schema)
+    .filter((variable) => variable.name.endsWith('_DEADLINE_MS'))
+    .map((variable) => Number(config[variable.name] ?? variable.default ?? 0));
+  return Math.max(0, ...deadlines);
+}

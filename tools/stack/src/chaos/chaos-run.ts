@@ -38,6 +38,8 @@ interface Operation {
   failed: boolean;
   /** Why the first attempt failed, when it did: the status or the network error. */
   firstFailure?: string;
+  /** Why the last attempt failed, when every one did. */
+  finalFailure?: string;
 }
 
 /** One row of the chaos table. */
@@ -55,6 +57,8 @@ export interface FaultResult {
   sigtermExits: number[];
   /** Why first attempts failed, and how often. */
   firstFailureReasons: Record<string, number>;
+  /** Why operations still failed after their retries, and how often. */
+  finalFailureReasons: Record<string, number>;
   audit: AuditSummary;
 }
 
@@ -65,8 +69,8 @@ export interface ChaosResult {
   passed: boolean;
 }
 
-/** A client's retries of one request with the same Idempotency-Key: up to 12 attempts over about 8 s. */
-const MAX_ATTEMPTS = 12;
+/** A client's retries of one request with the same Idempotency-Key: for up to 15 s, backing off to 1 s apart. */
+const RETRY_BUDGET_MS = 15_000;
 const backoffMs = (attempt: number, random: Random) => random.int(0, Math.min(100 * 2 ** attempt, 1_000));
 /** Load before each fault (so it hits a busy stack) and after it (so its effects are seen). */
 const BEFORE_FAULT_MS = 1_000;
@@ -209,6 +213,7 @@ async function underLoad(
     faultMs,
     sigtermExits: effect.sigtermExits,
     firstFailureReasons: countBy(operations.flatMap((o) => (o.firstFailure ? [o.firstFailure] : []))),
+    finalFailureReasons: countBy(operations.flatMap((o) => (o.finalFailure ? [o.finalFailure] : []))),
     audit: await auditRun(load.tenants, load.book),
   };
 }
@@ -245,19 +250,21 @@ class ChaosLoad {
       firstAttemptFailed: outcome.firstVerdict !== 'acknowledged',
       failed: outcome.verdict !== 'acknowledged',
       ...(outcome.firstVerdict === 'acknowledged' ? {} : { firstFailure: outcome.firstDetail }),
+      ...(outcome.verdict === 'acknowledged' ? {} : { finalFailure: outcome.detail }),
     };
   }
 }
 
 async function sendUntilAnswered(transfer: SentTransfer, sender: RunTenant, random: Random) {
   let first: { verdict: ReturnType<typeof verdictOf>; detail: string } | undefined;
+  const giveUpAt = performance.now() + RETRY_BUDGET_MS;
   for (let attempt = 0; ; attempt++) {
     const answer = await transfer.request.send(sender.client, { signal: AbortSignal.timeout(10_000) });
     const verdict = verdictOf(answer);
     const detail =
       'thrown' in answer ? causeOf(answer.thrown) : `${answer.response.status} ${answer.error?.type ?? ''}`;
     first ??= { verdict, detail };
-    if (verdict !== 'in-doubt' || attempt + 1 >= MAX_ATTEMPTS) {
+    if (verdict !== 'in-doubt' || performance.now() >= giveUpAt) {
       return { firstVerdict: first.verdict, firstDetail: first.detail, verdict, detail };
     }
     await sleep(backoffMs(attempt, random));

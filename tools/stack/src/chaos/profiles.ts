@@ -21,14 +21,19 @@ const APPS = ['api', 'ledger', 'settlement'];
 
 /**
  * short: what the test command runs (a rolling restart and a SIGKILL of each
- * app); full: every fault, at a higher rate (`./meridian chaos --profile full`,
+ * app, a Redis restart, PostgreSQL's connections terminated); full: every fault, at a higher rate (`./meridian chaos --profile full`,
  * whose table goes into docs/operations/chaos.md).
  */
 export const PROFILES: Record<string, ChaosProfile> = {
   short: {
     rate: 30,
     replicas: 2,
-    faults: [...APPS.map(rollingRestart), ...APPS.map(killReplica)],
+    faults: [
+      ...APPS.map(rollingRestart),
+      ...APPS.map(killReplica),
+      redisRestart(),
+      terminatePostgresBackends(),
+    ],
   },
   full: {
     rate: 60,

@@ -36,6 +36,16 @@ export function chaosTable(result: ChaosResult, header: string): string {
             .map(([reason, count]) => `${count} × ${reason.trim()}`)
             .join(', ')}`,
       ),
+    ...result.faults
+      .filter((f) => Object.keys(f.finalFailureReasons).length > 0)
+      .map(
+        (f) =>
+          `- operations still failing after their retries during ${f.fault}: ${Object.entries(
+            f.finalFailureReasons,
+          )
+            .map(([reason, count]) => `${count} × ${reason.trim()}`)
+            .join(', ')}`,
+      ),
     ...result.faults.flatMap((f) =>
       f.audit.violations.slice(0, 5).map((v) => `- after ${f.fault}: ${v.kind}: ${v.detail}`),
     ),

@@ -344,6 +344,7 @@ function problemsOf(op: Operation): ProblemSlug[] {
           'idempotency-key-in-flight',
           'idempotency-key-reused',
           'idempotency-budget-exhausted',
+          'idempotency-store-unavailable',
         ] as const)
       : []),
     ...op.problems,

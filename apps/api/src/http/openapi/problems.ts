@@ -156,6 +156,12 @@ export const PROBLEMS = {
     detail: 'New keys are refused until older records expire (retention 24 h); retry after Retry-After.',
     extensions: { retryAfterSeconds: 60 },
   },
+  'idempotency-store-unavailable': {
+    status: 503,
+    title: 'Idempotency-Key records are unreachable for a moment',
+    detail: 'Nothing was done; retry with the same Idempotency-Key.',
+    extensions: { retryAfterSeconds: 1 },
+  },
 } satisfies Record<string, ProblemExample>;
 
 export type ProblemSlug = keyof typeof PROBLEMS | `${string}-error` | `${string}-unavailable`;

@@ -80,9 +80,20 @@ redis.call('EXPIRE', KEYS[3], ARGV[3])
 return 1`;
 
 /**
+ * Extends the in-flight record's lease while it still holds our claim.
+ * KEYS: record. ARGV: claim, lease ms.
+ */
+const RENEW = `
+local current = redis.call('GET', KEYS[1])
+if not current or cjson.decode(current).claim ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
+
+/**
  * Idempotency-Key records in Redis, per tenant, following the IETF
- * Idempotency-Key draft. A record is first an in-flight lock (with a
- * timeout), then the stored response, kept for IDEMPOTENCY_RETENTION_SECONDS
+ * Idempotency-Key draft. A record is first an in-flight lock, held for
+ * IDEMPOTENCY_LEASE_MS at a time and renewed while its request runs (up to
+ * IDEMPOTENCY_LOCK_TIMEOUT_MS), so the key of a request whose process died
+ * is free again within the lease; then the stored response, kept for IDEMPOTENCY_RETENTION_SECONDS
  * (at least 24 h) and then forgotten by Redis itself: past retention, the same
  * key counts as new. The fingerprint (method, path, canonical body) tells a
  * retry from a different request that reuses the key.
@@ -128,7 +139,7 @@ export class IdempotencyStore {
       keys.length,
       ...keys,
       JSON.stringify(record),
-      String(this.config.IDEMPOTENCY_LOCK_TIMEOUT_MS),
+      String(this.config.IDEMPOTENCY_LEASE_MS),
       String(now),
       String(this.config.IDEMPOTENCY_TENANT_BUDGET_BYTES),
     )) as string | [string, string];
@@ -144,6 +155,28 @@ export class IdempotencyStore {
     if (existing.state === 'in_flight') return { kind: 'in_flight' };
     const { state: _state, fingerprint: _fingerprint, ...response } = existing;
     return { kind: 'replay', response };
+  }
+
+  /**
+   * Keeps the claim's lease while its request runs: renewed every third of
+   * IDEMPOTENCY_LEASE_MS until IDEMPOTENCY_LOCK_TIMEOUT_MS has passed since the
+   * claim. Returns what stops it. A renewal that fails (Redis away for a
+   * moment) is tried again at the next tick.
+   */
+  holdWhileInFlight(tenantId: string, key: string, claim: string): () => void {
+    const { keys } = this.keysOf(tenantId, key);
+    const until = Date.now() + this.config.IDEMPOTENCY_LOCK_TIMEOUT_MS;
+    const lease = this.config.IDEMPOTENCY_LEASE_MS;
+    const timer = setInterval(
+      () => {
+        if (Date.now() >= until) return clearInterval(timer);
+        const remaining = Math.min(lease, until - Date.now());
+        this.redis.eval(RENEW, 1, keys[0]!, claim, String(remaining)).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(lease / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /**
