@@ -1,4 +1,5 @@
 export * from './diagnostics.module';
+export * from './error-codes';
 export * from './problem-details';
 export * from './problem-filter';
 export * from './start-http-service';

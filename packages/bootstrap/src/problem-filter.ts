@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { PROBLEM_CONTENT_TYPE, problemType, type ProblemDetails, ProblemException } from './problem-details';
+import { errorCodes } from './error-codes';
 
 /** Generic problems by status, for errors raised by the framework rather than by our code. */
 const GENERIC: Record<number, { slug: string; title: string }> = {
@@ -106,23 +107,8 @@ export function toProblem(error: unknown): ProblemDetails {
  */
 const CONNECTION_LOSS = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|08[0-9A-Z]{3}|57P0[123]|P1001|P1017)$/;
 
-function isConnectionLoss(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const candidate = current as {
-      code?: unknown;
-      originalCode?: unknown;
-      meta?: { driverAdapterError?: { cause?: unknown } };
-      cause?: unknown;
-    };
-    for (const code of [candidate.code, candidate.originalCode])
-      if (typeof code === 'string' && CONNECTION_LOSS.test(code)) return true;
-    current = candidate.meta?.driverAdapterError?.cause ?? candidate.cause;
-  }
-  return false;
-}
+const isConnectionLoss = (error: unknown): boolean =>
+  errorCodes(error).some((code) => CONNECTION_LOSS.test(code));
 
 function checkStatuses(report: object): Record<string, { status: unknown }> {
   return Object.fromEntries(

@@ -51,8 +51,8 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal, elapsedMs: Date.now() - this.startedAt }));
     });
-    collectLines(child.stdout!, this.stdoutLines);
-    collectLines(child.stderr!, this.stderrLines);
+    forEachLine(child.stdout!, (line) => this.stdoutLines.push(line));
+    forEachLine(child.stderr!, (line) => this.stderrLines.push(line));
   }
 
   /**
@@ -173,16 +173,17 @@ export class ServiceProcess {
   }
 }
 
-function collectLines(stream: NodeJS.ReadableStream, into: string[]): void {
+/** Calls `onLine` with each non-blank line a process writes to the stream, the last one included. */
+export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') into.push(line);
+    for (const line of lines) if (line.trim() !== '') onLine(line);
   });
   stream.on('end', () => {
-    if (pending.trim() !== '') into.push(pending);
+    if (pending.trim() !== '') onLine(pending);
   });
 }

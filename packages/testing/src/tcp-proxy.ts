@@ -192,27 +192,33 @@ export class TcpProxy {
   }
 
   /**
-   * One direction, in order, each chunk after the latency (or once released);
-   * a side that ends (FIN) ends the other once all it sent has been passed on,
-   * so a response followed by `Connection: close` reaches the client whole.
+   * One direction, in order, each chunk `latencyMs` after it arrived (as a
+   * slower network: chunks in flight overlap), or once released while held;
+   * a side that ends (FIN) ends the other once all it sent has been passed
+   * on, so a response followed by `Connection: close` reaches the client whole.
    */
   #forward(from: Socket, to: Socket): void {
     let delayed = 0;
     let ended = false;
+    let lastDue = 0;
     const pass = (chunk: Buffer) => {
       if (!to.destroyed) to.write(chunk);
       if (--delayed === 0 && ended) to.end();
-      from.resume();
     };
     from.on('data', (chunk: Buffer) => {
-      if (!this.#holding && this.latencyMs <= 0) {
-        to.write(chunk);
-        return;
-      }
-      delayed++;
-      from.pause();
-      if (this.#holding) this.#held.push(() => pass(chunk));
-      else setTimeout(() => pass(chunk), this.latencyMs);
+      if (this.#holding) {
+        delayed++;
+        from.pause();
+        this.#held.push(() => {
+          pass(chunk);
+          from.resume();
+        });
+      } else if (this.latencyMs > 0 || delayed > 0) {
+        // Never before the chunk ahead of it: order is kept when the latency drops.
+        delayed++;
+        lastDue = Math.max(performance.now() + this.latencyMs, lastDue);
+        setTimeout(() => pass(chunk), lastDue - performance.now());
+      } else to.write(chunk);
     });
     from.on('end', () => {
       ended = true;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort, TcpProxy } from '@meridian/testing';
+import { forEachLine, freePort, TcpProxy } from '@meridian/testing';
 import {
   databaseServicesOf,
   ensureDatabase,
@@ -213,16 +213,8 @@ export class RunningStack {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    for (const stream of [child.stdout, child.stderr]) {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) if (line.trim() !== '') this.output(replica, line);
-      });
-    }
+    for (const stream of [child.stdout, child.stderr])
+      forEachLine(stream, (line) => this.output(replica, line));
     return child;
   }
 }

@@ -1,3 +1,5 @@
+import { errorCodes } from '@meridian/bootstrap';
+
 /**
  * SQLSTATEs after which the whole batch is simply run again: a serialization
  * failure or deadlock (the database chose us as the victim), a unique
@@ -23,23 +25,8 @@ const RETRYABLE = new Set([
   'P1017',
 ]);
 
-/** The SQLSTATE of a database error, however deep Prisma and the driver adapter wrapped it. */
-export function sqlState(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const candidate = current as {
-      code?: unknown;
-      originalCode?: unknown;
-      meta?: { driverAdapterError?: { cause?: unknown } };
-      cause?: unknown;
-    };
-    if (typeof candidate.originalCode === 'string') return candidate.originalCode;
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate.code;
-    current = candidate.meta?.driverAdapterError?.cause ?? candidate.cause;
-  }
-  return undefined;
-}
+/** The SQLSTATE of a database error (or Prisma's own code), however deep Prisma and the driver adapter wrapped it. */
+export const sqlState = (error: unknown): string | undefined =>
+  errorCodes(error).find((code) => /^[0-9A-Z]{5}$/.test(code));
 
 export const isRetryable = (error: unknown): boolean => RETRYABLE.has(sqlState(error) ?? '');

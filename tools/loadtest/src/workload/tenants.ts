@@ -12,7 +12,7 @@ export interface RunTenant {
   client: MeridianClient;
   /**
    * Retries with the same key as a careful client does (503, 429, 409 in flight, no answer), for
-   * longer than the api holds a key in flight (IDEMPOTENCY_LOCK_TIMEOUT_MS, 30 s by default) when
+   * longer than the api may hold a key in flight (IDEMPOTENCY_LEASE_MS, 2 s, or at most IDEMPOTENCY_LOCK_TIMEOUT_MS) when
    * the request holding it died: the audit resolves transfers in doubt with it.
    */
   carefulClient: MeridianClient;

@@ -24,26 +24,21 @@ const APPS = ['api', 'ledger', 'settlement'];
  * app, a Redis restart, PostgreSQL's connections terminated); full: every fault, at a higher rate (`./meridian chaos --profile full`,
  * whose table goes into docs/operations/chaos.md).
  */
+const SHORT_FAULTS: Fault[] = [
+  ...APPS.map(rollingRestart),
+  ...APPS.map(killReplica),
+  redisRestart(),
+  terminatePostgresBackends(),
+];
+
 export const PROFILES: Record<string, ChaosProfile> = {
-  short: {
-    rate: 30,
-    replicas: 2,
-    faults: [
-      ...APPS.map(rollingRestart),
-      ...APPS.map(killReplica),
-      redisRestart(),
-      terminatePostgresBackends(),
-    ],
-  },
+  short: { rate: 30, replicas: 2, faults: SHORT_FAULTS },
   full: {
     rate: 60,
     replicas: 2,
     faults: [
-      ...APPS.map(rollingRestart),
-      ...APPS.map(killReplica),
-      redisRestart(),
-      terminatePostgresBackends(),
-      postgresLatency(),
+      ...SHORT_FAULTS,
+      postgresLatency(20),
       postgresConnectionCut(),
       serviceLatency('ledger'),
       serviceConnectionCut('ledger'),
