@@ -102,10 +102,11 @@ export function toProblem(error: unknown): ProblemDetails {
 /**
  * Codes that say a connection to a datastore was refused or lost (a restart,
  * a failover, an operator's pg_terminate_backend), as node, PostgreSQL
- * (SQLSTATE classes 08 and 57P) and Prisma name them: the request failed
+ * (SQLSTATE classes 08 and 57P), Prisma and its driver adapter name them: the request failed
  * through no fault of its own and may be retried, so it is a 503, not a 500.
  */
-const CONNECTION_LOSS = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|08[0-9A-Z]{3}|57P0[123]|P1001|P1017)$/;
+const CONNECTION_LOSS =
+  /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|08[0-9A-Z]{3}|57P0[123]|P1001|P1017|ConnectionClosed)$/;
 
 const isConnectionLoss = (error: unknown): boolean =>
   errorCodes(error).some((code) => CONNECTION_LOSS.test(code));

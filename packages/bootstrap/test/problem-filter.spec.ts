@@ -73,7 +73,7 @@ describe('toProblem', () => {
     expect(JSON.stringify(problem)).not.toContain('10.0.0.5');
   });
 
-  it('answers 503 with Retry-After, not 500, when a datastore connection was lost (PostgreSQL terminated it, Prisma wrapped it, a socket reset)', () => {
+  it('answers 503 with Retry-After, not 500, when a datastore connection was lost (PostgreSQL terminated it, Prisma wrapped it, the driver adapter saw its connection close, a socket reset)', () => {
     const terminated = Object.assign(new Error('Database error. Code: `57P01`'), {
       name: 'PrismaClientKnownRequestError',
       meta: { driverAdapterError: { cause: { originalCode: '57P01' } } },

@@ -27,7 +27,8 @@ export function createRedisClient(settings: RedisClientSettings, extra: RedisOpt
     maxRetriesPerRequest: blocking ? null : 1,
     enableOfflineQueue: blocking,
     connectTimeout: 5_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    // Capped at 500 ms: a Redis back after a restart is used again within half a second.
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
     ...extra,
   });
   client.on('error', settings.onError);

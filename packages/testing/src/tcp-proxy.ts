@@ -154,9 +154,10 @@ export class TcpProxy {
     }
     const target = this.upstreams[chosen]!;
     const upstream = connect(target.port, target.host);
+    let connected = false;
     client.pause();
     upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (upstream.connecting && error.code === 'ECONNREFUSED' && this.upstreams.length > 1) {
+      if (!connected && error.code === 'ECONNREFUSED' && this.upstreams.length > 1) {
         // Nothing was sent: the next replica takes the connection, and this one waits for its probe.
         this.#ready[chosen] = false;
         tried.add(chosen);
@@ -164,6 +165,7 @@ export class TcpProxy {
       } else client.destroy();
     });
     upstream.once('connect', () => {
+      connected = true;
       if (client.destroyed) return upstream.destroy();
       this.#pipe(client, upstream);
       client.resume();

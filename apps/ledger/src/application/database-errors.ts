@@ -21,12 +21,13 @@ const RETRYABLE = new Set([
   '08000',
   '08003',
   '08006',
-  // Prisma: the server closed the connection
+  // Prisma: the server closed the connection; its driver adapter: the connection closed under it
   'P1017',
+  'ConnectionClosed',
 ]);
 
-/** The SQLSTATE of a database error (or Prisma's own code), however deep Prisma and the driver adapter wrapped it. */
+/** The SQLSTATE of a database error, however deep Prisma (whose own codes are P1xxx to P6xxx) and the driver adapter wrapped it. */
 export const sqlState = (error: unknown): string | undefined =>
-  errorCodes(error).find((code) => /^[0-9A-Z]{5}$/.test(code));
+  errorCodes(error).find((code) => /^[0-9A-Z]{5}$/.test(code) && !/^P[1-9]/.test(code));
 
-export const isRetryable = (error: unknown): boolean => RETRYABLE.has(sqlState(error) ?? '');
+export const isRetryable = (error: unknown): boolean => errorCodes(error).some((code) => RETRYABLE.has(code));
