@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 /**
@@ -57,9 +58,10 @@ export interface ListenerSettings {
  */
 export class HttpListeners {
   #management: Server | undefined;
-  readonly #servers: Server[] = [];
   /** Responses not yet finished, on either listener. */
   readonly #inFlight = new Set<ServerResponse>();
+  /** Kept-alive connections waiting for their next request, having answered one. */
+  readonly #waiting = new Set<Socket>();
   #keepAlive = true;
 
   constructor(private readonly settings: ListenerSettings) {}
@@ -120,11 +122,14 @@ export class HttpListeners {
   }
 
   /**
-   * Closes the connections that carry no request now (after the delay: any
-   * still open were not used during it).
+   * Closes the kept-alive connections waiting for a next request (after the
+   * delay: they were not used during it). Not a connection that has not
+   * carried a request yet: its first one may be on the wire, and it is
+   * answered with `Connection: close` like any other.
    */
   closeIdleConnections(): void {
-    for (const server of this.#servers) server.closeIdleConnections();
+    for (const socket of this.#waiting) socket.destroy();
+    this.#waiting.clear();
   }
 
   /** Stops the management listener as Fastify stops its own (`forceCloseConnections: 'idle'`). */
@@ -151,12 +156,17 @@ export class HttpListeners {
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
     server.requestTimeout = this.settings.requestTimeoutMs;
     // Registered before the handler's own listener, so this runs before the response is written.
-    server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+      const socket = request.socket;
+      this.#waiting.delete(socket);
       if (!this.#keepAlive) return closeConnectionAfter(response);
       this.#inFlight.add(response);
       response.once('close', () => this.#inFlight.delete(response));
+      response.once('finish', () => {
+        if (this.#keepAlive && !socket.destroyed) this.#waiting.add(socket);
+      });
     });
-    this.#servers.push(server);
+    server.on('connection', (socket: Socket) => socket.once('close', () => this.#waiting.delete(socket)));
     return server;
   }
 }

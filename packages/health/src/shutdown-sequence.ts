@@ -113,6 +113,9 @@ export class ShutdownSequence {
     logger.info({ hooks: hooks.names.drain }, 'shutdown: draining background work');
     await hooks.drain(onError);
 
+    // Requests already on the wire are read first: a connection whose request is unread counts as
+    // idle, and closing the listeners closes idle connections.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     logger.info({}, 'shutdown: closing the public and management listeners; in-flight requests finish');
     try {
       await this.options.closeServer();

@@ -127,6 +127,7 @@ function dechunk(body: string): string {
 /** One request of a `KeepAliveLoad`: when it was sent and how it ended. */
 export interface LoadRequest {
   client: number;
+  /** When its bytes were handed to the connection (when it was started, if they never were). */
   sentAt: number;
   /** The status, or the error code when no response came. */
   status?: number;
@@ -168,11 +169,11 @@ export class KeepAliveLoad {
 
   async #loop(url: string, agent: Agent, client: number): Promise<void> {
     while (!this.#stopped) {
-      const sentAt = Date.now();
-      const outcome = await get(url, agent)
+      const sending = { sentAt: Date.now() };
+      const outcome = await get(url, agent, sending)
         .catch((error: Error) => (error instanceof ResetOnReuse ? get(url, agent) : Promise.reject(error)))
         .catch((error: NodeJS.ErrnoException) => ({ error: error.code ?? error.message }));
-      this.requests.push({ client, sentAt, ...outcome });
+      this.requests.push({ client, sentAt: sending.sentAt, ...outcome });
       // Refused: nothing listens any more; try again a little later, as a client would.
       if ('error' in outcome) await sleep(20);
     }
@@ -182,7 +183,12 @@ export class KeepAliveLoad {
 /** A reused connection was closed under the request before any response. */
 class ResetOnReuse extends Error {}
 
-function get(url: string, agent: Agent): Promise<{ status: number; connection?: string }> {
+/** One GET; `sending.sentAt` becomes the time its bytes were handed to the connection. */
+function get(
+  url: string,
+  agent: Agent,
+  sending?: { sentAt: number },
+): Promise<{ status: number; connection?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent }, (res) => {
       res.resume();
@@ -196,6 +202,9 @@ function get(url: string, agent: Agent): Promise<{ status: number; connection?: 
           : error,
       ),
     );
+    req.once('finish', () => {
+      if (sending) sending.sentAt = Date.now();
+    });
     req.end();
   });
 }
