@@ -140,16 +140,30 @@ export class SettlementStack {
 
   /** Waits until no batch is left closing or posting (the retry loop finishes what a cut-off left). */
   async waitForBatchesCompleted(timeoutMs = 30_000): Promise<void> {
-    await waitFor(
-      'every batch to complete',
-      async () =>
-        (
-          await this.settlementSql<{ n: number }>(
-            "SELECT count(*)::int AS n FROM settlement_batches WHERE state <> 'completed'",
-          )
-        )[0]!.n === 0,
-      timeoutMs,
-    );
+    try {
+      await waitFor(
+        'every batch to complete',
+        async () =>
+          (
+            await this.settlementSql<{ n: number }>(
+              "SELECT count(*)::int AS n FROM settlement_batches WHERE state <> 'completed'",
+            )
+          )[0]!.n === 0,
+        timeoutMs,
+      );
+    } catch (error) {
+      // What was left, and what the worker said about it: a timeout alone says nothing of why.
+      const left = await this.settlementSql(
+        `SELECT b.id, b.state, i.state AS instruction, i.last_error, i.attempts, i.next_attempt_at
+           FROM settlement_batches b LEFT JOIN settlement_instructions i ON i.batch_id = b.id
+          WHERE b.state <> 'completed'`,
+      );
+      const said = this.settlement.service.stdoutLines.filter((line) => /"level":"(warn|error)"/.test(line));
+      throw new Error(
+        `${(error as Error).message}\nleft: ${JSON.stringify(left)}\nworker warnings: ${said.slice(-20).join('\n')}`,
+        { cause: error },
+      );
+    }
   }
 
   /** Posts `count` random transfers between tenants (and some within one) through the ledger; returns the cross-tenant ones. */
