@@ -25,6 +25,9 @@ export interface Replica {
   process?: ChildProcess;
 }
 
+/** How output and errors name a replica: `<service>-<index>`. */
+export const replicaName = (replica: Replica): string => `${replica.service}-${replica.index}`;
+
 /** The balancers that stand for a replicated service's Kubernetes Service: its own port and its management port. */
 interface ServiceBalancers {
   public: TcpProxy;
@@ -133,7 +136,7 @@ export class RunningStack {
     while (Date.now() < deadline) {
       const child = replica.process;
       if (!child || child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${replica.service}-${replica.index} exited before it was ready`);
+        throw new Error(`${replicaName(replica)} exited before it was ready`);
       try {
         const response = await fetch(`http://127.0.0.1:${replica.managementPort}/health/ready`, {
           signal: AbortSignal.timeout(1_000),
@@ -145,7 +148,7 @@ export class RunningStack {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${replica.service}-${replica.index} was not ready within ${timeoutMs} ms`);
+    throw new Error(`${replicaName(replica)} was not ready within ${timeoutMs} ms`);
   }
 
   /** Sends a signal to a replica and resolves with its exit code (128 when killed by a signal). */

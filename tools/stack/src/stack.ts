@@ -1,6 +1,6 @@
 import { logFormatter } from './pretty-logs';
 import { localStackSettings } from './local-stack';
-import { type Replica, RunningStack } from './running-stack';
+import { type Replica, replicaName, RunningStack } from './running-stack';
 
 /**
  * `./meridian up`: creates and migrates the local databases, starts every
@@ -17,8 +17,7 @@ async function main(): Promise<void> {
   const names = settings.registry.services.map((service) => service.name);
   const formatters = new Map<string, (line: string) => string>();
   const output = (replica: Replica, line: string) => {
-    const tag =
-      settings.replicas[replica.service]! > 1 ? `${replica.service}-${replica.index}` : replica.service;
+    const tag = settings.replicas[replica.service]! > 1 ? replicaName(replica) : replica.service;
     let format = formatters.get(tag);
     if (!format) formatters.set(tag, (format = logFormatter(tag, colour, names.indexOf(replica.service))));
     process.stdout.write(`${format(line)}\n`);

@@ -14,7 +14,7 @@ import {
 } from '@meridian/loadtest';
 import { freePort, TcpProxy } from '@meridian/testing';
 import { dropDatabases, localStackSettings } from '../local-stack';
-import { RunningStack } from '../running-stack';
+import { replicaName, RunningStack } from '../running-stack';
 import type { Fault, FaultTarget } from './faults';
 import type { ChaosProfile } from './profiles';
 
@@ -112,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   try {
     say(`starting ${profile.replicas} replicas of each app (logs: ${options.logFile})`);
     stack = await RunningStack.start(settings, (replica, line) =>
-      log.write(`${replica.service}-${replica.index} ${line}\n`),
+      log.write(`${replicaName(replica)} ${line}\n`),
     );
     const target = `http://127.0.0.1:${settings.ports.api}`;
     const random = new Random(options.seed);

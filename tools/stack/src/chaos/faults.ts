@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { TcpProxy } from '@meridian/testing';
 import type { Random } from '@meridian/loadtest';
-import type { Replica, RunningStack } from '../running-stack';
+import type { RunningStack } from '../running-stack';
 
 /** What a fault acts on: the running stack and the fault proxies in front of its datastores. */
 export interface FaultTarget {
@@ -26,7 +26,6 @@ export interface Fault {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const label = (replica: Replica) => `${replica.service}-${replica.index}`;
 
 /** Each replica in turn: SIGTERM, wait for its exit, start it again, wait until ready; then the next (a Deployment's rollout). */
 export const rollingRestart = (service: string): Fault => ({
@@ -126,5 +125,3 @@ export const serviceLatency = (service: string, latencyMs = 100, durationMs = 5_
     return { sigtermExits: [] };
   },
 });
-
-export { label };

@@ -21,7 +21,7 @@ export function chaosTable(result: ChaosResult, header: string): string {
   return [
     header,
     '',
-    '| fault | operations during it | failed at first attempt | failed after retries | p99 during it | time to recover | fault took | SIGTERM exits | audit |',
+    '| fault | operations from its start | failed at first attempt | failed after retries | p99 during it | time to recover | fault took | SIGTERM exits | audit |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows.map((row) => `| ${row} |`),
     '',
