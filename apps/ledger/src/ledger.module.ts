@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthModule, postgresCheck } from '@meridian/health';
+import { PostingMetrics } from './application/posting-metrics';
 import { PostingService } from './application/posting.service';
 import { TransferPosting } from './application/transfer-posting';
 import { CreateAccountsController } from './http/create-accounts.controller';
@@ -40,6 +41,13 @@ import { TransfersQueryController } from './http/transfers-query.controller';
     AccountsQueryController,
     TransfersQueryController,
   ],
-  providers: [PostingService, TransferPosting, CreateAccountsService, OutboxRelay, PendingExpirySweeper],
+  providers: [
+    PostingMetrics,
+    PostingService,
+    TransferPosting,
+    CreateAccountsService,
+    OutboxRelay,
+    PendingExpirySweeper,
+  ],
 })
 export class LedgerModule {}

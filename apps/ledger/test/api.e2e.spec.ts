@@ -327,6 +327,35 @@ describe('ledger internal API', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('counts each posting batch once in every stage of ledger_posting_stage_seconds', async () => {
+      const counts = async () => {
+        const text = await (await fetch(`${ledger.service.managementUrl}/metrics`)).text();
+        const stages = ['queue', 'begin', 'load', 'apply', 'write', 'commit'];
+        return stages.map((stage) =>
+          Number(
+            new RegExp(
+              `^ledger_posting_stage_seconds_count\\{[^}]*\\bstage="${stage}"[^}]*\\} (\\d+)$`,
+              'm',
+            ).exec(text)?.[1] ?? 0,
+          ),
+        );
+      };
+      const before = await counts();
+      expect(
+        await client.transfer('acme', {
+          id: 'stage-timed',
+          debitAccountId: 'cash',
+          creditAccountId: 'shop',
+          amount: '1',
+          currency: 'EUR',
+        }),
+      ).toBe('created');
+      const after = await counts();
+      expect(after.map((count, i) => count - before[i]!)).toEqual([1, 1, 1, 1, 1, 1]);
+    });
+  });
+
   describe('answers', () => {
     /** z.object drops keys it does not know, so this fails on a missing, mistyped or undeclared field. */
     const expectShape = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);

@@ -19,8 +19,8 @@ export interface GroupCommitOptions<I, R> {
    * bad input never fails another's.
    */
   onGroupFailure: 'fail-all' | 'isolate';
-  /** Observes each group as it leaves (metrics). */
-  onGroup?: (size: { items: number; weight: number }) => void;
+  /** Observes each group as it leaves (metrics): its size and how long its oldest item queued. */
+  onGroup?: (group: { items: number; weight: number; queuedMs: number }) => void;
   /** Observes a failed group re-run item by item (metrics). */
   onIsolation?: (items: number) => void;
 }
@@ -28,6 +28,8 @@ export interface GroupCommitOptions<I, R> {
 interface Waiting<I, R> {
   item: I;
   weight: number;
+  /** performance.now() at submit, for the queue wait reported to onGroup. */
+  submittedAt: number;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
@@ -53,7 +55,7 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
       const weight = this.options.weightOf?.(item) ?? 1;
-      this.#queue.push({ item, weight, resolve, reject });
+      this.#queue.push({ item, weight, submittedAt: performance.now(), resolve, reject });
       this.#queuedWeight += weight;
       this.#schedule();
     });
@@ -105,7 +107,11 @@ export class GroupCommit<I, R> {
     }
     this.#queuedWeight -= weight;
     this.#inFlight++;
-    this.options.onGroup?.({ items: group.length, weight });
+    this.options.onGroup?.({
+      items: group.length,
+      weight,
+      queuedMs: performance.now() - group[0]!.submittedAt,
+    });
     void this.#commit(group).finally(() => {
       this.#inFlight--;
       if (this.pending === 0) this.#drained.splice(0).forEach((resolve) => resolve());

@@ -55,6 +55,27 @@ describe('GroupCommit', () => {
     expect(group.pending).toBe(0);
   });
 
+  it('reports each group as it leaves: its items, its weight and how long its oldest item queued', async () => {
+    const seen: { items: number; weight: number; queuedMs: number }[] = [];
+    const { group, commits } = held({
+      maxInFlight: 1,
+      weightOf: (item) => item.length,
+      onGroup: (g) => seen.push(g),
+    });
+    const first = group.submit('a');
+    const rest = [group.submit('bb'), group.submit('ccc')];
+    await jest.advanceTimersByTimeAsync(250); // the clock (faked) moves while 'a' commits
+    commits[0]!.release();
+    await first;
+    await jest.advanceTimersByTimeAsync(0);
+    commits[1]!.release();
+    await Promise.all(rest);
+    expect(seen).toEqual([
+      { items: 1, weight: 1, queuedMs: 0 },
+      { items: 2, weight: 5, queuedMs: 250 },
+    ]);
+  });
+
   it('flushes on size: a queue that reaches maxWeight leaves at once, without waiting out the window', () => {
     const { group, groups } = held({
       maxInFlight: 2,

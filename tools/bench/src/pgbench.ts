@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '@meridian/testing';
 
 /** pgbench from PATH, or from the PostgreSQL installation (Debian keeps it out of PATH). */
 export function pgbenchPath(): string {
@@ -13,28 +14,55 @@ export function pgbenchPath(): string {
   return 'pgbench';
 }
 
-export interface PgbenchResult {
-  clients: number;
-  tps: number;
-  latencyMs: number;
-}
-
 /**
  * The physical baseline: pgbench's TPC-B-like transaction (three UPDATEs, a
  * SELECT and an INSERT, committed with fsync) on the same server, at the same
- * client count as the run it is compared with.
+ * client count as the run it is compared with; measured once per client count.
  */
-export function runPgbench(databaseUrl: string, clients: number, seconds: number): PgbenchResult {
-  const output = execFileSync(
-    pgbenchPath(),
-    ['-c', String(clients), '-j', '2', '-T', String(seconds), '-M', 'prepared', '--no-vacuum', databaseUrl],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-  const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
-  return { clients, tps, latencyMs };
-}
+export class Pgbench {
+  readonly #measured = new Map<number, number>();
 
-export function initPgbench(databaseUrl: string, scale: number): void {
-  execFileSync(pgbenchPath(), ['-i', '-s', String(scale), '-q', databaseUrl], { stdio: 'ignore' });
+  private constructor(
+    private readonly database: TestDatabase,
+    private readonly seconds: number,
+  ) {}
+
+  /** A throwaway database initialised at scale 10. */
+  static async prepare(seconds: number): Promise<Pgbench> {
+    const database = await createTestDatabase('bench_pgbench');
+    process.stdout.write('preparing: pgbench -i -s 10\n');
+    execFileSync(pgbenchPath(), ['-i', '-s', '10', '-q', database.url], { stdio: 'ignore' });
+    return new Pgbench(database, seconds);
+  }
+
+  /** Transactions per second at this many clients. */
+  tps(clients: number): number {
+    let tps = this.#measured.get(clients);
+    if (tps === undefined) {
+      process.stdout.write(`pgbench tpcb-like, ${clients} clients, ${this.seconds} s\n`);
+      const output = execFileSync(
+        pgbenchPath(),
+        [
+          '-c',
+          String(clients),
+          '-j',
+          '2',
+          '-T',
+          String(this.seconds),
+          '-M',
+          'prepared',
+          '--no-vacuum',
+          this.database.url,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+      this.#measured.set(clients, tps);
+    }
+    return tps;
+  }
+
+  drop(): Promise<void> {
+    return this.database.drop();
+  }
 }

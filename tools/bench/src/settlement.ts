@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { callerTokenEnv, createRedisNamespace, query, startWithDatabase } from '@meridian/testing';
 import { Queue, Worker } from 'bullmq';
+import { fixed, printReport, ratio } from './lib/report';
 
 /**
  * `npm run bench:settlement`: ledger events ingested per second by the
@@ -153,18 +154,33 @@ async function main(): Promise<void> {
         [status.batchId],
       );
 
-      const lines = [
-        '',
-        `settlement worker vs a bare BullMQ worker on the same Redis (concurrency ${CONCURRENCY}, ${EVENTS} events)`,
-        '',
-        'run                              events/s   ratio',
-        `bare BullMQ worker (no-op)      ${baselineRate.toFixed(0).padStart(9)}   1.00x`,
-        `settlement: events → obligations ${ingestRate.toFixed(0).padStart(8)}   ${(ingestRate / baselineRate).toFixed(2)}x`,
-        '',
-        `cut-off over ${batch?.obligation_count ?? '?'} obligations: ${cutoffSeconds.toFixed(2)} s (${batch?.state ?? status.state}), ` +
-          `worker RSS before ${rssBefore.toFixed(0)} MB, peak since start ${peakRssMegabytes(settlement.service.pid).toFixed(0)} MB`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      printReport({
+        bench: 'settlement',
+        tables: [
+          {
+            title: `Settlement worker vs a bare BullMQ worker on the same Redis (concurrency ${CONCURRENCY}, ${EVENTS} events)`,
+            columns: ['run', 'events/s', 'ratio'],
+            rows: [
+              ['bare BullMQ worker (no-op)', fixed(baselineRate), '1.00x'],
+              ['settlement: events → obligations', fixed(ingestRate), ratio(ingestRate / baselineRate)],
+            ],
+          },
+          {
+            title: 'Cut-off',
+            columns: ['obligations', 'seconds', 'state', 'worker RSS before', 'worker peak RSS since start'],
+            rows: [
+              [
+                batch?.obligation_count ?? '?',
+                cutoffSeconds.toFixed(2),
+                batch?.state ?? status.state,
+                `${fixed(rssBefore)} MB`,
+                `${fixed(peakRssMegabytes(settlement.service.pid))} MB`,
+              ],
+            ],
+          },
+        ],
+        notes: ['Goal: settlement RSS under 200 MB under load.'],
+      });
     } finally {
       await settlement.stop();
     }

@@ -9,6 +9,7 @@ import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
 } from '@meridian/testing';
+import { printReport } from '@meridian/bench/report';
 import {
   databaseServicesOf,
   databaseUrl,
@@ -85,18 +86,17 @@ async function main(): Promise<void> {
     }
     const results = [];
     for (const app of startOrderOf(settings)) results.push(await measure(app, environments[app]!));
-    const lines = [
-      `cold start to ready (exec -> first /health/ready 200) and idle RSS, ${RUNS} runs per app, Node ${process.version}`,
-      '',
-      'app         first run   warm (median)   idle RSS (median)',
-      ...results.map(
-        (r) =>
-          `${r.app.padEnd(10)} ${`${r.first} ms`.padStart(9)}   ${`${r.warm} ms`.padStart(13)}   ${`${r.rss.toFixed(1)} MB`.padStart(17)}`,
-      ),
-      '',
-      'goal: under 1000 ms and under 120 MB each',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    printReport({
+      bench: 'startup',
+      tables: [
+        {
+          title: `Cold start to ready (exec -> first /health/ready 200) and idle RSS, ${RUNS} runs per app`,
+          columns: ['app', 'first run', 'warm (median)', 'idle RSS (median)'],
+          rows: results.map((r) => [r.app, `${r.first} ms`, `${r.warm} ms`, `${r.rss.toFixed(1)} MB`]),
+        },
+      ],
+      notes: ['Goal: under 1000 ms and under 120 MB each.'],
+    });
   } finally {
     await dropDatabases(settings);
     await redis.clear();

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
+import type { Histogram } from 'prom-client';
 import { ExponentialBackoff, fullJitterGenerator, handleWhen, type IPolicy, retry } from 'cockatiel';
 import { type Command, type ItemResult, post } from '../domain/posting';
 import { isCreateCommand, transferKey } from '../domain/transfer';
 import { isRetryable, sqlState } from './database-errors';
 import { LedgerStore, type PostingKeys } from './ledger-store.port';
+import { PostingMetrics, type PostingStage } from './posting-metrics';
 
 export interface Submission {
   commands: Command[];
@@ -26,11 +28,14 @@ const RETRIES = 7;
 @Injectable()
 export class PostingService {
   private readonly retries: IPolicy;
+  private readonly stages: Histogram<'stage'>;
 
   constructor(
     private readonly store: LedgerStore,
     @InjectLogger() logger: Logger,
+    metrics: PostingMetrics,
   ) {
+    this.stages = metrics.stages;
     const log = logger.child({ component: 'posting' });
     const retries = retry(handleWhen(isRetryable), {
       maxAttempts: RETRIES,
@@ -54,17 +59,24 @@ export class PostingService {
     }
     const traceparentOf = (tenantId: string, id: string) => origins.get(transferKey(tenantId, id)) ?? null;
 
-    return this.retries.execute(() =>
-      this.store.inTransaction(async (tx) => {
+    return this.retries.execute(async () => {
+      const clock = new StageClock(this.stages);
+      const results = await this.store.inTransaction(async (tx) => {
+        clock.lap('begin');
         const state = await tx.load(keys);
+        clock.lap('load');
         const outcome = post(
           state,
           submissions.map((s) => s.commands),
         );
+        clock.lap('apply');
         await tx.write(outcome.effects, traceparentOf);
+        clock.lap('write');
         return outcome.results;
-      }),
-    );
+      });
+      clock.lap('commit');
+      return results;
+    });
   }
 }
 
@@ -86,4 +98,17 @@ function keysOf(submissions: Submission[]): PostingKeys {
     }
   }
   return keys;
+}
+
+/** Observes the time since the previous lap under each stage's label. */
+class StageClock {
+  #last = performance.now();
+
+  constructor(private readonly stages: Histogram<'stage'>) {}
+
+  lap(stage: PostingStage): void {
+    const now = performance.now();
+    this.stages.observe({ stage }, (now - this.#last) / 1_000);
+    this.#last = now;
+  }
 }

@@ -3,9 +3,8 @@ import { context, propagation } from '@opentelemetry/api';
 import type { LedgerConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { GroupCommit } from '@meridian/group-commit';
-import { ServiceMetrics } from '@meridian/telemetry';
-import { Counter, Histogram } from 'prom-client';
 import type { Command, ItemResult } from '../domain/posting';
+import { PostingMetrics } from './posting-metrics';
 import { PostingService, type Submission } from './posting.service';
 
 /**
@@ -20,18 +19,7 @@ import { PostingService, type Submission } from './posting.service';
 export class TransferPosting {
   private readonly batcher: GroupCommit<Submission, ItemResult[]>;
 
-  constructor(@InjectConfig() config: LedgerConfig, posting: PostingService, metrics: ServiceMetrics) {
-    const batchSize = new Histogram({
-      name: 'ledger_posting_batch_items',
-      help: 'Commands per posting transaction (after micro-batching).',
-      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
-      registers: [metrics.registry],
-    });
-    const isolated = new Counter({
-      name: 'ledger_posting_isolated_submissions_total',
-      help: 'Submissions re-run on their own after the batch they were merged into failed as a whole.',
-      registers: [metrics.registry],
-    });
+  constructor(@InjectConfig() config: LedgerConfig, posting: PostingService, metrics: PostingMetrics) {
     this.batcher = new GroupCommit({
       commit: (submissions: Submission[]) => posting.post(submissions),
       maxWeight: config.LEDGER_BATCH_MAX_ITEMS,
@@ -39,8 +27,11 @@ export class TransferPosting {
       windowMs: config.LEDGER_BATCH_WINDOW_MS,
       maxInFlight: config.LEDGER_BATCH_CONCURRENCY,
       onGroupFailure: 'isolate',
-      onGroup: ({ weight }) => batchSize.observe(weight),
-      onIsolation: (submissions) => isolated.inc(submissions),
+      onGroup: ({ weight, queuedMs }) => {
+        metrics.batchItems.observe(weight);
+        metrics.stages.observe({ stage: 'queue' }, queuedMs / 1_000);
+      },
+      onIsolation: (submissions) => metrics.isolatedSubmissions.inc(submissions),
     });
   }
 
