@@ -12,6 +12,9 @@ module.exports = {
   // loads them from our CommonJS output through require(esm); Jest's module
   // runtime does not do that reliably, so under Jest they are compiled to
   // CommonJS like our own sources.
+  // Prisma's generated client (TypeScript) imports its siblings as './x.js',
+  // as Node's ES module resolution wants; under Jest that means './x.ts'.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify/otel|cockatiel)/)'],
   transform: {
     '^.+\\.(ts|js)$': [

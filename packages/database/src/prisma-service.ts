@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks, StartupTasks } from '@meridian/health';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
+import type { Pool } from 'pg';
 import { prismaDatabase } from './prisma-database';
 
 interface DatabaseConfig {
@@ -25,6 +26,12 @@ export function prismaServiceFor<C extends PrismaClientClass>(
 ) {
   @Injectable()
   class PrismaService extends Client {
+    /**
+     * The pool under the client's driver adapter, for the few statements a
+     * service runs on a connection of its own (the ledger's posting transaction).
+     */
+    readonly pool: Pool;
+
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin form TypeScript requires
     constructor(...args: any[]) {
       const [config, logger, hooks, startup] = args as [DatabaseConfig, Logger, ShutdownHooks, StartupTasks];
@@ -39,6 +46,7 @@ export function prismaServiceFor<C extends PrismaClientClass>(
           logger.warn({ err: error }, 'idle PostgreSQL connection failed; it will be replaced'),
       });
       super({ adapter: database.adapter });
+      this.pool = database.pool;
       database.closeWith(this);
       // Connecting loads the client's query engine, which takes about a
       // second on a busy machine: done at startup, the first readiness check

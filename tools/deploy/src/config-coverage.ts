@@ -22,14 +22,21 @@ export interface CoverageProblem {
 const schemaOf = (target: ConfigTarget) =>
   target === 'migrate' ? migrationConfigSchema : schemas.get(target)!;
 
+/**
+ * Variables the Node.js runtime reads itself, not the app: the chart sizes V8's
+ * heap to the container through NODE_OPTIONS (values.yaml, `heap`).
+ */
+const RUNTIME_VARIABLES = ['NODE_OPTIONS'];
+
 /** Checks the variable names passed to one process against its schema. */
 export function checkVariables(target: ConfigTarget, passed: string[], where: string): CoverageProblem[] {
   const variables = describeVariables(schemaOf(target));
-  const known = new Set(
-    variables.flatMap((variable) =>
+  const known = new Set([
+    ...RUNTIME_VARIABLES,
+    ...variables.flatMap((variable) =>
       variable.secret ? [variable.name, `${variable.name}_FILE`] : [variable.name],
     ),
-  );
+  ]);
   const given = new Set(passed);
   return [
     ...passed

@@ -229,6 +229,48 @@ describe('the Helm chart', () => {
   });
 
   it.each(valuesFiles())(
+    "caps every app's V8 heap in %s (NODE_OPTIONS) within its memory limit, less the native reserve",
+    (valuesFile) => {
+      const objects = renderChart(valuesFile);
+      for (const service of registry) {
+        const [workload] = byComponent(objects, service.kind, service.name);
+        const [configMap] = byComponent(objects, 'ConfigMap', service.name);
+        const options = String((configMap!.data as Record<string, string>).NODE_OPTIONS);
+        const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]);
+        const semiSpace = Number(/--max-semi-space-size=(\d+)/.exec(options)?.[1]);
+        const limit = String(
+          podTemplateOf(workload!)!.template.spec.containers[0]!.resources!.limits!.memory,
+        );
+        const limitMb = limit.endsWith('Gi')
+          ? Number(limit.slice(0, -2)) * 1024
+          : Number(limit.replace(/Mi$/, ''));
+        expect([service.name, oldSpace > 0, semiSpace > 0]).toEqual([service.name, true, true]);
+        expect([service.name, oldSpace + 3 * semiSpace + 160 <= limitMb]).toEqual([service.name, true]);
+      }
+    },
+  );
+
+  it('gives the old generation what the memory limit leaves, and refuses a heap that does not fit, naming the service and the sum', () => {
+    const nodeOptions = (set: string[]) =>
+      (byComponent(renderChart(undefined, set), 'ConfigMap', 'api')[0]!.data as Record<string, string>)
+        .NODE_OPTIONS;
+    // 512 MiB - 3 x 8 MiB - 160 MiB
+    expect(nodeOptions([])).toBe('--max-old-space-size=328 --max-semi-space-size=8');
+    expect(nodeOptions(['services.api.heap.maxOldSpaceMb=200'])).toBe(
+      '--max-old-space-size=200 --max-semi-space-size=8',
+    );
+    expect(() => renderChart(undefined, ['services.api.heap.maxOldSpaceMb=400'])).toThrow(
+      /api: heap.maxOldSpaceMb \(400\) \+ 3 x heap.maxSemiSpaceMb \(8\) \+ heap.nativeReserveMb \(160\) = 584 MiB exceeds resources.limits.memory \(512 MiB\)/,
+    );
+    expect(() =>
+      renderChart(undefined, [
+        'serviceDefaults.resources.limits.memory=1Gi',
+        'services.api.heap.maxOldSpaceMb=400',
+      ]),
+    ).not.toThrow();
+  });
+
+  it.each(valuesFiles())(
     "times every app's shutdown in %s to fit: delay >= endpoint removal, drain >= the longest call deadline + 1 s, grace = timeout + 5 s",
     (valuesFile) => {
       const objects = renderChart(valuesFile);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { parseReport } from '@meridian/bench/report';
 import { databaseNames, loadRegistry, variableName } from '@meridian/service-registry';
 import { freePort, httpRequest, query, TEST_DATABASE_URL, TEST_REDIS_URL } from '@meridian/testing';
 
@@ -61,7 +62,7 @@ describe('./meridian up (the local stack)', () => {
 });
 
 describe('./meridian measure-startup', () => {
-  it('measures every service of the registry on throwaway databases and prints a row each', () => {
+  it('measures every service of the registry on throwaway databases: a table row each, and the same in its JSON report line', () => {
     const result = spawnSync(process.execPath, [resolve(__dirname, '..', 'dist', 'measure-startup.js')], {
       env: { PATH: process.env.PATH ?? '', RUNS: '1', IDLE_MS: '100' },
       encoding: 'utf8',
@@ -70,7 +71,12 @@ describe('./meridian measure-startup', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     for (const app of services) {
-      expect(result.stdout).toMatch(new RegExp(`^${app}\\s+\\d+ ms\\s+\\d+ ms\\s+[\\d.]+ MB$`, 'm'));
+      expect(result.stdout).toMatch(
+        new RegExp(`^\\| ${app}\\s+\\| \\d+ ms\\s+\\| \\d+ ms\\s+\\| [\\d.]+ MB\\s+\\|$`, 'm'),
+      );
     }
+    const report = parseReport(result.stdout);
+    expect(report?.bench).toBe('startup');
+    expect(report?.tables[0]?.rows.map((row) => row[0]).sort()).toEqual([...services].sort());
   });
 });

@@ -21,7 +21,8 @@ const RETRYABLE = new Set([
   '08000',
   '08003',
   '08006',
-  // Prisma: the server closed the connection; its driver adapter: the connection closed under it
+  // Prisma: the server closed the connection; its driver adapter, and the posting
+  // transaction's own connection (PostingConnectionLost): the connection closed under it
   'P1017',
   'ConnectionClosed',
 ]);

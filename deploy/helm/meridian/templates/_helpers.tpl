@@ -316,10 +316,43 @@ data:
   {{- end }}
   SHUTDOWN_DELAY_MS: {{ $app.shutdown.delayMs | quote }}
   SHUTDOWN_TIMEOUT_MS: {{ $app.shutdown.timeoutMs | quote }}
+  NODE_OPTIONS: {{ printf "--max-old-space-size=%s --max-semi-space-size=%d" (include "meridian.maxOldSpaceMb" .) (int $app.heap.maxSemiSpaceMb) | quote }}
   {{- range $callee := $app.calls }}
   {{ include "meridian.envName" $callee }}_URL: {{ printf "http://%s:%d" (include "meridian.componentName" (dict "root" $root "component" $callee)) (int (index $root.Values.services $callee).port) | quote }}
   {{- end }}
   {{- range $name, $value := $app.config }}
   {{ $name }}: {{ $value | quote }}
   {{- end }}
+{{- end -}}
+
+{{/*
+A memory quantity in MiB: "768Mi" -> 768, "1Gi" -> 1024. Other units are
+refused, so the heap arithmetic never guesses.
+*/}}
+{{- define "meridian.mebibytes" -}}
+{{- $quantity := toString .quantity -}}
+{{- if hasSuffix "Gi" $quantity -}}
+{{- mul (trimSuffix "Gi" $quantity | int) 1024 -}}
+{{- else if hasSuffix "Mi" $quantity -}}
+{{- trimSuffix "Mi" $quantity | int -}}
+{{- else -}}
+{{- fail (printf "%s: resources.limits.memory %q: give it in Mi or Gi" .component $quantity) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The old generation's cap in MiB: heap.maxOldSpaceMb when given, else what
+limits.memory leaves after three semi-spaces and the native reserve. Refuses
+a heap that does not fit (values.yaml, serviceDefaults.heap).
+*/}}
+{{- define "meridian.maxOldSpaceMb" -}}
+{{- $app := .app -}}
+{{- $memoryMb := include "meridian.mebibytes" (dict "quantity" $app.resources.limits.memory "component" .component) | int -}}
+{{- $reservedMb := add (mul 3 (int $app.heap.maxSemiSpaceMb)) (int $app.heap.nativeReserveMb) -}}
+{{- $oldMb := sub $memoryMb $reservedMb | int -}}
+{{- if hasKey $app.heap "maxOldSpaceMb" }}{{ $oldMb = int $app.heap.maxOldSpaceMb }}{{ end -}}
+{{- if or (lt $oldMb 64) (gt (add $oldMb $reservedMb) $memoryMb) -}}
+{{- fail (printf "%s: heap.maxOldSpaceMb (%d) + 3 x heap.maxSemiSpaceMb (%d) + heap.nativeReserveMb (%d) = %d MiB exceeds resources.limits.memory (%d MiB), or leaves the old generation under 64 MiB: the kernel would kill the pod before V8 collects" .component $oldMb (int $app.heap.maxSemiSpaceMb) (int $app.heap.nativeReserveMb) (add $oldMb $reservedMb) $memoryMb) -}}
+{{- end -}}
+{{- $oldMb -}}
 {{- end -}}

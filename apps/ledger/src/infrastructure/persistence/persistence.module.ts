@@ -4,14 +4,14 @@ import { LedgerQueries } from '../../application/ledger-queries.port';
 import { LedgerStore } from '../../application/ledger-store.port';
 import { PrismaAccountStore } from './prisma-account-store';
 import { PrismaLedgerQueries } from './prisma-ledger-queries';
-import { PrismaLedgerStore } from './prisma-ledger-store';
+import { PgLedgerStore } from './pg-ledger-store';
 import { PrismaService } from './prisma.service';
 
 /** The application's persistence ports, implemented with Prisma on PostgreSQL. */
 @Module({
   providers: [
     PrismaService,
-    { provide: LedgerStore, useClass: PrismaLedgerStore },
+    { provide: LedgerStore, useClass: PgLedgerStore },
     { provide: AccountStore, useClass: PrismaAccountStore },
     { provide: LedgerQueries, useClass: PrismaLedgerQueries },
   ],
