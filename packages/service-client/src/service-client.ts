@@ -19,6 +19,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { type Dispatcher, Pool } from 'undici';
 
 /** The service answered (any status): its reply, JSON-decoded. */
 export interface ServiceReply<T = unknown> {
@@ -77,6 +78,15 @@ export class ServiceClient {
   private readonly reads: IPolicy;
   private readonly writes: IPolicy;
   private readonly logger: Logger;
+  /**
+   * Keep-alive connections to the callee, as many as calls may be in flight
+   * (the bulkhead's `_MAX_CONCURRENCY`). undici's `request` rather than
+   * `fetch`: the same client without WHATWG streams, Headers and Response
+   * objects per call, a fifth of the api's CPU per request (ADR 0007).
+   */
+  private readonly pool: Pool;
+  /** The target URL's path, when the callee is mounted under one. */
+  private readonly basePath: string;
   private readonly service: ServiceReply['service'];
 
   constructor(
@@ -84,11 +94,18 @@ export class ServiceClient {
     logger: Logger,
   ) {
     this.service = { name: target.name, title: target.title };
+    const url = new URL(target.url);
+    this.pool = new Pool(url.origin, { connections: target.maxConcurrency });
+    this.basePath = url.pathname.replace(/\/$/, '');
     this.logger = logger.child({ component: `${target.name}-client` });
     const failures = handleWhen((error) => error instanceof Unavailable || isTaskCancelledError(error));
     const unavailable = handleWhen((error) => error instanceof Unavailable);
     const limiter = bulkhead(target.maxConcurrency, target.maxQueue);
-    const deadline = timeout(target.deadlineMs, TimeoutStrategy.Aggressive);
+    // A call reads its whole answer before returning, so nothing is left to
+    // cancel when it returns: aborting then (cockatiel's default) built an
+    // AbortError with a stack trace twice per call, 3% of the api's CPU.
+    const timing = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
+    const deadline = timeout(target.deadlineMs, timing);
     const breaker = circuitBreaker(failures, {
       halfOpenAfter: target.breakerHalfOpenMs,
       breaker: new SamplingBreaker({
@@ -99,7 +116,7 @@ export class ServiceClient {
     });
     breaker.onBreak(() => this.logger.warn({}, `${target.name} circuit breaker opened`));
     breaker.onReset(() => this.logger.info({}, `${target.name} circuit breaker closed`));
-    const attempt = timeout(target.timeoutMs, TimeoutStrategy.Aggressive);
+    const attempt = timeout(target.timeoutMs, timing);
     const backoff = new ExponentialBackoff({
       generator: fullJitterGenerator,
       initialDelay: 50,
@@ -128,10 +145,11 @@ export class ServiceClient {
   ): Promise<ServiceReply<T>> {
     try {
       return await policy.execute(async ({ signal }) => {
-        let response: Response;
+        let response: Dispatcher.ResponseData;
         try {
-          response = await fetch(`${this.target.url}${path}`, {
+          response = await this.pool.request({
             method,
+            path: `${this.basePath}${path}`,
             signal,
             headers: {
               authorization: `Bearer ${this.target.token}`,
@@ -143,9 +161,10 @@ export class ServiceClient {
           if (signal.aborted) throw error;
           throw new Unavailable((error as Error).message);
         }
-        const text = await response.text();
-        if (UNAVAILABLE_STATUSES.has(response.status)) throw new Unavailable(`status ${response.status}`);
-        return { service: this.service, status: response.status, body: parseBody(text) as T };
+        const text = await response.body.text();
+        const status = response.statusCode;
+        if (UNAVAILABLE_STATUSES.has(status)) throw new Unavailable(`status ${status}`);
+        return { service: this.service, status, body: parseBody(text) as T };
       });
     } catch (error) {
       throw this.unavailable(method, path, error);
