@@ -1,6 +1,7 @@
 export * from './caller-tokens';
 export * from './databases';
 export * from './http';
+export * from './node-options';
 export * from './otlp-receiver';
 export * from './paths';
 export * from './redis';

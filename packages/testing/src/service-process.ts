@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { withServiceHeap } from './node-options';
 import { appEntry } from './paths';
 
 export type LogLine = Record<string, unknown> & { level?: string; message?: string };
@@ -64,13 +65,13 @@ export class ServiceProcess {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const managementPort = env.MANAGEMENT_PORT ? Number(env.MANAGEMENT_PORT) : await freePort();
     const child = spawn(process.execPath, [appEntry(app, entry)], {
-      env: {
+      env: withServiceHeap({
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',
         ...env,
         PORT: String(port),
         MANAGEMENT_PORT: String(managementPort),
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(app, port, managementPort, child);

@@ -11,7 +11,8 @@ import { fixed, printReport, ratio } from './lib/report';
  * same jobs on the same Redis (the physical baseline), and a cut-off over
  * 100,000 obligations (time, and the worker's peak memory).
  *
- * EVENTS (default 20000) and OBLIGATIONS (default 100000) tune it.
+ * EVENTS (default 20000) and OBLIGATIONS (default 100000) tune it;
+ * SETTLEMENT_NODE_OPTIONS is passed to the worker (heap flags, a profile).
  */
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
       SETTLEMENT_CUTOFF_CRON: '0 0 0 1 1 *',
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '0',
+      ...(process.env.SETTLEMENT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SETTLEMENT_NODE_OPTIONS } : {}),
     });
     try {
       const queue = new Queue(LEDGER_EVENTS_QUEUE, { connection, prefix: redis.prefix });

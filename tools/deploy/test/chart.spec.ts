@@ -7,6 +7,7 @@ import { formatFinding, runPolicies } from '../src/policies/checks';
 import { type RegisteredService, readServiceRegistry } from '../src/service-registry';
 import { toolchain } from '../src/toolchain';
 import { ingressPorts, pathsBetween, type PolicyPeer } from './support/network';
+import { SERVICE_HEAP_OPTIONS } from '@meridian/testing';
 
 const registry = readServiceRegistry();
 
@@ -256,6 +257,8 @@ describe('the Helm chart', () => {
         .NODE_OPTIONS;
     // 512 MiB - 3 x 8 MiB - 160 MiB
     expect(nodeOptions([])).toBe('--max-old-space-size=328 --max-semi-space-size=8');
+    // Tests, benchmarks and the local stack run every service with the young generation the chart gives it.
+    expect(nodeOptions([])).toContain(SERVICE_HEAP_OPTIONS);
     expect(nodeOptions(['services.api.heap.maxOldSpaceMb=200'])).toBe(
       '--max-old-space-size=200 --max-semi-space-size=8',
     );

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { forEachLine, freePort, TcpProxy } from '@meridian/testing';
+import { forEachLine, freePort, TcpProxy, withServiceHeap } from '@meridian/testing';
 import {
   databaseServicesOf,
   ensureDatabase,
@@ -212,7 +212,10 @@ export class RunningStack {
     // Own process group: a terminal's Ctrl-C reaches only the runner, which
     // forwards exactly one signal, so services see one SIGINT, not two.
     const child = spawn(process.execPath, [entry(service, file)], {
-      env: { PATH: process.env.PATH ?? '', ...(env ?? serviceEnvironments(this.settings)[service]!) },
+      env: withServiceHeap({
+        PATH: process.env.PATH ?? '',
+        ...(env ?? serviceEnvironments(this.settings)[service]!),
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
