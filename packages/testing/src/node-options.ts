@@ -5,7 +5,7 @@
  * memory, and every process started here (tests, the local stack,
  * benchmarks) would hold ~100 MB more than it does when deployed.
  */
-export const SERVICE_HEAP_OPTIONS = '--max-semi-space-size=8';
+export const SERVICE_HEAP_OPTIONS = '--max-semi-space-size=16';
 
 /** A service's environment with SERVICE_HEAP_OPTIONS first in NODE_OPTIONS (flags given later win). */
 export function withServiceHeap(env: Record<string, string>): Record<string, string> {

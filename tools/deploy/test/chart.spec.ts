@@ -255,15 +255,15 @@ describe('the Helm chart', () => {
     const nodeOptions = (set: string[]) =>
       (byComponent(renderChart(undefined, set), 'ConfigMap', 'api')[0]!.data as Record<string, string>)
         .NODE_OPTIONS;
-    // 512 MiB - 3 x 8 MiB - 160 MiB
-    expect(nodeOptions([])).toBe('--max-old-space-size=328 --max-semi-space-size=8');
+    // 512 MiB - 3 x 16 MiB - 160 MiB
+    expect(nodeOptions([])).toBe('--max-old-space-size=304 --max-semi-space-size=16');
     // Tests, benchmarks and the local stack run every service with the young generation the chart gives it.
     expect(nodeOptions([])).toContain(SERVICE_HEAP_OPTIONS);
     expect(nodeOptions(['services.api.heap.maxOldSpaceMb=200'])).toBe(
-      '--max-old-space-size=200 --max-semi-space-size=8',
+      '--max-old-space-size=200 --max-semi-space-size=16',
     );
     expect(() => renderChart(undefined, ['services.api.heap.maxOldSpaceMb=400'])).toThrow(
-      /api: heap.maxOldSpaceMb \(400\) \+ 3 x heap.maxSemiSpaceMb \(8\) \+ heap.nativeReserveMb \(160\) = 584 MiB exceeds resources.limits.memory \(512 MiB\)/,
+      /api: heap.maxOldSpaceMb \(400\) \+ 3 x heap.maxSemiSpaceMb \(16\) \+ heap.nativeReserveMb \(160\) = 608 MiB exceeds resources.limits.memory \(512 MiB\)/,
     );
     expect(() =>
       renderChart(undefined, [
