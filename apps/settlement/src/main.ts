@@ -1,4 +1,4 @@
-// Entry point: `node apps/settlement/dist/main.js`. launch() validates the
+// Entry point (bundled into dist/main.bundle.js, which runs). launch() validates the
 // environment, starts telemetry, and only then loads the application module.
 import { launch } from '@meridian/bootstrap/launch';
 import { configSchema } from './config';

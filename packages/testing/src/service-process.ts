@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One of our services as a real child process: `node apps/<app>/dist/main.js`
+ * One of our services as a real child process: `node apps/<app>/dist/main.bundle.js`
  * with exactly the environment given (plus PATH), its stdout parsed as JSON
  * log lines.
  */
@@ -61,7 +61,11 @@ export class ServiceProcess {
    * With `MANAGEMENT_PORT: '0'` the service picks its own, learnt from its
    * `listening` log line (which needs LOG_LEVEL info or lower).
    */
-  static async start(app: string, env: Record<string, string>, entry = 'main.js'): Promise<ServiceProcess> {
+  static async start(
+    app: string,
+    env: Record<string, string>,
+    entry = 'main.bundle.js',
+  ): Promise<ServiceProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const managementPort = env.MANAGEMENT_PORT ? Number(env.MANAGEMENT_PORT) : await freePort();
     const child = spawn(process.execPath, [appEntry(app, entry)], {

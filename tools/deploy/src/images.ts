@@ -1,6 +1,6 @@
 /**
  * The images docker/Dockerfile builds. Every service of the registry has one
- * (the default target, `runtime`: apps/<name>, `node dist/main.js`), and so
+ * (the default target, `runtime`: apps/<name>, `node dist/main.bundle.js`), and so
  * does each command-line tool named here (the `tool` target: tools/<name>,
  * `node dist/cli.js`). The image workflow (.github/workflows/images.yml) and
  * `./meridian check-images` build the same list; a test holds the workflow to it.

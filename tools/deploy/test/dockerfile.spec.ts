@@ -81,7 +81,7 @@ describe('docker/Dockerfile', () => {
         .map((i) => i.args);
     expect(only('USER')).toEqual(['65532:65532']);
     expect(only('ENTRYPOINT')).toEqual(['["/nodejs/bin/node"]']);
-    expect(only('CMD')).toEqual(['["dist/cli.js"]', '["dist/main.js"]']);
+    expect(only('CMD')).toEqual(['["dist/cli.js"]', '["dist/main.bundle.js"]']);
   });
 
   it.each(services)(
@@ -91,7 +91,7 @@ describe('docker/Dockerfile', () => {
         root: undefined,
         finalImage: 'gcr.io/distroless/nodejs24-debian13:nonroot',
         workdir: `/app/apps/${app}`,
-        command: [process.execPath, 'dist/main.js'],
+        command: [process.execPath, 'dist/main.bundle.js'],
         user: '65532:65532',
         env: { NODE_ENV: 'production', NODE_COMPILE_CACHE: '/tmp/node-compile-cache' },
         labels: {

@@ -126,7 +126,7 @@ export class RunningStack {
       PORT: String(replica.port),
       MANAGEMENT_PORT: String(replica.managementPort),
     };
-    replica.process = this.#spawn(replica.service, 'main.js', replica, env);
+    replica.process = this.#spawn(replica.service, 'main.bundle.js', replica, env);
     await this.waitReady(replica, timeoutMs);
   }
 

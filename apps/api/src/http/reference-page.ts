@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { APP_DIR } from '../service-info';
 
 /**
  * Redoc's standalone bundle (the `redoc` package, a devDependency), copied
@@ -6,7 +7,7 @@ import { join } from 'node:path';
  * file (and its licence notes) ships in the image: as a dependency, `redoc`
  * would bring about a hundred packages the server never runs into production.
  */
-export const REFERENCE_DIR = join(__dirname, '..', 'reference');
+export const REFERENCE_DIR = join(APP_DIR, 'dist', 'reference');
 export const REDOC_BUNDLE = 'redoc.standalone.js';
 
 /**

@@ -51,7 +51,7 @@ const DEVELOPMENT_ONLY = [
 
 /** What a service's image (apps/<name>) and a tool's (tools/<name>) run. */
 const LAYOUT = {
-  service: { folder: 'apps', entry: 'dist/main.js' },
+  service: { folder: 'apps', entry: 'dist/main.bundle.js' },
   tool: { folder: 'tools', entry: 'dist/cli.js' },
 } as const;
 
