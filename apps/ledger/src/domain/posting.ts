@@ -56,6 +56,16 @@ export interface PostingEffects {
   events: LedgerEvent[];
 }
 
+/** Effects of a batch that changes nothing, to be filled. */
+export const noEffects = (): PostingEffects => ({
+  transfers: [],
+  accounts: [],
+  pendingInserts: [],
+  pendingUpdates: [],
+  failures: [],
+  events: [],
+});
+
 export interface PostingOutcome {
   /** Per submission, per command; expiry commands have no result. */
   results: ItemResult[][];
@@ -75,14 +85,7 @@ interface Staged {
 export function post(state: PostingState, submissions: Command[][]): PostingOutcome {
   const original = new Map<string, Balances>();
   for (const [key, account] of state.accounts) original.set(key, copyBalances(account));
-  const effects: PostingEffects = {
-    transfers: [],
-    accounts: [],
-    pendingInserts: [],
-    pendingUpdates: [],
-    failures: [],
-    events: [],
-  };
+  const effects = noEffects();
   const pendingInserted = new Set<string>();
   const pendingUpdated = new Set<string>();
   const engine = new Engine(state);

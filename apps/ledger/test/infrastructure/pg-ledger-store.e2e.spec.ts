@@ -1,19 +1,12 @@
 import { createTestDatabase, migrate, TcpProxy, type TestDatabase } from '@meridian/testing';
 import { Pool } from 'pg';
 import { isRetryable, sqlState } from '../../src/application/database-errors';
-import type { PostingEffects } from '../../src/domain/posting';
+import { noEffects } from '../../src/domain/posting';
 import { PgLedgerStore, PostingConnectionLost } from '../../src/infrastructure/persistence/pg-ledger-store';
 import type { PrismaService } from '../../src/infrastructure/persistence/prisma.service';
 
 const NO_KEYS = { transferIds: [], pendingIds: [], accounts: [] };
-const nothing: PostingEffects = {
-  transfers: [],
-  accounts: [],
-  pendingInserts: [],
-  pendingUpdates: [],
-  failures: [],
-  events: [],
-};
+const nothing = noEffects();
 
 describe('the posting transaction on its own pg connection', () => {
   let database: TestDatabase;
