@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { withServiceHeap } from './node-options';
 import { appEntry } from './paths';
 
@@ -14,15 +14,33 @@ export interface ExitResult {
 
 /** A free TCP port on 127.0.0.1 (for services that must know their port up front). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+  const [port] = await freePorts(1);
+  return port!;
+}
+
+/**
+ * `count` distinct free TCP ports on 127.0.0.1. All are held open until every
+ * one is known: asked one after another, the system may hand out a port it
+ * has just freed again (a service given the same PORT and MANAGEMENT_PORT).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
   });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -66,8 +84,13 @@ export class ServiceProcess {
     env: Record<string, string>,
     entry = 'main.bundle.js',
   ): Promise<ServiceProcess> {
-    const port = env.PORT ? Number(env.PORT) : await freePort();
-    const managementPort = env.MANAGEMENT_PORT ? Number(env.MANAGEMENT_PORT) : await freePort();
+    const [freeA, freeB] = await freePorts(2);
+    const port = env.PORT ? Number(env.PORT) : freeA!;
+    const managementPort = env.MANAGEMENT_PORT
+      ? Number(env.MANAGEMENT_PORT)
+      : freeB! === port
+        ? freeA!
+        : freeB!;
     const child = spawn(process.execPath, [appEntry(app, entry)], {
       env: withServiceHeap({
         PATH: process.env.PATH ?? '',
