@@ -2,6 +2,7 @@ import { HttpStatus, Inject, type Provider } from '@nestjs/common';
 import type { InternalServiceSettings, InternalServiceTarget } from '@meridian/config';
 import { APP_CONFIG } from '@meridian/config/nest';
 import { ProblemException } from '@meridian/bootstrap';
+import { ShutdownHooks } from '@meridian/health';
 import { APP_LOGGER, type Logger } from '@meridian/telemetry';
 import {
   bulkhead,
@@ -19,7 +20,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
-import { type Dispatcher, Pool } from 'undici';
+import { type Dispatcher, errors, Pool } from 'undici';
 
 /** The service answered (any status): its reply, JSON-decoded. */
 export interface ServiceReply<T = unknown> {
@@ -158,7 +159,7 @@ export class ServiceClient {
             body: body === undefined ? undefined : JSON.stringify(body),
           });
         } catch (error) {
-          if (signal.aborted) throw error;
+          if (signal.aborted || isRefusedRequest(error)) throw error;
           throw new Unavailable((error as Error).message);
         }
         const text = await response.body.text();
@@ -167,8 +168,14 @@ export class ServiceClient {
         return { service: this.service, status, body: parseBody(text) as T };
       });
     } catch (error) {
+      if (isRefusedRequest(error)) throw error;
       throw this.unavailable(method, path, error);
     }
+  }
+
+  /** Closes the keep-alive connections; the calls in flight finish first. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   private unavailable(method: string, path: string, error: unknown): ProblemException {
@@ -211,6 +218,14 @@ export function serviceErrorProblem(reply: ServiceReply): ProblemException {
   );
 }
 
+/**
+ * undici refused to send the request (a malformed path or header): a bug of
+ * the caller's, which says nothing about the callee. It is neither retried
+ * nor counted by the breaker, and surfaces as the 500 it is, so that one
+ * tenant's odd input can never open the circuit for every tenant.
+ */
+const isRefusedRequest = (error: unknown): boolean => error instanceof errors.InvalidArgumentError;
+
 /** JSON, or the text as it came when a service (or a proxy in front of it) answered something else. */
 function parseBody(text: string): unknown {
   if (text === '') return undefined;
@@ -233,8 +248,16 @@ export const InjectServiceClient = (service: string): ParameterDecorator => Inje
 export function serviceClientProvider<N extends string>(target: InternalServiceTarget<N>): Provider {
   return {
     provide: clientToken(target.name),
-    inject: [APP_CONFIG, APP_LOGGER],
-    useFactory: (config: Parameters<InternalServiceTarget<N>['settingsFrom']>[0], logger: Logger) =>
-      new ServiceClient(target.settingsFrom(config), logger),
+    inject: [APP_CONFIG, APP_LOGGER, ShutdownHooks],
+    useFactory: (
+      config: Parameters<InternalServiceTarget<N>['settingsFrom']>[0],
+      logger: Logger,
+      hooks: ShutdownHooks,
+    ) => {
+      const client = new ServiceClient(target.settingsFrom(config), logger);
+      // After the drain: the last calls of the work being drained use the connections.
+      hooks.onClose(`${target.name} client`, () => client.close());
+      return client;
+    },
   };
 }

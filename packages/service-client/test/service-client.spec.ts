@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { InternalServiceSettings } from '@meridian/config';
 import pino from 'pino';
+import { errors } from 'undici';
 import { ServiceClient, serviceErrorProblem } from '../src';
 
 /** A stand-in HTTP server whose answers each test scripts (the real ledger is used in the api's e2e tests). */
@@ -83,6 +84,42 @@ describe('ServiceClient', () => {
     for (let i = 0; i < 10; i++) expect((await client.get('/x')).status).toBe(500);
     expect(buggy.calls()).toBe(10);
     buggy.close();
+  });
+
+  it('rethrows a request undici refuses to send (a malformed path) unretried and uncounted, so the breaker stays closed for the next call', async () => {
+    const ledger = await server(() => ({ status: 200 }));
+    // Ten refusals in a window where three failures of three would open the breaker.
+    const client = new ServiceClient(
+      settings(ledger.url, { breakerWindowMs: 60_000, breakerMinRps: 0.01 }),
+      logger,
+    );
+    for (let i = 0; i < 10; i++) {
+      const error: unknown = await client.get('/accounts/a b\u0000').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(errors.InvalidArgumentError);
+    }
+    expect(ledger.calls()).toBe(0);
+    expect((await client.get('/x')).status).toBe(200);
+    await client.close();
+    ledger.close();
+  });
+
+  it('closes its keep-alive connections on close, after the calls in flight have answered', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const http = createServer((_req, res) => {
+      void held.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as { port: number };
+    const client = new ServiceClient(settings(`http://127.0.0.1:${port}`, closedBreaker), logger);
+    const inFlight = client.get('/slow');
+    await new Promise<void>((resolve) => http.once('request', () => resolve()));
+    const closed = client.close();
+    release();
+    expect((await inFlight).status).toBe(200);
+    await closed;
+    // Every socket the client held is gone: the server has nothing left open.
+    await new Promise<void>((resolve) => http.close(() => resolve()));
   });
 
   it('stays closed while a share of calls below the threshold fails, even in runs of failures (one dead replica of two behind a Service)', async () => {
