@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { callerTokenEnv, createRedisNamespace, query, startWithDatabase } from '@meridian/testing';
 import { Queue, Worker } from 'bullmq';
+import { processUsage } from './lib/process-usage';
 import { fixed, printReport, ratio } from './lib/report';
 
 /**
@@ -58,11 +58,6 @@ async function enqueue(queue: Queue, count: number): Promise<void> {
     await queue.addBulk(jobs);
   }
 }
-
-const peakRssMegabytes = (pid: number) =>
-  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-const rssMegabytes = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 async function main(): Promise<void> {
   const redis = createRedisNamespace('bench_settlement');
@@ -133,7 +128,7 @@ async function main(): Promise<void> {
            FROM generate_series(1, $1::int) AS n, (SELECT ARRAY['acme','globex','initech','umbrella','hooli','stark'] AS t) AS tenants`,
         [Math.max(0, OBLIGATIONS - EVENTS)],
       );
-      const rssBefore = rssMegabytes(settlement.service.pid);
+      const rssBefore = processUsage(settlement.service.pid).rssMegabytes;
       const cutoffStarted = performance.now();
       const trigger = await fetch(`${settlement.service.url}/internal/cutoffs`, {
         method: 'POST',
@@ -176,7 +171,7 @@ async function main(): Promise<void> {
                 cutoffSeconds.toFixed(2),
                 batch?.state ?? status.state,
                 `${fixed(rssBefore)} MB`,
-                `${fixed(peakRssMegabytes(settlement.service.pid))} MB`,
+                `${fixed(processUsage(settlement.service.pid).peakRssMegabytes)} MB`,
               ],
             ],
           },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +9,7 @@ import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
 } from '@meridian/testing';
+import { processUsage } from '@meridian/bench/process-usage';
 import { printReport } from '@meridian/bench/report';
 import {
   databaseServicesOf,
@@ -37,11 +38,6 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-function rssMegabytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
 async function measure(app: string, env: Record<string, string>) {
   const cacheDir = mkdtempSync(join(tmpdir(), `meridian-compile-cache-${app}-`));
   const starts: number[] = [];
@@ -56,7 +52,7 @@ async function measure(app: string, env: Record<string, string>) {
       });
       starts.push(await service.waitFor('/health/ready', 200, 30_000));
       await new Promise((r) => setTimeout(r, IDLE_MS));
-      rss.push(rssMegabytes(service.pid));
+      rss.push(processUsage(service.pid).rssMegabytes);
       await service.stop();
     }
   } finally {

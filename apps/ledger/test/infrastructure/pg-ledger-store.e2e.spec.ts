@@ -43,6 +43,23 @@ describe('the posting transaction on its own pg connection', () => {
     expect(rows).toEqual([{ tenant_id: 'acme', id: 'refused-1', result: 'exceeds_credits' }]);
   });
 
+  it('reads balances as exact bigints up to the int64 maximum, where a JavaScript number would round', async () => {
+    const max = 2n ** 63n - 1n;
+    await pool.query(
+      `INSERT INTO accounts (tenant_id, id, currency, code, debits_must_not_exceed_credits,
+                             credits_must_not_exceed_debits, credits_posted, debits_posted)
+       VALUES ('acme', 'vault', 'EUR', 1, false, false, $1, $2)`,
+      [max.toString(), (max - 1n).toString()],
+    );
+    const state = await store.inTransaction((tx) =>
+      tx.load({ ...NO_KEYS, accounts: [{ tenantId: 'acme', accountId: 'vault' }] }),
+    );
+    const vault = [...state.accounts.values()][0]!;
+    expect(vault.creditsPosted).toBe(max);
+    expect(vault.debitsPosted).toBe(max - 1n);
+    expect(vault.debitsPending).toBe(0n);
+  });
+
   it('rolls back a statement the server refuses, answers its SQLSTATE unchanged and keeps the connection', async () => {
     const tooLong = { tenantId: 'acme', id: 'refused-2', result: 'x'.repeat(65) as 'exceeds_credits' };
     const error = await store

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux build Node runs on. */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far, and its resident memory. */
+/** CPU seconds (user + system) a process has used so far, its resident memory, and the most it has held since it started. */
 export interface ProcessUsage {
   cpuSeconds: number;
   rssMegabytes: number;
+  peakRssMegabytes: number;
 }
 
 /**
@@ -20,8 +21,12 @@ export function processUsage(pid: number): ProcessUsage {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssMegabytes: rssKb / 1024 };
+  const megabytes = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  return {
+    cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
+    rssMegabytes: megabytes('VmRSS'),
+    peakRssMegabytes: megabytes('VmHWM'),
+  };
 }
 
 /** CPU milliseconds a process spent per request between two readings. */

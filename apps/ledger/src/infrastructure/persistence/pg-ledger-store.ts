@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEventJob } from '@meridian/ledger-contract';
-import { type PoolClient, type QueryConfig, types } from 'pg';
+import { type PoolClient, TypeOverrides, types } from 'pg';
 import { accountKey, type AccountState } from '../../domain/account';
 import type { PostingEffects, PostingState } from '../../domain/posting';
 import { type PendingTransferState, type Transfer, transferKey } from '../../domain/transfer';
@@ -24,17 +24,8 @@ type Run = <T>(statement: Prisma.Sql) => Promise<T[]>;
  * BIGINT columns as bigint, as the row types (and Prisma's $queryRaw) have
  * them; pg's default is a string. Everything else keeps pg's parsers.
  */
-const BIGINT_OID = 20;
-const parseBigint = (value: string): bigint => BigInt(value);
-const rowTypes: QueryConfig['types'] = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === BIGINT_OID && format !== 'binary'
-      ? parseBigint
-      : (types.getTypeParser as (oid: number, format?: string) => unknown)(
-          oid,
-          format,
-        )) as typeof types.getTypeParser,
-};
+const rowTypes = new TypeOverrides();
+rowTypes.setTypeParser(types.builtins.INT8, (value: string) => BigInt(value));
 
 /**
  * A posting transaction never runs longer than this: a batch stuck behind
