@@ -242,12 +242,13 @@ describe('the api compatibility check, on scratch documents in a scratch git rep
 
   it('compares with the highest release reachable from HEAD, not the nearest: a merged-back v1 hotfix does not stand in for v2.0.0', () => {
     repository.commitDocument(scratchApi('1.0.0')).tag('v1.0.0');
+    // The hotfix branch holds more commits than main does since the branch point, so after the merge
+    // the hotfix is strictly the nearer tag (2 commits away against 4), the one `git describe` picks.
     repository.git('switch', '--quiet', '--create', 'release-1');
+    repository.commit({ 'FIX.md': 'one\n' }, 'fix').commit({ 'FIX.md': 'two\n' }, 'fix again');
     repository.commitDocument(scratchApi('1.0.1')).tag('v1.0.1');
     repository.git('switch', '--quiet', 'main');
     repository.commitDocument(withoutTransferList('2.0.0')).tag('v2.0.0');
-    // Work on main since v2.0.0 makes the hotfix the nearer tag, the one `git describe` would pick.
-    repository.commit({ 'NOTES.md': 'one\n' }, 'notes').commit({ 'NOTES.md': 'two\n' }, 'more notes');
     repository.git('merge', '--quiet', '--no-edit', '--strategy', 'ours', 'release-1');
     expect(repository.git('describe', '--tags', '--abbrev=0').trim()).toBe('v1.0.1');
     repository.commitDocument({
