@@ -219,6 +219,25 @@ describe(seeded('settlement worker'), () => {
     }
   }, 300_000);
 
+  it('completes a batch left posting with every instruction posted, as a crash between the last post and the batch update leaves it', async () => {
+    const before = await stack.obligations();
+    const crossTenant = await stack.payments(100, 'orphan');
+    await stack.waitForObligations(before + crossTenant);
+    const batchId = await stack.cutoff();
+    await stack.waitForBatchesCompleted();
+    // The crash: instructions committed as posted, the batch never moved on.
+    await stack.settlementSql(
+      `UPDATE settlement_batches SET state = 'posting', completed_at = NULL WHERE id = $1`,
+      [batchId],
+    );
+    const [{ pending }] = (await stack.settlementSql<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM settlement_instructions WHERE batch_id = $1 AND state = 'pending'`,
+      [batchId],
+    )) as [{ pending: number }];
+    expect(pending).toBe(0);
+    await stack.waitForBatchesCompleted();
+  });
+
   it('drains on SIGTERM: the running cut-off finishes before exit 0, and a burst of events is neither lost nor doubled', async () => {
     await stack.settlement.restart({ SHUTDOWN_DELAY_MS: '200' });
     const service = stack.settlement.service;

@@ -53,6 +53,10 @@ export abstract class BatchStore {
     plan: (sums: ObligationSum[]) => Promise<NettedBatch>,
   ): Promise<NettedBatch | null>;
 
-  /** Completes those of the batches that are `posting` with no pending instruction; returns them. */
-  abstract complete(batchIds: readonly string[]): Promise<{ id: string; obligationCount: number }[]>;
+  /**
+   * Completes those of the batches that are `posting` with no pending
+   * instruction; returns them. Without ids: every such batch, which is how a
+   * batch whose last instruction posted just before a crash gets completed.
+   */
+  abstract complete(batchIds?: readonly string[]): Promise<{ id: string; obligationCount: number }[]>;
 }

@@ -236,8 +236,8 @@ export class InstructionPoster {
     await this.completeBatches([row.batchId]);
   }
 
-  /** Batches whose instructions are all posted or cancelled are completed. */
-  async completeBatches(batchIds: readonly string[]): Promise<void> {
+  /** Batches whose instructions are all posted or cancelled are completed (without ids: any such batch). */
+  async completeBatches(batchIds?: readonly string[]): Promise<void> {
     const completed = await this.batches.complete(batchIds);
     for (const batch of completed) {
       this.metrics.batches.inc({ state: 'completed' });

@@ -86,11 +86,12 @@ export class PrismaBatchStore extends BatchStore {
     }, CUTOFF_TRANSACTION);
   }
 
-  async complete(batchIds: readonly string[]): Promise<{ id: string; obligationCount: number }[]> {
-    if (batchIds.length === 0) return [];
+  async complete(batchIds?: readonly string[]): Promise<{ id: string; obligationCount: number }[]> {
+    if (batchIds?.length === 0) return [];
+    const only = batchIds ? Prisma.sql`b.id = ANY(${[...batchIds]}::text[]) AND` : Prisma.empty;
     const completed = await this.prisma.$queryRaw<{ id: string; obligation_count: number }[]>`
       UPDATE settlement_batches AS b SET state = 'completed', completed_at = now()
-       WHERE b.id = ANY(${[...batchIds]}::text[]) AND b.state = 'posting'
+       WHERE ${only} b.state = 'posting'
          AND NOT EXISTS (SELECT 1 FROM settlement_instructions AS i WHERE i.batch_id = b.id AND i.state = 'pending')
       RETURNING b.id, b.obligation_count`;
     return completed.map((batch) => ({ id: batch.id, obligationCount: batch.obligation_count }));

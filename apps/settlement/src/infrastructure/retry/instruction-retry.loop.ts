@@ -7,7 +7,7 @@ import { InstructionPoster } from '../../application/instruction-poster';
 
 /**
  * Every SETTLEMENT_RETRY_INTERVAL_MS: fences the instructions operators asked
- * to cancel, then attempts the instructions whose next attempt is due (each
+ * to cancel, completes the batches left with nothing pending, then attempts the instructions whose next attempt is due (each
  * has its own backoff). Every replica runs it; instructions are locked while
  * in flight, so replicas share the work without sending one twice at once.
  * It stops in the drain phase of shutdown, after the round in progress.
@@ -39,6 +39,9 @@ export class InstructionRetryLoop implements OnApplicationBootstrap {
   /** One pass; true when there is more to do at once. */
   async pass(): Promise<boolean> {
     await this.poster.fenceRequested();
+    // A batch whose last instruction posted just before the process died was
+    // never completed by that round; nothing is due for it any more.
+    await this.poster.completeBatches();
     const round = await this.poster.round();
     return round.again || round.attempted === InstructionPoster.ROUND_SIZE;
   }
