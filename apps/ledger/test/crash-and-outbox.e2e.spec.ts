@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { SeededRandom, seeded } from '@meridian/testing';
 import { Queue } from 'bullmq';
@@ -114,10 +115,11 @@ describe(seeded('ledger crash safety and outbox'), () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const [row] = await ledger.sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`,
+        `SELECT ((SELECT count(*) FROM outbox_batches WHERE published_at IS NULL) +
+                 (SELECT count(*) FROM outbox_events WHERE published_at IS NULL))::int AS n`,
       );
       if (row!.n === 0) return;
-      if (Date.now() > deadline) throw new Error(`${row!.n} outbox events still unpublished`);
+      if (Date.now() > deadline) throw new Error(`${row!.n} outbox rows still unpublished`);
       await sleep(100);
     }
   };
@@ -155,7 +157,9 @@ describe(seeded('ledger crash safety and outbox'), () => {
     await waitForRelay();
 
     const events = await ledger.sql<{ event_id: string; transfer_id: string }>(
-      `SELECT event_id::text, payload->'transfer'->>'id' AS transfer_id FROM outbox_events WHERE type = 'transfer.posted'`,
+      `SELECT e->>'eventId' AS event_id, e->'transfer'->>'id' AS transfer_id
+         FROM outbox_batches, jsonb_array_elements(events) AS e
+        WHERE e->>'type' = 'transfer.posted'`,
     );
     const [transfers] = await ledger.sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM transfers WHERE kind = 'posted'`,
@@ -171,7 +175,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
   it('re-publishing events (a crash between adding jobs and marking them) adds no job twice', async () => {
     const before = (await jobIds()).length;
     await ledger.sql(
-      `UPDATE outbox_events SET published_at = NULL WHERE id IN (SELECT id FROM outbox_events ORDER BY id LIMIT 200)`,
+      `UPDATE outbox_batches SET published_at = NULL WHERE id IN (SELECT id FROM outbox_batches ORDER BY id LIMIT 20)`,
     );
     await waitForRelay();
     expect((await jobIds()).length).toBe(before);
@@ -182,6 +186,44 @@ describe(seeded('ledger crash safety and outbox'), () => {
       type: 'transfer.posted',
       tenantId: 'crash',
       transfer: { currency: 'EUR' },
+    });
+  });
+
+  it('publishes the per-event rows a ledger of the previous release left behind, once each, as the same jobs', async () => {
+    const before = new Set(await jobIds());
+    const eventIds = [randomUUID(), randomUUID()];
+    const occurredAt = new Date().toISOString();
+    for (const [i, eventId] of eventIds.entries()) {
+      const transfer = {
+        tenantId: 'crash',
+        id: `previous-release-${i}`,
+        kind: 'posted',
+        debitAccountId: 'a',
+        creditTenantId: 'crash',
+        creditAccountId: 'b',
+        amount: '1',
+        currency: 'EUR',
+        code: 1,
+        pendingId: null,
+        createdAt: occurredAt,
+      };
+      await ledger.sql(
+        `INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
+         VALUES ($1, 'crash', 'transfer.posted', $2::jsonb, NULL)`,
+        [eventId, JSON.stringify({ occurredAt, transfer })],
+      );
+    }
+    await waitForRelay();
+    const added = (await jobIds()).filter((id) => !before.has(id));
+    expect(new Set(added)).toEqual(new Set(eventIds));
+    const job = await queue.getJob(eventIds[0]!);
+    expect(job!.data).toMatchObject({
+      eventId: eventIds[0],
+      type: 'transfer.posted',
+      tenantId: 'crash',
+      occurredAt,
+      transfer: { id: 'previous-release-0', amount: '1' },
+      traceparent: null,
     });
   });
 });

@@ -233,7 +233,7 @@ export class SettlementStack {
       async () =>
         (
           await this.ledgerSql<{ n: number }>(
-            'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL',
+            'SELECT (SELECT count(*) FROM outbox_batches WHERE published_at IS NULL)::int AS n',
           )
         )[0]!.n === 0,
       timeoutMs,

@@ -9,9 +9,21 @@ import { Queue } from 'bullmq';
 import { Counter, Gauge } from 'prom-client';
 import { PrismaService } from '../persistence/prisma.service';
 
-const BATCH = 500;
+/**
+ * Rows claimed per pass: posting batches (each up to LEDGER_BATCH_MAX_ITEMS
+ * events), and per-event rows left by a ledger of the previous release.
+ */
+const BATCH_ROWS = 10;
+const EVENT_ROWS = 500;
 
-interface OutboxRow {
+interface OutboxBatchRow {
+  id: bigint;
+  events: LedgerEventJob[];
+  created_at: Date;
+}
+
+/** A row of the per-event outbox of earlier releases. */
+interface OutboxEventRow {
   id: bigint;
   event_id: string;
   tenant_id: string;
@@ -20,11 +32,22 @@ interface OutboxRow {
   traceparent: string | null;
 }
 
+interface PassResult {
+  /** When the oldest row claimed was written; null when there was none. */
+  oldest: Date | null;
+  more: boolean;
+}
+
+const NOTHING: PassResult = { oldest: null, more: false };
+
 /**
  * Publishes outbox events to BullMQ. Each pass claims unpublished rows
- * (FOR UPDATE SKIP LOCKED, so ledger replicas share the work), adds them as
- * jobs whose id is the event id, and marks them published in the same
- * transaction. A crash between the two re-publishes on the next pass, and
+ * (FOR UPDATE SKIP LOCKED, so ledger replicas share the work), adds their
+ * events as jobs whose id is the event id, and marks the rows published in
+ * the same transaction. A row is a posting batch's events (outbox_batches);
+ * the per-event rows of earlier releases (outbox_events) are drained the same
+ * way, so nothing a ledger of the previous release wrote during a rolling
+ * update is left behind. A crash between the two re-publishes on the next pass, and
  * BullMQ ignores a job id it already holds: each event becomes exactly one job.
  * That holds while completed jobs are retained (24 h), far longer than any
  * relay outage it has to cover.
@@ -79,12 +102,12 @@ export class OutboxRelay implements OnApplicationBootstrap {
       hooks: this.hooks,
       intervalMs: this.config.LEDGER_OUTBOX_POLL_MS,
       pass: async () => {
-        const published = await this.publishBatch(queue);
+        const more = await this.publishPending(queue);
         if (Date.now() - this.lastCleanup > 60_000) {
           this.lastCleanup = Date.now();
           await this.deletePublished();
         }
-        return published === BATCH;
+        return more;
       },
       onError: (error, failures) =>
         this.logger.warn({ err: error, failures }, 'outbox relay pass failed; retrying'),
@@ -95,46 +118,75 @@ export class OutboxRelay implements OnApplicationBootstrap {
     });
   }
 
-  /** One pass: claim, publish, mark, in one transaction. Returns how many events were published. */
-  async publishBatch(queue: Queue): Promise<number> {
+  /** One pass over both outboxes; true when either had more rows than a pass takes. */
+  async publishPending(queue: Queue): Promise<boolean> {
+    const earlier = await this.publishEventRows(queue);
+    const batches = await this.publishBatchRows(queue);
+    const oldest = [earlier.oldest, batches.oldest].filter((d): d is Date => d !== null);
+    this.lag.set(oldest.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...oldest.map(Number))) / 1000));
+    return earlier.more || batches.more;
+  }
+
+  /** Claims, publishes and marks up to BATCH_ROWS posting batches' events, in one transaction. */
+  private publishBatchRows(queue: Queue): Promise<PassResult> {
     return this.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, event_id, tenant_id, type, payload, traceparent FROM outbox_events
+        const rows = await tx.$queryRaw<OutboxBatchRow[]>`
+          SELECT id, events, created_at FROM outbox_batches
            WHERE published_at IS NULL
            ORDER BY id
-           LIMIT ${BATCH}
+           LIMIT ${BATCH_ROWS}
            FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) {
-          this.lag.set(0);
-          return 0;
-        }
-        this.lag.set(Math.max(0, (Date.now() - Date.parse(rows[0]!.payload.occurredAt)) / 1000));
-        await queue.addBulk(
-          rows.map((row) => ({
-            name: row.type,
-            data: {
-              eventId: row.event_id,
-              type: row.type,
-              tenantId: row.tenant_id,
-              occurredAt: row.payload.occurredAt,
-              transfer: row.payload.transfer,
-              traceparent: row.traceparent,
-            } satisfies LedgerEventJob,
-            opts: { jobId: row.event_id },
-          })),
-        );
+        if (rows.length === 0) return NOTHING;
+        const events = rows.flatMap((row) => row.events);
+        await this.publish(queue, events);
         const ids = rows.map((row) => row.id);
-        await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
-        this.published.inc(rows.length);
-        return rows.length;
+        await tx.$executeRaw`UPDATE outbox_batches SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
+        return { oldest: rows[0]!.created_at, more: rows.length === BATCH_ROWS };
       },
       { timeout: 30_000 },
     );
   }
 
+  /** The same for the per-event rows of earlier releases. */
+  private publishEventRows(queue: Queue): Promise<PassResult> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<OutboxEventRow[]>`
+          SELECT id, event_id, tenant_id, type, payload, traceparent FROM outbox_events
+           WHERE published_at IS NULL
+           ORDER BY id
+           LIMIT ${EVENT_ROWS}
+           FOR UPDATE SKIP LOCKED`;
+        if (rows.length === 0) return NOTHING;
+        await this.publish(
+          queue,
+          rows.map((row) => ({
+            eventId: row.event_id,
+            type: row.type,
+            tenantId: row.tenant_id,
+            occurredAt: row.payload.occurredAt,
+            transfer: row.payload.transfer,
+            traceparent: row.traceparent,
+          })),
+        );
+        const ids = rows.map((row) => row.id);
+        await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
+        return { oldest: new Date(rows[0]!.payload.occurredAt), more: rows.length === EVENT_ROWS };
+      },
+      { timeout: 30_000 },
+    );
+  }
+
+  private async publish(queue: Queue, events: LedgerEventJob[]): Promise<void> {
+    await queue.addBulk(events.map((data) => ({ name: data.type, data, opts: { jobId: data.eventId } })));
+    this.published.inc(events.length);
+  }
+
   private async deletePublished(): Promise<void> {
     const hours = this.config.LEDGER_OUTBOX_RETENTION_HOURS;
+    await this.prisma.$executeRaw`
+      DELETE FROM outbox_batches WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
     await this.prisma.$executeRaw`
       DELETE FROM outbox_events WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
   }

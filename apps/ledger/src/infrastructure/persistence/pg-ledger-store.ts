@@ -313,26 +313,29 @@ function insertFailures(failures: PostingEffects['failures']): Prisma.Sql | null
     SELECT tenant_id, id, result FROM jsonb_to_recordset(${data}::jsonb) AS r(tenant_id text, id text, result text)`;
 }
 
-/** Outbox rows commit with the change they describe; the relay publishes them later. */
+/**
+ * The batch's events commit with the change they describe, as one outbox row
+ * holding them all (each in the form of its ledger-events job); the relay
+ * publishes them later.
+ */
 function insertEvents(
   effects: PostingEffects,
   traceparentOf: (tenantId: string, transferId: string) => string | null,
 ): Prisma.Sql | null {
   if (effects.events.length === 0) return null;
-  const data = rows(
-    effects.events.map((e) => ({
-      event_id: e.eventId,
-      tenant_id: e.tenantId,
-      type: e.type,
-      payload: eventPayload(e.transfer, e.occurredAt),
-      traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
-    })),
+  const events = rows(
+    effects.events.map(
+      (e): LedgerEventJob => ({
+        eventId: e.eventId,
+        type: e.type,
+        tenantId: e.tenantId,
+        ...eventPayload(e.transfer, e.occurredAt),
+        traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
+      }),
+    ),
   );
   return Prisma.sql`
-    INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
-    SELECT event_id, tenant_id, type, payload, traceparent
-      FROM jsonb_to_recordset(${data}::jsonb) AS r(event_id uuid, tenant_id text, type text, payload jsonb,
-           traceparent text)`;
+    INSERT INTO outbox_batches (events, event_count) VALUES (${events}::jsonb, ${effects.events.length})`;
 }
 
 /** The event payload: the transfer in its wire form (amounts as strings). */
