@@ -21,7 +21,8 @@ export function processUsage(pid: number): ProcessUsage {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const megabytes = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  const megabytes = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
   return {
     cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
     rssMegabytes: megabytes('VmRSS'),

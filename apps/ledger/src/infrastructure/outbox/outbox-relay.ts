@@ -123,7 +123,9 @@ export class OutboxRelay implements OnApplicationBootstrap {
     const earlier = await this.publishEventRows(queue);
     const batches = await this.publishBatchRows(queue);
     const oldest = [earlier.oldest, batches.oldest].filter((d): d is Date => d !== null);
-    this.lag.set(oldest.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...oldest.map(Number))) / 1000));
+    this.lag.set(
+      oldest.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...oldest.map(Number))) / 1000),
+    );
     return earlier.more || batches.more;
   }
 

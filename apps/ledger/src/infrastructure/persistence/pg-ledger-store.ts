@@ -324,15 +324,13 @@ function insertEvents(
 ): Prisma.Sql | null {
   if (effects.events.length === 0) return null;
   const events = rows(
-    effects.events.map(
-      (e): LedgerEventJob => ({
-        eventId: e.eventId,
-        type: e.type,
-        tenantId: e.tenantId,
-        ...eventPayload(e.transfer, e.occurredAt),
-        traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
-      }),
-    ),
+    effects.events.map((e): LedgerEventJob => ({
+      eventId: e.eventId,
+      type: e.type,
+      tenantId: e.tenantId,
+      ...eventPayload(e.transfer, e.occurredAt),
+      traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
+    })),
   );
   return Prisma.sql`
     INSERT INTO outbox_batches (events, event_count) VALUES (${events}::jsonb, ${effects.events.length})`;
