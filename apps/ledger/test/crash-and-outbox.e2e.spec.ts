@@ -189,6 +189,39 @@ describe(seeded('ledger crash safety and outbox'), () => {
     });
   });
 
+  it('publishes a posting batch row larger than a pass and than one addBulk (2,500 events), every event once', async () => {
+    const before = new Set(await jobIds());
+    const occurredAt = new Date().toISOString();
+    const events = Array.from({ length: 2_500 }, (_, i) => ({
+      eventId: randomUUID(),
+      type: 'transfer.posted',
+      tenantId: 'crash',
+      occurredAt,
+      transfer: {
+        tenantId: 'crash',
+        id: `large-batch-${i}`,
+        kind: 'posted',
+        debitAccountId: 'a',
+        creditTenantId: 'crash',
+        creditAccountId: 'b',
+        amount: '1',
+        currency: 'EUR',
+        code: 1,
+        pendingId: null,
+        createdAt: occurredAt,
+      },
+      traceparent: null,
+    }));
+    await ledger.sql(`INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
+      JSON.stringify(events),
+      events.length,
+    ]);
+    await waitForRelay();
+    const added = (await jobIds()).filter((id) => !before.has(id));
+    expect(added).toHaveLength(events.length);
+    expect(new Set(added)).toEqual(new Set(events.map((e) => e.eventId)));
+  });
+
   it('publishes the per-event rows a ledger of the previous release left behind, once each, as the same jobs', async () => {
     const before = new Set(await jobIds());
     const eventIds = [randomUUID(), randomUUID()];

@@ -224,19 +224,24 @@ describe(seeded('settlement worker'), () => {
     const crossTenant = await stack.payments(100, 'orphan');
     await stack.waitForObligations(before + crossTenant);
     const batchId = await stack.cutoff();
+    expect(batchId).not.toBeNull();
     await stack.waitForBatchesCompleted();
     // The crash: instructions committed as posted, the batch never moved on.
-    await stack.settlementSql(
-      `UPDATE settlement_batches SET state = 'posting', completed_at = NULL WHERE id = $1`,
+    const reopened = await stack.settlementSql<{ id: string }>(
+      `UPDATE settlement_batches SET state = 'posting', completed_at = NULL WHERE id = $1 RETURNING id`,
       [batchId],
     );
-    const [{ pending }] = (await stack.settlementSql<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM settlement_instructions WHERE batch_id = $1 AND state = 'pending'`,
+    expect(reopened).toHaveLength(1);
+    const [{ posted, pending }] = (await stack.settlementSql<{ posted: number; pending: number }>(
+      `SELECT count(*) FILTER (WHERE state = 'posted')::int AS posted,
+              count(*) FILTER (WHERE state = 'pending')::int AS pending
+         FROM settlement_instructions WHERE batch_id = $1`,
       [batchId],
-    )) as [{ pending: number }];
+    )) as [{ posted: number; pending: number }];
+    expect(posted).toBeGreaterThan(0);
     expect(pending).toBe(0);
     await stack.waitForBatchesCompleted();
-  });
+  }, 180_000);
 
   it('drains on SIGTERM: the running cut-off finishes before exit 0, and a burst of events is neither lost nor doubled', async () => {
     await stack.settlement.restart({ SHUTDOWN_DELAY_MS: '200' });

@@ -1,9 +1,10 @@
 -- One outbox row per posting batch instead of one per event: a batch of a
 -- thousand transfers inserted a thousand rows and maintained three indexes
--- for each, a third of its write statement, then updated and deleted each
--- row again (docs/adr/0006-ledger-posting.md, "A cheaper outbox").
+-- for each, then updated and deleted each row again
+-- (docs/adr/0006-ledger-posting.md, "A cheaper outbox").
 -- Expand only: outbox_events stays, and the relay drains it, so ledgers of
--- the previous release keep writing there during a rolling update.
+-- the previous release keep writing there during a rolling update. Rolling
+-- back across it needs the new outbox drained first (same ADR).
 -- CreateTable
 CREATE TABLE "outbox_batches" (
     "id" BIGSERIAL NOT NULL,

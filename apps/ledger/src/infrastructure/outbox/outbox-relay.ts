@@ -10,17 +10,15 @@ import { Counter, Gauge } from 'prom-client';
 import { PrismaService } from '../persistence/prisma.service';
 
 /**
- * Rows claimed per pass: posting batches (each up to LEDGER_BATCH_MAX_ITEMS
- * events), and per-event rows left by a ledger of the previous release.
+ * Events claimed per pass, about: posting-batch rows are claimed in order
+ * until they hold this many (a row holds up to LEDGER_BATCH_MAX_ITEMS, so at
+ * least one row), and per-event rows of the previous release up to this many.
  */
-const BATCH_ROWS = 10;
-const EVENT_ROWS = 500;
-
-interface OutboxBatchRow {
-  id: bigint;
-  events: LedgerEventJob[];
-  created_at: Date;
-}
+const EVENTS_PER_PASS = 2_000;
+/** Posting-batch rows locked per pass, of which the oldest within EVENTS_PER_PASS are published. */
+const CANDIDATE_ROWS = 20;
+/** Jobs per addBulk (one pipeline): a pass never builds one huge command buffer. */
+const JOBS_PER_ADD = 1_000;
 
 /** A row of the per-event outbox of earlier releases. */
 interface OutboxEventRow {
@@ -33,12 +31,11 @@ interface OutboxEventRow {
 }
 
 interface PassResult {
-  /** When the oldest row claimed was written; null when there was none. */
-  oldest: Date | null;
+  published: number;
   more: boolean;
 }
 
-const NOTHING: PassResult = { oldest: null, more: false };
+const NOTHING: PassResult = { published: 0, more: false };
 
 /**
  * Publishes outbox events to BullMQ. Each pass claims unpublished rows
@@ -118,33 +115,58 @@ export class OutboxRelay implements OnApplicationBootstrap {
     });
   }
 
-  /** One pass over both outboxes; true when either had more rows than a pass takes. */
+  /** One pass over both outboxes; true when there may be more to publish at once. */
   async publishPending(queue: Queue): Promise<boolean> {
+    // Measured before publishing, by the database's clock, so that a pass that
+    // fails (Redis away, a timeout) still reports the backlog it leaves.
+    this.lag.set(await this.oldestUnpublishedAgeSeconds());
     const earlier = await this.publishEventRows(queue);
     const batches = await this.publishBatchRows(queue);
-    const oldest = [earlier.oldest, batches.oldest].filter((d): d is Date => d !== null);
-    this.lag.set(
-      oldest.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...oldest.map(Number))) / 1000),
-    );
+    // Counted once the rows are marked: a pass rolled back publishes again.
+    this.published.inc(earlier.published + batches.published);
     return earlier.more || batches.more;
   }
 
-  /** Claims, publishes and marks up to BATCH_ROWS posting batches' events, in one transaction. */
+  private async oldestUnpublishedAgeSeconds(): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ age: number | null }[]>`
+      SELECT extract(epoch FROM now() - LEAST(
+               (SELECT min(created_at) FROM outbox_batches WHERE published_at IS NULL),
+               (SELECT min(created_at) FROM outbox_events WHERE published_at IS NULL)))::float8 AS age`;
+    return Math.max(0, row?.age ?? 0);
+  }
+
+  /**
+   * Claims, publishes and marks the oldest posting batches' rows, about
+   * EVENTS_PER_PASS events' worth (at least one row), in one transaction.
+   * Candidates are locked first (SKIP LOCKED, so replicas take different
+   * rows), then the oldest of them up to the event budget are read whole.
+   */
   private publishBatchRows(queue: Queue): Promise<PassResult> {
     return this.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<OutboxBatchRow[]>`
-          SELECT id, events, created_at FROM outbox_batches
+        const candidates = await tx.$queryRaw<{ id: bigint; event_count: number }[]>`
+          SELECT id, event_count FROM outbox_batches
            WHERE published_at IS NULL
            ORDER BY id
-           LIMIT ${BATCH_ROWS}
+           LIMIT ${CANDIDATE_ROWS}
            FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return NOTHING;
-        const events = rows.flatMap((row) => row.events);
-        await this.publish(queue, events);
-        const ids = rows.map((row) => row.id);
+        if (candidates.length === 0) return NOTHING;
+        const ids: bigint[] = [];
+        let events = 0;
+        for (const row of candidates) {
+          if (ids.length > 0 && events + row.event_count > EVENTS_PER_PASS) break;
+          ids.push(row.id);
+          events += row.event_count;
+        }
+        const rows = await tx.$queryRaw<{ events: LedgerEventJob[] }[]>`
+          SELECT events FROM outbox_batches WHERE id = ANY(${ids}::bigint[]) ORDER BY id`;
+        await this.publish(
+          queue,
+          rows.flatMap((row) => row.events),
+        );
         await tx.$executeRaw`UPDATE outbox_batches SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
-        return { oldest: rows[0]!.created_at, more: rows.length === BATCH_ROWS };
+        // Rows may be left: the next pass runs at once and finds out.
+        return { published: events, more: true };
       },
       { timeout: 30_000 },
     );
@@ -158,7 +180,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
           SELECT id, event_id, tenant_id, type, payload, traceparent FROM outbox_events
            WHERE published_at IS NULL
            ORDER BY id
-           LIMIT ${EVENT_ROWS}
+           LIMIT ${EVENTS_PER_PASS}
            FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return NOTHING;
         await this.publish(
@@ -174,15 +196,17 @@ export class OutboxRelay implements OnApplicationBootstrap {
         );
         const ids = rows.map((row) => row.id);
         await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
-        return { oldest: new Date(rows[0]!.payload.occurredAt), more: rows.length === EVENT_ROWS };
+        return { published: rows.length, more: rows.length === EVENTS_PER_PASS };
       },
       { timeout: 30_000 },
     );
   }
 
   private async publish(queue: Queue, events: LedgerEventJob[]): Promise<void> {
-    await queue.addBulk(events.map((data) => ({ name: data.type, data, opts: { jobId: data.eventId } })));
-    this.published.inc(events.length);
+    for (let i = 0; i < events.length; i += JOBS_PER_ADD) {
+      const chunk = events.slice(i, i + JOBS_PER_ADD);
+      await queue.addBulk(chunk.map((data) => ({ name: data.type, data, opts: { jobId: data.eventId } })));
+    }
   }
 
   private async deletePublished(): Promise<void> {
