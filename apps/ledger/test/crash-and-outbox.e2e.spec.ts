@@ -189,6 +189,21 @@ describe(seeded('ledger crash safety and outbox'), () => {
     });
   });
 
+  /** A posted transfer as events carry it, for outbox rows written by the test itself. */
+  const eventTransfer = (id: string, createdAt: string) => ({
+    tenantId: 'crash',
+    id,
+    kind: 'posted',
+    debitAccountId: 'a',
+    creditTenantId: 'crash',
+    creditAccountId: 'b',
+    amount: '1',
+    currency: 'EUR',
+    code: 1,
+    pendingId: null,
+    createdAt,
+  });
+
   it('publishes a posting batch row larger than a pass and than one addBulk (2,500 events), every event once', async () => {
     const before = new Set(await jobIds());
     const occurredAt = new Date().toISOString();
@@ -197,19 +212,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
       type: 'transfer.posted',
       tenantId: 'crash',
       occurredAt,
-      transfer: {
-        tenantId: 'crash',
-        id: `large-batch-${i}`,
-        kind: 'posted',
-        debitAccountId: 'a',
-        creditTenantId: 'crash',
-        creditAccountId: 'b',
-        amount: '1',
-        currency: 'EUR',
-        code: 1,
-        pendingId: null,
-        createdAt: occurredAt,
-      },
+      transfer: eventTransfer(`large-batch-${i}`, occurredAt),
       traceparent: null,
     }));
     await ledger.sql(`INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
@@ -227,19 +230,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
     const eventIds = [randomUUID(), randomUUID()];
     const occurredAt = new Date().toISOString();
     for (const [i, eventId] of eventIds.entries()) {
-      const transfer = {
-        tenantId: 'crash',
-        id: `previous-release-${i}`,
-        kind: 'posted',
-        debitAccountId: 'a',
-        creditTenantId: 'crash',
-        creditAccountId: 'b',
-        amount: '1',
-        currency: 'EUR',
-        code: 1,
-        pendingId: null,
-        createdAt: occurredAt,
-      };
+      const transfer = eventTransfer(`previous-release-${i}`, occurredAt);
       await ledger.sql(
         `INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
          VALUES ($1, 'crash', 'transfer.posted', $2::jsonb, NULL)`,
