@@ -1,7 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BenchReport, markdownTable, machine, parseReport } from './lib/report';
+import { type BenchReport, currentCommit, markdownTable, machine, parseReport } from './lib/report';
 
 /**
  * `./meridian bench`: every benchmark, one after another (never two at once:
@@ -19,23 +19,11 @@ const BENCHES: Record<string, string> = {
   startup: 'tools/stack/dist/measure-startup.js',
 };
 
-function commit(): string | null {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty =
-      execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${sha} (with uncommitted changes)` : sha;
-  } catch {
-    return null;
-  }
-}
-
-function run(name: string, script: string, sha: string | null): Promise<BenchReport> {
+function run(name: string, script: string): Promise<BenchReport> {
   return new Promise((done, fail) => {
     process.stdout.write(`\n=== ${name}\n`);
     const child = spawn(process.execPath, [join(ROOT, script)], {
       cwd: ROOT,
-      env: { ...process.env, ...(sha ? { MERIDIAN_COMMIT: sha } : {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -74,11 +62,11 @@ function document(reports: BenchReport[], sha: string | null): string {
 
 async function main(): Promise<void> {
   const only = process.env.ONLY?.split(',');
-  const sha = commit();
+  const sha = currentCommit();
   const reports: BenchReport[] = [];
   for (const [name, script] of Object.entries(BENCHES)) {
     if (only && !only.includes(name)) continue;
-    reports.push(await run(name, script, sha));
+    reports.push(await run(name, script));
   }
   if (only) return;
   const path = join(ROOT, 'docs/benchmarks.md');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 
 /** One table of a benchmark's results: the header, then one row per run. */
@@ -41,13 +42,24 @@ export function markdownTable(table: ResultTable): string {
   ].join('\n');
 }
 
+/** The commit being measured (short sha, marked when the tree has uncommitted changes); null outside git. */
+export function currentCommit(): string | null {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
+  try {
+    const sha = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain') === '' ? sha : `${sha} (with uncommitted changes)`;
+  } catch {
+    return null;
+  }
+}
+
 /** Prints the tables for people, then the JSON line for tools. */
 export function printReport(report: Omit<BenchReport, 'date' | 'machine' | 'commit'>): void {
   const full: BenchReport = {
     ...report,
     date: new Date().toISOString(),
     machine: machine(),
-    commit: process.env.MERIDIAN_COMMIT ?? null,
+    commit: currentCommit(),
   };
   const text = [
     '',
