@@ -84,13 +84,12 @@ export class ServiceProcess {
     env: Record<string, string>,
     entry = 'main.bundle.js',
   ): Promise<ServiceProcess> {
-    const [freeA, freeB] = await freePorts(2);
-    const port = env.PORT ? Number(env.PORT) : freeA!;
+    const free = await freePorts(2);
+    const port = env.PORT ? Number(env.PORT) : free[0]!;
+    // Distinct from PORT even when PORT was given and happens to be one of the free ones.
     const managementPort = env.MANAGEMENT_PORT
       ? Number(env.MANAGEMENT_PORT)
-      : freeB! === port
-        ? freeA!
-        : freeB!;
+      : free.find((candidate) => candidate !== port)!;
     const child = spawn(process.execPath, [appEntry(app, entry)], {
       env: withServiceHeap({
         PATH: process.env.PATH ?? '',
