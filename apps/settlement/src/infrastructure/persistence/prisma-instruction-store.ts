@@ -63,9 +63,12 @@ export class PrismaInstructionStore extends InstructionStore {
     return this.prisma.$transaction(
       async (tx) => {
         // A total order, so that rounds that wait for each other's rows cannot deadlock.
+        // Due by the clock when the row is locked, not when this transaction began: a row
+        // waited for is checked again once its holder commits, and a holder that made it
+        // due at once (a rollover) stamped it after our start, so now() would pass it by.
         const due = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM settlement_instructions
-           WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= now()
+           WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= clock_timestamp()
              ${batchId === undefined ? Prisma.empty : Prisma.sql`AND batch_id = ${batchId}`}
            ORDER BY next_attempt_at, id
            LIMIT ${limit}
