@@ -3,6 +3,7 @@ import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { SeededRandom, seeded } from '@meridian/testing';
 import { Queue } from 'bullmq';
 import { concurrently, LedgerFixture } from './support/ledger-fixture';
+import { postedEventTransfer } from './support/outbox-rows';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -189,21 +190,6 @@ describe(seeded('ledger crash safety and outbox'), () => {
     });
   });
 
-  /** A posted transfer as events carry it, for outbox rows written by the test itself. */
-  const eventTransfer = (id: string, createdAt: string) => ({
-    tenantId: 'crash',
-    id,
-    kind: 'posted',
-    debitAccountId: 'a',
-    creditTenantId: 'crash',
-    creditAccountId: 'b',
-    amount: '1',
-    currency: 'EUR',
-    code: 1,
-    pendingId: null,
-    createdAt,
-  });
-
   it('publishes a posting batch row larger than a pass and than one addBulk (2,500 events), every event once', async () => {
     const before = new Set(await jobIds());
     const occurredAt = new Date().toISOString();
@@ -212,7 +198,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
       type: 'transfer.posted',
       tenantId: 'crash',
       occurredAt,
-      transfer: eventTransfer(`large-batch-${i}`, occurredAt),
+      transfer: postedEventTransfer('crash', `large-batch-${i}`, occurredAt),
       traceparent: null,
     }));
     await ledger.sql(`INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
@@ -230,7 +216,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
     const eventIds = [randomUUID(), randomUUID()];
     const occurredAt = new Date().toISOString();
     for (const [i, eventId] of eventIds.entries()) {
-      const transfer = eventTransfer(`previous-release-${i}`, occurredAt);
+      const transfer = postedEventTransfer('crash', `previous-release-${i}`, occurredAt);
       await ledger.sql(
         `INSERT INTO outbox_events (event_id, tenant_id, type, payload, traceparent)
          VALUES ($1, 'crash', 'transfer.posted', $2::jsonb, NULL)`,

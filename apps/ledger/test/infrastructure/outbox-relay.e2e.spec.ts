@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
+import { createLogger, ServiceMetrics } from '@meridian/telemetry';
+import {
+  createRedisNamespace,
+  createTestDatabase,
+  migrate,
+  query,
+  type TestDatabase,
+  type TestRedisNamespace,
+} from '@meridian/testing';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Queue } from 'bullmq';
+import type { LedgerConfig } from '../../src/config';
+import { PrismaClient } from '../../src/generated/prisma/client';
+import { CANDIDATE_ROWS, OutboxRelay } from '../../src/infrastructure/outbox/outbox-relay';
+import type { PrismaService } from '../../src/infrastructure/persistence/prisma.service';
+import type { ShutdownHooks } from '@meridian/health';
+import { postedEventTransfer } from '../support/outbox-rows';
+
+/**
+ * A relay pass asks for the next one at once only when it stopped at its
+ * budget; otherwise the next pass waits for the poll interval. Under steady
+ * load a relay that ran again whenever it found something spent a pass on
+ * every posting batch.
+ */
+describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
+  let database: TestDatabase;
+  let redis: TestRedisNamespace;
+  let prisma: PrismaClient;
+  let queue: Queue;
+  let relay: OutboxRelay;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('ledger_outbox_relay');
+    await migrate('ledger', database.url);
+    redis = createRedisNamespace('ledger_outbox_relay');
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    queue = new Queue(LEDGER_EVENTS_QUEUE, {
+      connection: { host: redis.host, port: redis.port },
+      prefix: redis.prefix,
+    });
+    relay = new OutboxRelay(
+      {} as LedgerConfig,
+      createLogger({ service: 'ledger-test', version: '0', level: 'warn' }),
+      prisma as unknown as PrismaService,
+      {} as ShutdownHooks,
+      new ServiceMetrics({ service: 'ledger-test' }),
+    );
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await prisma?.$disconnect();
+    await redis?.clear();
+    await database?.drop();
+  });
+
+  /** Writes `rows` posting-batch rows of `events` events each, as the posting transaction does. */
+  async function postingBatchRows(rows: number, events: number): Promise<string[]> {
+    const occurredAt = new Date().toISOString();
+    const ids: string[] = [];
+    for (let row = 0; row < rows; row++) {
+      const batch = Array.from({ length: events }, (_, i) => ({
+        eventId: randomUUID(),
+        type: 'transfer.posted',
+        tenantId: 'relay',
+        occurredAt,
+        transfer: postedEventTransfer('relay', `t-${row}-${i}-${randomUUID()}`, occurredAt),
+        traceparent: null,
+      }));
+      await query(database.url, `INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
+        JSON.stringify(batch),
+        batch.length,
+      ]);
+      ids.push(...batch.map((event) => event.eventId));
+    }
+    return ids;
+  }
+
+  const unpublishedRows = async () =>
+    (
+      await query<{ count: number }>(
+        database.url,
+        `SELECT count(*)::int AS count FROM outbox_batches WHERE published_at IS NULL`,
+      )
+    )[0]!.count;
+
+  const jobCount = async () => Object.values(await queue.getJobCounts()).reduce((sum, n) => sum + n, 0);
+
+  it('finds nothing to publish in an empty outbox and asks for no pass at once', async () => {
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await jobCount()).toBe(0);
+  });
+
+  it('publishes every row under its budget in one pass and asks for no pass at once', async () => {
+    const eventIds = await postingBatchRows(3, 2);
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await unpublishedRows()).toBe(0);
+    for (const id of eventIds) expect(await queue.getJob(id)).toBeDefined();
+  });
+
+  it('stops at its budget of rows, asks for the next pass at once, and that pass publishes the rest', async () => {
+    const before = await jobCount();
+    await postingBatchRows(CANDIDATE_ROWS + 1, 1);
+    expect(await relay.publishPending(queue)).toBe(true);
+    expect(await unpublishedRows()).toBe(1);
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await unpublishedRows()).toBe(0);
+    expect((await jobCount()) - before).toBe(CANDIDATE_ROWS + 1);
+  });
+});
