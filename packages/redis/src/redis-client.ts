@@ -26,6 +26,10 @@ export function createRedisClient(settings: RedisClientSettings, extra: RedisOpt
     enableReadyCheck: true,
     maxRetriesPerRequest: blocking ? null : 1,
     enableOfflineQueue: blocking,
+    // Commands issued in one tick (concurrent requests' idempotency claims
+    // and rate limits) leave in one write: each socket write is a system call
+    // that cost the api about a fifth of its CPU (docs/adr/0007-api-gateway.md).
+    enableAutoPipelining: !blocking,
     connectTimeout: 5_000,
     // Capped at 500 ms: a Redis back after a restart is used again within half a second.
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),

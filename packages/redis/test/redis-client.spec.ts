@@ -37,6 +37,34 @@ describe('createRedisClient', () => {
     }
   });
 
+  it('sends the commands of one tick in one write (auto-pipelining), and rejects scripts as well as plain commands while Redis is down', async () => {
+    const proxy = await TcpProxy.start(namespace.host, namespace.port);
+    const client = createRedisClient({
+      url: `redis://${proxy.host}:${proxy.port}`,
+      connectionName: 'test',
+      role: 'command',
+      onError: () => undefined,
+    });
+    client.defineCommand('incrScript', { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
+    const incr = (key: string) =>
+      (client as unknown as { incrScript(key: string): Promise<number> }).incrScript(key);
+    try {
+      await once(client, 'ready');
+      const key = `${namespace.prefix}:pipelined`;
+      const replies = Promise.all([client.incr(key), incr(key), client.eval('return 1', 0)]);
+      // Queued for one write at the end of this tick, not written one by one.
+      expect(client.autoPipelineQueueSize).toBe(3);
+      expect(await replies).toEqual([1, 2, 1]);
+      await proxy.stop();
+      // A script defined on the client (as rate-limiter-flexible defines its own) must not hang either.
+      await expect(incr(key)).rejects.toThrow();
+      await expect(client.eval('return 1', 0)).rejects.toThrow();
+    } finally {
+      await closeRedisClient(client);
+      await proxy.stop();
+    }
+  });
+
   it('closes, and stops reconnecting, while Redis is unreachable (it does not wait for Redis to return)', async () => {
     const proxy = await TcpProxy.start(namespace.host, namespace.port);
     const client = createRedisClient({
