@@ -6,12 +6,22 @@ export interface RedisClientSettings {
   connectionName: string;
   onError: (error: Error) => void;
   /**
-   * `command`: fail fast when disconnected (request paths; readiness checks).
+   * `command`: fail fast when disconnected, and after COMMAND_TIMEOUT_MS when
+   * Redis does not answer (request paths; readiness checks).
    * `blocking`: wait and reconnect forever (BullMQ workers, which require
    * `maxRetriesPerRequest: null`).
    */
   role: 'command' | 'blocking';
 }
+
+/**
+ * Longest a command client waits for an answer. Auto-pipelining sends the
+ * next batch of commands only once the batch in flight is answered, so
+ * without a bound a connection that stops answering would hold every later
+ * command too, where the request paths count on failing fast (a 503 that says
+ * nothing was done, or a rate limit that lets the request through).
+ */
+export const COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * An ioredis client. Errors are reported, never thrown at the event emitter
@@ -27,9 +37,10 @@ export function createRedisClient(settings: RedisClientSettings, extra: RedisOpt
     maxRetriesPerRequest: blocking ? null : 1,
     enableOfflineQueue: blocking,
     // Commands issued in one tick (concurrent requests' idempotency claims
-    // and rate limits) leave in one write: each socket write is a system call
-    // that cost the api about a fifth of its CPU (docs/adr/0007-api-gateway.md).
+    // and rate limits) leave in one write: the system calls behind the Redis
+    // writes were 13% of the api's CPU (docs/adr/0007-api-gateway.md).
     enableAutoPipelining: !blocking,
+    commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
     connectTimeout: 5_000,
     // Capped at 500 ms: a Redis back after a restart is used again within half a second.
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),

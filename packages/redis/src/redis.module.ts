@@ -31,8 +31,9 @@ interface RedisConfig {
 }
 
 /**
- * One command client per process (fail-fast when Redis is down, so a request
- * gets an error instead of waiting), closed after the HTTP server drains.
+ * One command client per process (fail-fast when Redis is down or does not
+ * answer, so a request gets an error instead of waiting), closed after the
+ * HTTP server drains.
  */
 @Global()
 @Module({})

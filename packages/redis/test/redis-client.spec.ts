@@ -65,6 +65,31 @@ describe('createRedisClient', () => {
     }
   });
 
+  it('fails a command Redis does not answer, and the command queued behind it, with a timeout instead of holding them', async () => {
+    const proxy = await TcpProxy.start(namespace.host, namespace.port);
+    const client = createRedisClient({
+      url: `redis://${proxy.host}:${proxy.port}`,
+      connectionName: 'test',
+      role: 'command',
+      onError: () => undefined,
+    });
+    try {
+      await once(client, 'ready');
+      const key = `${namespace.prefix}:held`;
+      proxy.hold();
+      const inFlight = client.get(key);
+      // Sent in a later tick: it waits for the batch in flight, which Redis never answers.
+      await new Promise((resolve) => setImmediate(resolve));
+      const queued = client.get(key);
+      await expect(inFlight).rejects.toThrow('Command timed out');
+      await expect(queued).rejects.toThrow('Command timed out');
+    } finally {
+      proxy.release();
+      await closeRedisClient(client);
+      await proxy.stop();
+    }
+  });
+
   it('closes, and stops reconnecting, while Redis is unreachable (it does not wait for Redis to return)', async () => {
     const proxy = await TcpProxy.start(namespace.host, namespace.port);
     const client = createRedisClient({
