@@ -66,9 +66,13 @@ export class PrismaInstructionStore extends InstructionStore {
         // Due by the clock when the row is locked, not when this transaction began: a row
         // waited for is checked again once its holder commits, and a holder that made it
         // due at once (a rollover) stamped it after our start, so now() would pass it by.
+        // The first bound is implied by the second (the transaction ends within timeoutMs);
+        // it is there for the index, which cannot use the volatile clock_timestamp().
         const due = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM settlement_instructions
-           WHERE state = 'pending' AND cancel_requested_at IS NULL AND next_attempt_at <= clock_timestamp()
+           WHERE state = 'pending' AND cancel_requested_at IS NULL
+             AND next_attempt_at <= now() + ${timeoutMs} * interval '1 millisecond'
+             AND next_attempt_at <= clock_timestamp()
              ${batchId === undefined ? Prisma.empty : Prisma.sql`AND batch_id = ${batchId}`}
            ORDER BY next_attempt_at, id
            LIMIT ${limit}
