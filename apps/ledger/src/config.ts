@@ -37,7 +37,7 @@ export const configSchema = withServiceRules(
       'How often pending transfers past their timeout are expired.',
     ),
     LEDGER_OUTBOX_POLL_MS: durationMs(100, 60_000).describe(
-      'How often the outbox relay looks for events to publish when idle.',
+      'How often the outbox relay looks for events to publish; while a backlog remains it runs again at once.',
     ),
     LEDGER_OUTBOX_RETENTION_HOURS: integer({ min: 1, max: 8_760, default: 72 }).describe(
       'How long published outbox rows are kept before deletion.',

@@ -13,7 +13,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Queue } from 'bullmq';
 import type { LedgerConfig } from '../../src/config';
 import { PrismaClient } from '../../src/generated/prisma/client';
-import { CANDIDATE_ROWS, OutboxRelay } from '../../src/infrastructure/outbox/outbox-relay';
+import { CANDIDATE_ROWS, EVENTS_PER_PASS, OutboxRelay } from '../../src/infrastructure/outbox/outbox-relay';
 import type { PrismaService } from '../../src/infrastructure/persistence/prisma.service';
 import type { ShutdownHooks } from '@meridian/health';
 import { postedEventTransfer } from '../support/outbox-rows';
@@ -108,5 +108,16 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     expect(await relay.publishPending(queue)).toBe(false);
     expect(await unpublishedRows()).toBe(0);
     expect((await jobCount()) - before).toBe(CANDIDATE_ROWS + 1);
+  });
+
+  it('publishes a row heavier than its event budget alone, and asks for the next pass at once for the row behind it', async () => {
+    const before = await jobCount();
+    await postingBatchRows(1, EVENTS_PER_PASS + 1);
+    await postingBatchRows(1, 1);
+    expect(await relay.publishPending(queue)).toBe(true);
+    expect(await unpublishedRows()).toBe(1);
+    expect((await jobCount()) - before).toBe(EVENTS_PER_PASS + 1);
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await unpublishedRows()).toBe(0);
   });
 });

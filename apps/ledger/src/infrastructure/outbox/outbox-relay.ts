@@ -14,7 +14,7 @@ import { PrismaService } from '../persistence/prisma.service';
  * until they hold this many (a row holds up to LEDGER_BATCH_MAX_ITEMS, so at
  * least one row), and per-event rows of the previous release up to this many.
  */
-const EVENTS_PER_PASS = 2_000;
+export const EVENTS_PER_PASS = 2_000;
 /** Posting-batch rows locked per pass, of which the oldest within EVENTS_PER_PASS are published. */
 export const CANDIDATE_ROWS = 20;
 /** Jobs per addBulk (one pipeline): a pass never builds one huge command buffer. */
