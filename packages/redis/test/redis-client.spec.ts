@@ -7,15 +7,24 @@ describe('createRedisClient', () => {
 
   afterAll(() => namespace.clear());
 
-  it('reports connection errors instead of crashing, rejects commands while Redis is down instead of holding them until it returns, and reconnects', async () => {
+  /** A client of `role` reaching Redis through a proxy the test can take away, hold or bring back. */
+  async function clientBehindProxy(
+    role: 'command' | 'blocking',
+    onError: (error: Error) => void = () => undefined,
+  ) {
     const proxy = await TcpProxy.start(namespace.host, namespace.port);
-    const errors: Error[] = [];
     const client = createRedisClient({
       url: `redis://${proxy.host}:${proxy.port}`,
       connectionName: 'test',
-      role: 'command',
-      onError: (error) => errors.push(error),
+      role,
+      onError,
     });
+    return { proxy, client };
+  }
+
+  it('reports connection errors instead of crashing, rejects commands while Redis is down instead of holding them until it returns, and reconnects', async () => {
+    const errors: Error[] = [];
+    const { proxy, client } = await clientBehindProxy('command', (error) => errors.push(error));
     try {
       await once(client, 'ready');
       expect(await client.set(`${namespace.prefix}:k`, 'v')).toBe('OK');
@@ -38,13 +47,7 @@ describe('createRedisClient', () => {
   });
 
   it('sends the commands of one tick in one write (auto-pipelining), and rejects scripts as well as plain commands while Redis is down', async () => {
-    const proxy = await TcpProxy.start(namespace.host, namespace.port);
-    const client = createRedisClient({
-      url: `redis://${proxy.host}:${proxy.port}`,
-      connectionName: 'test',
-      role: 'command',
-      onError: () => undefined,
-    });
+    const { proxy, client } = await clientBehindProxy('command');
     client.defineCommand('incrScript', { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
     const incr = (key: string) =>
       (client as unknown as { incrScript(key: string): Promise<number> }).incrScript(key);
@@ -66,13 +69,7 @@ describe('createRedisClient', () => {
   });
 
   it('fails a command Redis does not answer, and the command queued behind it, with a timeout instead of holding them', async () => {
-    const proxy = await TcpProxy.start(namespace.host, namespace.port);
-    const client = createRedisClient({
-      url: `redis://${proxy.host}:${proxy.port}`,
-      connectionName: 'test',
-      role: 'command',
-      onError: () => undefined,
-    });
+    const { proxy, client } = await clientBehindProxy('command');
     try {
       await once(client, 'ready');
       const key = `${namespace.prefix}:held`;
@@ -91,13 +88,7 @@ describe('createRedisClient', () => {
   });
 
   it('closes, and stops reconnecting, while Redis is unreachable (it does not wait for Redis to return)', async () => {
-    const proxy = await TcpProxy.start(namespace.host, namespace.port);
-    const client = createRedisClient({
-      url: `redis://${proxy.host}:${proxy.port}`,
-      connectionName: 'test',
-      role: 'blocking',
-      onError: () => undefined,
-    });
+    const { proxy, client } = await clientBehindProxy('blocking');
     await client.ping();
     await proxy.stop();
     await closeRedisClient(client);

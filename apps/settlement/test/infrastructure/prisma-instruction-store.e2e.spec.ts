@@ -1,4 +1,4 @@
-import { createTestDatabase, migrate, type TestDatabase } from '@meridian/testing';
+import { createTestDatabase, migrate, query, type TestDatabase } from '@meridian/testing';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client } from 'pg';
 import { PrismaClient } from '../../src/generated/prisma/client';
@@ -48,15 +48,7 @@ describe('due instructions, as a round that waits for locked rows sees them', ()
     await database?.drop();
   });
 
-  async function sql(text: string, params: unknown[] = []) {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (text: string, params: unknown[] = []) => query(database.url, text, params);
 
   /**
    * Starts a waiting round while `holder` holds i-1; resolves once the round is
@@ -69,12 +61,13 @@ describe('due instructions, as a round that waits for locked rows sees them', ()
       Promise.resolve(due.map((instruction) => instruction.transferId)),
     );
     await waitFor('the round to wait for the held row', async () => {
-      const [row] = await sql(
+      const [row] = await query<{ waiting: number }>(
+        database.url,
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
           WHERE datname = $1 AND wait_event_type = 'Lock'`,
         [database.name],
       );
-      return row.waiting > 0;
+      return row!.waiting > 0;
     });
     return { round };
   }
