@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       tables: [throughput, stages],
       notes: [
         'Goals: single transfers at 32 clients >= 2.0x with p99 < 50 ms; batches of 100 >= 10x at 4 clients, p99 < 300 ms at 32.',
-        'Stages: queue is the oldest submission’s wait to leave in a batch; begin a pooled connection and BEGIN; load the account locks and the id lookup; apply the posting engine; write the one statement; commit.',
+        'Stages: queue is the oldest submission’s wait to leave in a batch; begin a pooled connection; load BEGIN, the account locks and the id lookup (one round trip); apply the posting engine; write the one statement and COMMIT (one round trip); commit the connection back to the pool.',
       ],
     });
   } finally {

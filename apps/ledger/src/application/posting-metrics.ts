@@ -13,9 +13,10 @@ export class PostingMetrics {
   /**
    * Where a batch's time goes (docs/adr/0006-ledger-posting.md, "Where the
    * time goes"): queue (the oldest submission's wait to leave in a batch),
-   * begin (a pooled connection and BEGIN), load (account locks and the id
-   * lookup), apply (the posting engine, CPU only), write (the one statement
-   * that writes everything) and commit.
+   * begin (a pooled connection), load (BEGIN, the account locks and the id
+   * lookup: one round trip), apply (the posting engine, CPU only), write (the
+   * one statement that writes everything, and COMMIT with it) and commit (the
+   * connection back to the pool; COMMIT itself rides with the write).
    */
   readonly stages: Histogram<'stage'>;
 

@@ -60,15 +60,18 @@ describe('the posting transaction on its own pg connection', () => {
     expect(vault.debitsPending).toBe(0n);
   });
 
-  it('rolls back a statement the server refuses, answers its SQLSTATE unchanged and keeps the connection', async () => {
+  it('rolls back a write the server refuses, answers its SQLSTATE unchanged and keeps the connection', async () => {
     const tooLong = { tenantId: 'acme', id: 'refused-2', result: 'x'.repeat(65) as 'exceeds_credits' };
     const error = await store
       .inTransaction(async (tx) => {
+        await tx.load(NO_KEYS);
         await tx.write(
-          { ...nothing, failures: [{ tenantId: 'acme', id: 'kept-out', result: 'exceeds_credits' }] },
+          {
+            ...nothing,
+            failures: [{ tenantId: 'acme', id: 'kept-out', result: 'exceeds_credits' }, tooLong],
+          },
           () => null,
         );
-        await tx.write({ ...nothing, failures: [tooLong] }, () => null);
       })
       .catch((e: unknown) => e);
     expect(sqlState(error)).toBe('22001'); // string_data_right_truncation
@@ -77,6 +80,87 @@ describe('the posting transaction on its own pg connection', () => {
     expect(rows).toEqual([]);
     expect(pool.totalCount).toBeGreaterThan(0);
     expect(pool.idleCount).toBe(pool.totalCount);
+  });
+
+  it('stores and finds ids made of quotes, backslashes, SQL and unicode exactly as sent', async () => {
+    const ids = [
+      "o'brien",
+      "'; DROP TABLE accounts; --",
+      '\\x27 \\ \\\\',
+      "E'\\n'",
+      '$1 $$ $tag$',
+      'naïve 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202e\u2028 👩‍👩‍👧',
+    ].map((id, i) => `${i}:${id}`);
+    await store.inTransaction(async (tx) => {
+      await tx.load({ ...NO_KEYS, accounts: ids.map((accountId) => ({ tenantId: "t'1", accountId })) });
+      await tx.write(
+        {
+          ...nothing,
+          failures: ids.map((id) => ({ tenantId: "t'1", id, result: 'exceeds_credits' as const })),
+        },
+        () => null,
+      );
+    });
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT id FROM failed_transfers WHERE tenant_id = $1 ORDER BY id`,
+      ["t'1"],
+    );
+    expect(rows.map((row) => row.id)).toEqual([...ids].sort());
+    const state = await store.inTransaction((tx) =>
+      tx.load({ ...NO_KEYS, transferIds: ids.map((id) => ({ tenantId: "t'1", id })) }),
+    );
+    expect([...state.failures.keys()].length).toBe(ids.length);
+    expect(await pool.query(`SELECT count(*)::int AS n FROM accounts`).then((r) => r.rows[0].n)).toBe(1);
+  });
+
+  it('posts a plain batch in two round trips: the locks with the id lookup, then the write with COMMIT', async () => {
+    const sent: string[] = [];
+    const counting = {
+      pool: {
+        connect: async () => {
+          const client = await pool.connect();
+          const query = client.query.bind(client);
+          // Counted while the store holds the client; the pool may hand it out again later.
+          client.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+            sent.push(typeof config === 'string' ? config : config.text);
+            return (query as (...args: unknown[]) => unknown)(config, ...rest);
+          }) as typeof client.query;
+          const release = client.release.bind(client);
+          client.release = (error?: Error | boolean) => {
+            client.query = query;
+            release(error);
+          };
+          return client;
+        },
+      },
+    };
+    await new PgLedgerStore(counting as unknown as PrismaService).inTransaction(async (tx) => {
+      await tx.load({ ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'two-trips' }] });
+      await tx.write(
+        { ...nothing, failures: [{ tenantId: 'acme', id: 'two-trips', result: 'exceeds_credits' }] },
+        () => null,
+      );
+    });
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^BEGIN;/);
+    expect(sent[1]).toMatch(/;\nCOMMIT$/);
+    const { rows } = await pool.query(`SELECT id FROM failed_transfers WHERE id = 'two-trips'`);
+    expect(rows).toEqual([{ id: 'two-trips' }]);
+  });
+
+  it('refuses a statement after the write, which has committed the transaction', async () => {
+    const error = await store
+      .inTransaction(async (tx) => {
+        await tx.write(
+          { ...nothing, failures: [{ tenantId: 'acme', id: 'written-once', result: 'exceeds_credits' }] },
+          () => null,
+        );
+        await tx.load(NO_KEYS);
+      })
+      .catch((e: unknown) => e);
+    expect(String(error)).toMatch(/write is its last step/);
+    const { rows } = await pool.query(`SELECT id FROM failed_transfers WHERE id = 'written-once'`);
+    expect(rows).toEqual([{ id: 'written-once' }]);
   });
 
   it('discards a connection cut under the transaction and reports it as a lost connection, which batches rerun', async () => {
