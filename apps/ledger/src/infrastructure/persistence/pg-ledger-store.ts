@@ -163,7 +163,8 @@ class SqlPostingTransaction implements PostingTransaction {
     const opening = this.#state === 'unopened' ? OPEN : [];
     this.#state = commit ? 'ended' : 'open';
     const text = [...opening, ...statements.map(inline), ...(commit ? ['COMMIT'] : [])].join(';\n');
-    const answer = (await this.client.query({ text, types: rowTypes })) as QueryResult | QueryResult[];
+    const answer = (await this.client.query({ text, types: rowTypes })) as
+      QueryResult<Record<string, unknown>> | QueryResult<Record<string, unknown>>[];
     const results = Array.isArray(answer) ? answer : [answer];
     return results.slice(opening.length, opening.length + statements.length).map((result) => result.rows);
   }
@@ -231,7 +232,11 @@ class SqlPostingTransaction implements PostingTransaction {
     const accounts = answers[0] as LockedAccountRow[];
     const now = (answers[1] as { now: Date }[])[0]!.now;
     const pendingStates = (withPending ? answers[2] : []) as PendingRow[];
-    const seen = answers[answers.length - 1] as { tenant_id: string; id: string; result: TransferResult | null }[];
+    const seen = answers[answers.length - 1] as {
+      tenant_id: string;
+      id: string;
+      result: TransferResult | null;
+    }[];
 
     const failures = seen.filter((row) => row.result !== null);
     const existingKeys = seen
