@@ -111,4 +111,35 @@ describe('traces through the api', () => {
       expect(exported).not.toContain(secret);
     }
   });
+
+  it("exports the ledger's posting statements with every string literal replaced by ?, so no batch's rows reach a trace", async () => {
+    const tenant = await stack.tenant('literals');
+    await tenant.account('wallet');
+    await tenant.account('shop');
+    const note = `note-${randomUUID()}`;
+    const paid = await tenant.post(
+      '/v1/transfers',
+      {
+        debitAccountId: 'wallet',
+        creditAccountId: 'shop',
+        amount: '10',
+        currency: 'EUR',
+        metadata: { note },
+      },
+      `idempotency-${randomUUID()}`,
+    );
+    expect(paid.status).toBe(201);
+    const transferId = (paid.body as { id: string }).id;
+
+    // The posting transaction's last round trip: the write, with COMMIT.
+    const write = await collector.waitForSpan(
+      (span) =>
+        span.service === 'ledger' &&
+        /^WITH step_0 [\s\S]*COMMIT$/.test(String(span.attributes['db.query.text'] ?? '')),
+    );
+    expect(write.attributes['db.query.text']).toContain('jsonb_to_recordset(?::jsonb)');
+    const exported = collector.received('/v1/traces');
+    expect(exported).not.toContain(note);
+    expect(exported).not.toContain(transferId);
+  });
 });

@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './nest-logger';
 export * from './sdk';
 export * from './telemetry.module';
+export * from './sql-text';

@@ -3,7 +3,11 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_DB_QUERY_TEXT,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '@opentelemetry/semantic-conventions';
 import {
   AlwaysOffSampler,
   BatchSpanProcessor,
@@ -18,6 +22,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { CallerLinkProcessor, UntrustedCallerPropagator } from './caller-trace-context';
 import { samplerFromEnv } from './sampler';
+import { sqlTextWithoutLiterals } from './sql-text';
 
 /** deployment.environment.name, from the incubating semantic conventions (not exported as stable). */
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
@@ -97,8 +102,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
     instrumentations: [
       // Span attributes never carry bodies, credentials or Idempotency-Keys:
       // no header is captured (headersToSpanAttributes stays unset), pg
-      // records the SQL text but not its parameter values, and Redis records
-      // the command name only (an EVAL's arguments hold whole stored responses).
+      // records the SQL text but neither its parameter values nor its string
+      // literals, and Redis records the command name only (an EVAL's arguments
+      // hold whole stored responses).
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
       }),
@@ -109,7 +115,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<void> {
         instrumentHooks: false,
         ignorePaths: (route) => UNTRACED_PATHS.test(route.url),
       }),
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      new PgInstrumentation({
+        requireParentSpan: true,
+        enhancedDatabaseReporting: false,
+        requestHook: (span, { query }) => {
+          if (span.isRecording() && query.text)
+            span.setAttribute(ATTR_DB_QUERY_TEXT, sqlTextWithoutLiterals(query.text));
+        },
+      }),
       new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });

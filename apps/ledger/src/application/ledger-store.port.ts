@@ -16,7 +16,11 @@ export interface PostingKeys {
 export interface PostingTransaction {
   /** Loads and locks everything the batch can touch: accounts first (in key order), then pending states. */
   load(keys: PostingKeys): Promise<PostingState>;
-  /** `traceparentOf(tenantId, transferId)`: the trace context of the request that caused an event. */
+  /**
+   * Writes the batch's effects and commits them: the transaction's last
+   * step (the store sends COMMIT with it; nothing may follow).
+   * `traceparentOf(tenantId, transferId)`: the trace context of the request that caused an event.
+   */
   write(
     effects: PostingEffects,
     traceparentOf: (tenantId: string, transferId: string) => string | null,

@@ -1,4 +1,4 @@
-import { createTestDatabase, migrate, TcpProxy, type TestDatabase } from '@meridian/testing';
+import { createTestDatabase, migrate, query, TcpProxy, type TestDatabase } from '@meridian/testing';
 import { Pool } from 'pg';
 import { isRetryable, sqlState } from '../../src/application/database-errors';
 import { noEffects } from '../../src/domain/posting';
@@ -60,11 +60,15 @@ describe('the posting transaction on its own pg connection', () => {
     expect(vault.debitsPending).toBe(0n);
   });
 
-  it('rolls back a write the server refuses, answers its SQLSTATE unchanged and keeps the connection', async () => {
+  it('rolls back a write the server refuses: answers its SQLSTATE, keeps nothing, frees the locks and the connection', async () => {
+    await pool.query(
+      `INSERT INTO accounts (tenant_id, id, currency, code, debits_must_not_exceed_credits, credits_must_not_exceed_debits)
+       VALUES ('acme', 'held', 'EUR', 1, false, false)`,
+    );
     const tooLong = { tenantId: 'acme', id: 'refused-2', result: 'x'.repeat(65) as 'exceeds_credits' };
     const error = await store
       .inTransaction(async (tx) => {
-        await tx.load(NO_KEYS);
+        await tx.load({ ...NO_KEYS, accounts: [{ tenantId: 'acme', accountId: 'held' }] });
         await tx.write(
           {
             ...nothing,
@@ -78,6 +82,13 @@ describe('the posting transaction on its own pg connection', () => {
     expect(isRetryable(error)).toBe(false);
     const { rows } = await pool.query(`SELECT id FROM failed_transfers WHERE id = 'kept-out'`);
     expect(rows).toEqual([]);
+    // Another session can lock the account at once: the transaction that locked it has ended.
+    await expect(
+      query(
+        database.url,
+        `SELECT id FROM accounts WHERE tenant_id = 'acme' AND id = 'held' FOR UPDATE NOWAIT`,
+      ),
+    ).resolves.toEqual([{ id: 'held' }]);
     expect(pool.totalCount).toBeGreaterThan(0);
     expect(pool.idleCount).toBe(pool.totalCount);
   });
@@ -110,7 +121,32 @@ describe('the posting transaction on its own pg connection', () => {
       tx.load({ ...NO_KEYS, transferIds: ids.map((id) => ({ tenantId: "t'1", id })) }),
     );
     expect([...state.failures.keys()].length).toBe(ids.length);
-    expect(await pool.query(`SELECT count(*)::int AS n FROM accounts`).then((r) => r.rows[0].n)).toBe(1);
+    expect(await query(database.url, `SELECT to_regclass('accounts') IS NOT NULL AS kept`)).toEqual([
+      { kept: true },
+    ]);
+  });
+
+  it('talks UTF8 on every connection, where quoted literals are safe, even when the database asks for SJIS', async () => {
+    // In SJIS a multibyte character can end in a backslash byte and undo a quote; node-postgres names
+    // UTF8 in every startup message, which outranks database and role settings.
+    const sjis = await createTestDatabase('ledger_sjis');
+    try {
+      await query(sjis.url, `ALTER DATABASE "${sjis.name}" SET client_encoding = 'SJIS'`);
+      const settings = await query(
+        sjis.url,
+        `SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1`,
+        [sjis.name],
+      );
+      expect(settings).toEqual([{ setconfig: ['client_encoding=SJIS'] }]);
+      const sjisPool = new Pool({ connectionString: sjis.url, max: 1 });
+      try {
+        expect((await sjisPool.query('SHOW client_encoding')).rows).toEqual([{ client_encoding: 'UTF8' }]);
+      } finally {
+        await sjisPool.end();
+      }
+    } finally {
+      await sjis.drop();
+    }
   });
 
   it('posts a plain batch in two round trips: the locks with the id lookup, then the write with COMMIT', async () => {

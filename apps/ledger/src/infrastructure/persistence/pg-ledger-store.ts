@@ -46,10 +46,11 @@ export class PostingConnectionLost extends Error {
  * pool Prisma's driver adapter uses: each step is one set-based statement over
  * the batch's rows, whatever the batch size, which Prisma's model API cannot
  * express (bulk insert from arrays, per-row balance updates in one UPDATE,
- * row locks in a fixed order). Statements are built with Prisma.sql (bound
- * parameters) but run on the connection itself rather than through Prisma's
- * interactive transaction, which cost twice the time and 2.7 times the CPU
- * per transaction (docs/adr/0006-ledger-posting.md, "Where the time goes").
+ * row locks in a fixed order). Statements are built with Prisma.sql and sent,
+ * with their values as quoted literals, several to a round trip on the
+ * connection itself rather than through Prisma's interactive transaction,
+ * which cost twice the time and 2.7 times the CPU per transaction
+ * (docs/adr/0006-ledger-posting.md, "Where the time goes", "Fewer round trips").
  */
 @Injectable()
 export class PgLedgerStore extends LedgerStore {
@@ -133,9 +134,9 @@ export function quoted(text: string): string {
 
 /**
  * Rows travel to PostgreSQL as one JSON document per statement
- * (`jsonb_to_recordset($1::jsonb) AS r(col type, ...)`): one parameter however
- * large the batch, serialized natively, instead of an array parameter per
- * column that the driver would escape element by element.
+ * (`jsonb_to_recordset('[...]'::jsonb) AS r(col type, ...)`): one literal
+ * however large the batch, serialized natively, instead of an array per
+ * column to be written out element by element.
  */
 const rows = (items: object[]): string => JSON.stringify(items);
 
