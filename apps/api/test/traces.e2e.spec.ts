@@ -135,7 +135,8 @@ describe('traces through the api', () => {
     const write = await collector.waitForSpan(
       (span) =>
         span.service === 'ledger' &&
-        /^WITH step_0 [\s\S]*COMMIT$/.test(String(span.attributes['db.query.text'] ?? '')),
+        typeof span.attributes['db.query.text'] === 'string' &&
+        /^WITH step_0 [\s\S]*COMMIT$/.test(span.attributes['db.query.text']),
     );
     expect(write.attributes['db.query.text']).toContain('jsonb_to_recordset(?::jsonb)');
     const exported = collector.received('/v1/traces');
