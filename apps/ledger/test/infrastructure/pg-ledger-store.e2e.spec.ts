@@ -2,11 +2,30 @@ import { createTestDatabase, migrate, query, TcpProxy, type TestDatabase } from 
 import { Pool } from 'pg';
 import { isRetryable, sqlState } from '../../src/application/database-errors';
 import { noEffects } from '../../src/domain/posting';
+import type { Transfer } from '../../src/domain/transfer';
 import { PgLedgerStore, PostingConnectionLost } from '../../src/infrastructure/persistence/pg-ledger-store';
 import type { PrismaService } from '../../src/infrastructure/persistence/prisma.service';
 
 const NO_KEYS = { transferIds: [], pendingIds: [], accounts: [] };
 const nothing = noEffects();
+
+/** A posted transfer as the engine hands it to the store (the store checks no account). */
+const postedTransfer = (tenantId: string, id: string): Transfer => ({
+  tenantId,
+  id,
+  kind: 'posted',
+  debitAccountId: 'from',
+  creditTenantId: tenantId,
+  creditAccountId: 'to',
+  amount: 1n,
+  currency: 'EUR',
+  code: 1,
+  metadata: {},
+  linked: false,
+  pendingId: null,
+  timeoutSeconds: null,
+  createdAt: new Date(),
+});
 
 describe('the posting transaction on its own pg connection', () => {
   let database: TestDatabase;
@@ -197,6 +216,41 @@ describe('the posting transaction on its own pg connection', () => {
     expect(String(error)).toMatch(/write is its last step/);
     const { rows } = await pool.query(`SELECT id FROM failed_transfers WHERE id = 'written-once'`);
     expect(rows).toEqual([{ id: 'written-once' }]);
+  });
+
+  it('gives an id one outcome when two transactions record it at once, one as posted and one as failed', async () => {
+    // Two batches with the same id and disjoint accounts: neither waits for the other's locks, and each looks the
+    // id up before the other has written it.
+    const keys = { ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'raced' }] };
+    let loaded!: () => void;
+    const firstLoaded = new Promise<void>((resolve) => (loaded = resolve));
+    let proceed!: () => void;
+    const secondDone = new Promise<void>((resolve) => (proceed = resolve));
+    const failing = store
+      .inTransaction(async (tx) => {
+        expect((await tx.load(keys)).failures.size).toBe(0);
+        loaded();
+        await secondDone;
+        await tx.write(
+          { ...nothing, failures: [{ tenantId: 'acme', id: 'raced', result: 'exceeds_credits' }] },
+          () => null,
+        );
+      })
+      .catch((e: unknown) => e);
+    await firstLoaded;
+    await store.inTransaction(async (tx) => {
+      expect((await tx.load(keys)).transfers.size).toBe(0);
+      await tx.write({ ...nothing, transfers: [postedTransfer('acme', 'raced')] }, () => null);
+    });
+    proceed();
+    const error = await failing;
+    // The batch of the failed one is rerun, and then finds the posted one.
+    expect(sqlState(error)).toBe('23505');
+    expect(isRetryable(error)).toBe(true);
+    expect(await query(database.url, `SELECT id FROM transfers WHERE id = 'raced'`)).toEqual([
+      { id: 'raced' },
+    ]);
+    expect(await query(database.url, `SELECT id FROM failed_transfers WHERE id = 'raced'`)).toEqual([]);
   });
 
   it('discards a connection cut under the transaction and reports it as a lost connection, which batches rerun', async () => {

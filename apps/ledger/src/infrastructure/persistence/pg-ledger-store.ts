@@ -279,6 +279,7 @@ class SqlPostingTransaction implements PostingTransaction {
     traceparentOf: (tenantId: string, transferId: string) => string | null,
   ): Promise<void> {
     const steps = [
+      recordIds(effects),
       insertTransfers(effects.transfers),
       updateBalances(effects.accounts),
       insertPendingStates(effects.pendingInserts),
@@ -293,6 +294,19 @@ class SqlPostingTransaction implements PostingTransaction {
     );
     await this.roundTrip([Prisma.sql`WITH ${ctes} SELECT 1`], true);
   }
+}
+
+/**
+ * The ids this batch gives an outcome (posted or failed), in the one table
+ * whose primary key spans both: a concurrent batch that recorded one of them
+ * makes this fail with a unique violation, and the rerun answers its outcome.
+ */
+function recordIds(effects: PostingEffects): Prisma.Sql | null {
+  const ids = [...effects.transfers, ...effects.failures].map((t) => ({ tenantId: t.tenantId, id: t.id }));
+  if (ids.length === 0) return null;
+  return Prisma.sql`
+    INSERT INTO transfer_ids (tenant_id, id)
+    SELECT t, i FROM jsonb_to_recordset(${keyRows(ids)}::jsonb) AS r(t text, i text)`;
 }
 
 function insertTransfers(transfers: Transfer[]): Prisma.Sql | null {
