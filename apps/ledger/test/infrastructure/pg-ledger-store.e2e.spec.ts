@@ -228,8 +228,9 @@ describe('the posting transaction on its own pg connection', () => {
     const secondDone = new Promise<void>((resolve) => (proceed = resolve));
     const failing = store
       .inTransaction(async (tx) => {
-        expect((await tx.load(keys)).failures.size).toBe(0);
+        const seen = await tx.load(keys);
         loaded();
+        expect(seen.failures.size).toBe(0);
         await secondDone;
         await tx.write(
           { ...nothing, failures: [{ tenantId: 'acme', id: 'raced', result: 'exceeds_credits' }] },
@@ -244,13 +245,16 @@ describe('the posting transaction on its own pg connection', () => {
     });
     proceed();
     const error = await failing;
-    // The batch of the failed one is rerun, and then finds the posted one.
+    // The batch of the failed one is rerun (a unique violation is retryable), and its load finds the posted one.
     expect(sqlState(error)).toBe('23505');
     expect(isRetryable(error)).toBe(true);
     expect(await query(database.url, `SELECT id FROM transfers WHERE id = 'raced'`)).toEqual([
       { id: 'raced' },
     ]);
     expect(await query(database.url, `SELECT id FROM failed_transfers WHERE id = 'raced'`)).toEqual([]);
+    const rerun = await store.inTransaction((tx) => tx.load(keys));
+    expect([...rerun.transfers.keys()]).toHaveLength(1);
+    expect(rerun.failures.size).toBe(0);
   });
 
   it('discards a connection cut under the transaction and reports it as a lost connection, which batches rerun', async () => {

@@ -300,13 +300,15 @@ class SqlPostingTransaction implements PostingTransaction {
  * The ids this batch gives an outcome (posted or failed), in the one table
  * whose primary key spans both: a concurrent batch that recorded one of them
  * makes this fail with a unique violation, and the rerun answers its outcome.
+ * Inserted in key order, so two batches that share ids wait for each other on
+ * the first of them rather than deadlock.
  */
 function recordIds(effects: PostingEffects): Prisma.Sql | null {
   const ids = [...effects.transfers, ...effects.failures].map((t) => ({ tenantId: t.tenantId, id: t.id }));
   if (ids.length === 0) return null;
   return Prisma.sql`
     INSERT INTO transfer_ids (tenant_id, id)
-    SELECT t, i FROM jsonb_to_recordset(${keyRows(ids)}::jsonb) AS r(t text, i text)`;
+    SELECT t, i FROM jsonb_to_recordset(${keyRows(ids)}::jsonb) AS r(t text, i text) ORDER BY t, i`;
 }
 
 function insertTransfers(transfers: Transfer[]): Prisma.Sql | null {
