@@ -5,4 +5,3 @@ export * from './metrics';
 export * from './nest-logger';
 export * from './sdk';
 export * from './telemetry.module';
-export * from './sql-text';
