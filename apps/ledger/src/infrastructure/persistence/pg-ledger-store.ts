@@ -212,12 +212,6 @@ class SqlPostingTransaction implements PostingTransaction {
        ORDER BY tenant_id, id
        FOR UPDATE`;
     const clock = Prisma.sql`SELECT now() AS now`;
-    const lockPendingStates = Prisma.sql`
-      SELECT * FROM pending_transfers
-       WHERE (tenant_id, transfer_id) IN
-             (SELECT t, i FROM jsonb_to_recordset(${keyRows(keys.pendingIds)}::jsonb) AS k(t text, i text))
-       ORDER BY tenant_id, transfer_id
-       FOR UPDATE`;
     // After the locks: a concurrent batch with the same id has committed by
     // now. Usually nothing is found, so only keys are read; rows follow if needed.
     const lookupIds = Prisma.sql`
@@ -226,9 +220,18 @@ class SqlPostingTransaction implements PostingTransaction {
       SELECT t.tenant_id, t.id, NULL AS result FROM transfers t JOIN wanted USING (tenant_id, id)
       UNION ALL
       SELECT f.tenant_id, f.id, f.result FROM failed_transfers f JOIN wanted USING (tenant_id, id)`;
+    // Pending states are locked only when the batch names pending transfers.
+    const lockPendingStates = (pendingIds: PostingKeys['pendingIds']) => Prisma.sql`
+      SELECT * FROM pending_transfers
+       WHERE (tenant_id, transfer_id) IN
+             (SELECT t, i FROM jsonb_to_recordset(${keyRows(pendingIds)}::jsonb) AS k(t text, i text))
+       ORDER BY tenant_id, transfer_id
+       FOR UPDATE`;
     const withPending = keys.pendingIds.length > 0;
     const answers = await this.roundTrip(
-      withPending ? [lockAccounts, clock, lockPendingStates, lookupIds] : [lockAccounts, clock, lookupIds],
+      withPending
+        ? [lockAccounts, clock, lockPendingStates(keys.pendingIds), lookupIds]
+        : [lockAccounts, clock, lookupIds],
     );
     const accounts = answers[0] as LockedAccountRow[];
     const now = (answers[1] as { now: Date }[])[0]!.now;
