@@ -145,6 +145,20 @@ describe('the posting transaction on its own pg connection', () => {
     ]);
   });
 
+  it('stores metadata made of quotes, backslashes and SQL exactly as a tenant sent it', async () => {
+    const metadata = { note: "o'brien \\' E'\\n' \"x\" '); DROP TABLE transfers; --", path: 'C:\\dir\\' };
+    await store.inTransaction(async (tx) => {
+      await tx.load({ ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'noted' }] });
+      await tx.write(
+        { ...nothing, transfers: [{ ...postedTransfer('acme', 'noted'), metadata }] },
+        () => null,
+      );
+    });
+    expect(await query(database.url, `SELECT metadata FROM transfers WHERE id = 'noted'`)).toEqual([
+      { metadata },
+    ]);
+  });
+
   it('talks UTF8 on every connection, where quoted literals are safe, even when the database asks for SJIS', async () => {
     // In SJIS a multibyte character can end in a backslash byte and undo a quote; node-postgres names
     // UTF8 in every startup message, which outranks database and role settings.
