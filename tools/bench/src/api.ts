@@ -1,4 +1,7 @@
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { createRedisNamespace, startWithDatabase } from '@meridian/testing';
 import { Pgbench } from './pgbench';
 import { randomTransfer, startBenchLedger } from './lib/ledger-fixture';
@@ -15,6 +18,8 @@ import { fixed, ms, printReport, ratio, type ResultTable } from './lib/report';
  *   - idempotent replays (a key and body already answered) at a fixed rate,
  *   - the latency the api adds: both at the same fixed rate, half the
  *     ledger's top single-transfer rate, p50 against p50,
+ *   - the api's physical baseline: a bare gateway (bare-gateway.ts) doing the
+ *     least a single transfer needs, Fastify with no framework or telemetry,
  * printing throughput, latency, each process's CPU per request (from /proc)
  * and the ratios. One tenant sends everything, so its in-flight cap and rate
  * limit are raised out of the way; the figures are the api's own cost.
@@ -31,6 +36,7 @@ const REPLAY_POOL = 1_000;
 
 interface Measured {
   result: LoadResult;
+  /** CPU per request of whichever gateway answered (the api or the bare one). */
   apiCpuMs: number | null;
   ledgerCpuMs: number;
 }
@@ -55,31 +61,42 @@ async function main(): Promise<void> {
     SHUTDOWN_DELAY_MS: '0',
     ...(process.env.API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.API_NODE_OPTIONS } : {}),
   });
+  let bare: { pid: number; url: string; stop(): Promise<void> } | undefined;
   try {
     const apiKey = await createTenantKey(api.service.managementUrl);
+    bare = await startBareGateway({
+      BARE_LEDGER_URL: ledger.service.url,
+      BARE_LEDGER_TOKEN: ledger.token,
+      BARE_API_KEY: apiKey,
+      BARE_TENANT: TENANT,
+      BARE_REDIS_URL: redis.url,
+      BARE_REDIS_PREFIX: `${redis.prefix}bare:`,
+    });
+    const bareGateway = bare;
     const run = randomBytes(4).toString('hex');
     let sequence = 0;
     const replays: { key: string; body: string }[] = [];
 
     const measure = async (
-      target: 'api' | 'ledger',
+      target: 'api' | 'ledger' | 'bare',
       options: { connections: number; size: number; rate?: number; replay?: boolean },
     ): Promise<Measured> => {
       process.stdout.write(
         `${target}: ${options.replay ? 'replays' : options.size === 1 ? 'single transfers' : `batches of ${options.size}`}, ` +
           `${options.connections} connections${options.rate ? ` at ${options.rate}/s` : ''}, ${DURATION} s\n`,
       );
-      const apiBefore = processUsage(api.service.pid);
+      const gatewayPid = target === 'bare' ? bareGateway.pid : api.service.pid;
+      const apiBefore = processUsage(gatewayPid);
       const ledgerBefore = processUsage(ledger.service.pid);
       let replayIndex = 0;
       const result = await load({
         url:
           target === 'ledger'
             ? `${ledger.service.url}/v1/tenants/${TENANT}/transfers`
-            : `${api.service.url}/v1/transfers${options.size > 1 ? '/batch' : ''}`,
+            : `${target === 'bare' ? bareGateway.url : api.service.url}/v1/transfers${options.size > 1 ? '/batch' : ''}`,
         connections: options.connections,
         durationSeconds: DURATION,
-        headers: { authorization: `Bearer ${target === 'api' ? apiKey : ledger.token}` },
+        headers: { authorization: `Bearer ${target === 'ledger' ? ledger.token : apiKey}` },
         ...(options.rate ? { overallRate: options.rate } : {}),
         next: () => {
           if (options.replay) {
@@ -99,13 +116,14 @@ async function main(): Promise<void> {
       return {
         result,
         apiCpuMs:
-          target === 'api' ? cpuMsPerRequest(apiBefore, processUsage(api.service.pid), result.ok) : null,
+          target === 'ledger' ? null : cpuMsPerRequest(apiBefore, processUsage(gatewayPid), result.ok),
         ledgerCpuMs: cpuMsPerRequest(ledgerBefore, processUsage(ledger.service.pid), result.ok),
       };
     };
 
     const ledgerSingle = await measure('ledger', { connections: 32, size: 1 });
     const apiSingle = await measure('api', { connections: 32, size: 1 });
+    const bareSingle = await measure('bare', { connections: 32, size: 1 });
     const ledgerBatch = await measure('ledger', { connections: 4, size: 100 });
     const apiBatch = await measure('api', { connections: 4, size: 100 });
     const rate = Math.max(10, Math.round(ledgerSingle.result.requestsPerSecond / 2 / 10) * 10);
@@ -142,6 +160,7 @@ async function main(): Promise<void> {
       rows: [
         row('ledger direct, single', 32, 1, ledgerSingle, pgbench32),
         row('api, single', 32, 1, apiSingle, pgbench32),
+        row('bare gateway, single', 32, 1, bareSingle, pgbench32),
         row('ledger direct, batches of 100', 4, 100, ledgerBatch, pgbench4),
         row('api, batches of 100', 4, 100, apiBatch, pgbench4),
         row(`api, replays at ${rate}/s`, 32, 1, apiReplay, null),
@@ -154,6 +173,11 @@ async function main(): Promise<void> {
       columns: ['what', 'value', 'goal'],
       rows: [
         ['api CPU per single transfer', ms(apiSingle.apiCpuMs ?? 0, 2), '<= 0.3 ms'],
+        [
+          'api CPU / bare gateway CPU, single',
+          ratio((apiSingle.apiCpuMs ?? 0) / (bareSingle.apiCpuMs ?? 1)),
+          'report',
+        ],
         [
           `latency the api adds, p50 at ${rate}/s`,
           ms(apiAtRate.result.p50 - ledgerAtRate.result.p50),
@@ -177,16 +201,38 @@ async function main(): Promise<void> {
       bench: 'api',
       tables: [throughput, ratios],
       notes: [
+        'The bare gateway is the api physical baseline: Fastify, a key looked up in memory, one Redis script for the rate limit and the claim, the ledger call, one Redis write; no framework, telemetry or logs.',
         'CPU per request is user + system time of the process (/proc/<pid>/stat) over the run, divided by the 2xx answers.',
         'autocannon reports latency in whole milliseconds; differences under 1 ms read as 0 or 1.',
       ],
     });
   } finally {
+    await bare?.stop();
     await api.stop();
     await ledger.stop();
     await pgbench.drop();
     await redis.clear();
   }
+}
+
+/** Forks the bare gateway (its own process, so /proc gives its own CPU) and waits for its address. */
+async function startBareGateway(env: Record<string, string>) {
+  const child = fork(join(__dirname, 'bare-gateway.js'), { env: { ...process.env, ...env } });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`bare gateway exited with ${String(code)} before listening`);
+    }),
+  ])) as [{ url: string }];
+  return {
+    pid: child.pid!,
+    url: message.url,
+    stop: async () => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 async function createTenantKey(adminUrl: string): Promise<string> {
