@@ -3,7 +3,7 @@ import { createRedisNamespace } from '@meridian/testing';
 import { Pgbench } from './pgbench';
 import { randomTransfer, startBenchLedger } from './lib/ledger-fixture';
 import { load } from './lib/load';
-import { cpuMsPerRequest, processUsage } from './lib/process-usage';
+import { cpuMsPerRequest, processUsage, startCpuAccount } from './lib/process-usage';
 import { histogramByLabel, histogramDelta, scrape } from './lib/prometheus';
 import { fixed, ms, printReport, ratio, type ResultTable } from './lib/report';
 
@@ -14,7 +14,9 @@ import { fixed, ms, printReport, ratio, type ResultTable } from './lib/report';
  *   - batches of 100 transfers at 4 and at 32 clients,
  * each printed as transfers/s, p50 and p99 latency, the ledger's CPU per
  * request and the ratio to pgbench TPS at the same client count; then where
- * each run's batches spent their time (ledger_posting_stage_seconds).
+ * each run's batches spent their time (ledger_posting_stage_seconds); then
+ * where the machine's CPU went, per transfer and per pgbench transaction:
+ * on a machine that both runs saturate, the ratio is the ratio of those sums.
  * Absolute figures drift between machines and runs; the ratio is the number
  * to compare.
  *
@@ -63,8 +65,16 @@ async function main(): Promise<void> {
       columns: ['run', 'batches', 'transfers/batch', ...STAGES],
       rows: [],
     };
+    const cpu: ResultTable = {
+      title:
+        'Where the CPU went (ms per transfer; per transaction for pgbench): on a machine the runs keep busy, throughput is cores / the sum',
+      columns: ['run', 'clients', 'ledger', 'PostgreSQL', 'load generator', 'sum', 'machine busy'],
+      rows: [],
+    };
+    const busy = (share: number) => `${Math.round(share * 100)}%`;
     for (const scenario of SCENARIOS.filter((s) => !wanted || wanted.includes(s.key))) {
-      const tps = pgbench.tps(scenario.clients);
+      const baseline = pgbench.run(scenario.clients);
+      const tps = baseline.tps;
       process.stdout.write(`ledger: ${scenario.name}, ${scenario.clients} clients, ${DURATION} s\n`);
       const run = randomBytes(4).toString('hex');
       let sequence = 0;
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
         'stage',
       );
       const usageBefore = processUsage(ledger.service.pid);
+      const account = startCpuAccount();
       const result = await load({
         url: `${ledger.service.url}/v1/tenants/${TENANT}/transfers`,
         connections: scenario.clients,
@@ -88,6 +99,7 @@ async function main(): Promise<void> {
         }),
       });
       const usageAfter = processUsage(ledger.service.pid);
+      const spent = account();
       const stageDelta = histogramDelta(
         stagesBefore,
         histogramByLabel(await scrape(ledger.service.managementUrl), STAGE_METRIC, 'stage'),
@@ -104,6 +116,30 @@ async function main(): Promise<void> {
         ratio(transfersPerSecond / tps),
         result.errors,
       ]);
+      const transfers = Math.max(result.ok * scenario.size, 1);
+      const ledgerCpuMs = ((usageAfter.cpuSeconds - usageBefore.cpuSeconds) * 1_000) / transfers;
+      const postgresCpuMs = (spent.postgresSeconds * 1_000) / transfers;
+      const loadCpuMs = (spent.loadGeneratorSeconds * 1_000) / transfers;
+      cpu.rows.push(
+        [
+          `${scenario.name}`,
+          scenario.clients,
+          ms(ledgerCpuMs, 3),
+          ms(postgresCpuMs, 3),
+          ms(loadCpuMs, 3),
+          ms(ledgerCpuMs + postgresCpuMs + loadCpuMs, 3),
+          busy(spent.machineBusy),
+        ],
+        [
+          'pgbench tpcb-like',
+          scenario.clients,
+          '–',
+          ms(baseline.postgresCpuMs, 3),
+          ms(baseline.clientCpuMs, 3),
+          ms(baseline.postgresCpuMs + baseline.clientCpuMs, 3),
+          busy(baseline.machineBusy),
+        ],
+      );
       const batches = stageDelta.get('commit')?.count ?? 0;
       stages.rows.push([
         `${scenario.name}, ${scenario.clients} clients`,
@@ -114,7 +150,7 @@ async function main(): Promise<void> {
     }
     printReport({
       bench: 'ledger',
-      tables: [throughput, stages],
+      tables: [throughput, stages, cpu],
       notes: [
         'Goals: single transfers at 32 clients >= 2.0x with p99 < 50 ms; batches of 100 >= 10x at 4 clients, p99 < 300 ms at 32.',
         'Stages: queue is the oldest submission’s wait to leave in a batch; begin a pooled connection; load BEGIN, the account locks and the id lookup (one round trip); apply the posting engine; write the one statement and COMMIT (one round trip); commit the connection back to the pool.',

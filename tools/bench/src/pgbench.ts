@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '@meridian/testing';
+import { endedChildrenCpuSeconds, startCpuAccount } from './lib/process-usage';
 
 /** pgbench from PATH, or from the PostgreSQL installation (Debian keeps it out of PATH). */
 export function pgbenchPath(): string {
@@ -14,13 +15,21 @@ export function pgbenchPath(): string {
   return 'pgbench';
 }
 
+/** A pgbench run: its rate, and what each transaction cost PostgreSQL and pgbench itself in CPU. */
+export interface PgbenchRun {
+  tps: number;
+  postgresCpuMs: number;
+  clientCpuMs: number;
+  machineBusy: number;
+}
+
 /**
  * The physical baseline: pgbench's TPC-B-like transaction (three UPDATEs, a
  * SELECT and an INSERT, committed with fsync) on the same server, at the same
  * client count as the run it is compared with; measured once per client count.
  */
 export class Pgbench {
-  readonly #measured = new Map<number, number>();
+  readonly #measured = new Map<number, PgbenchRun>();
 
   private constructor(
     private readonly database: TestDatabase,
@@ -37,8 +46,15 @@ export class Pgbench {
 
   /** Transactions per second at this many clients. */
   tps(clients: number): number {
-    let tps = this.#measured.get(clients);
-    if (tps === undefined) {
+    return this.run(clients).tps;
+  }
+
+  /** The run at this many clients (measured on first ask). */
+  run(clients: number): PgbenchRun {
+    let run = this.#measured.get(clients);
+    if (run === undefined) {
+      const cpu = startCpuAccount();
+      const clientBefore = endedChildrenCpuSeconds();
       process.stdout.write(`pgbench tpcb-like, ${clients} clients, ${this.seconds} s\n`);
       const output = execFileSync(
         pgbenchPath(),
@@ -56,10 +72,18 @@ export class Pgbench {
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-      this.#measured.set(clients, tps);
+      const account = cpu();
+      const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+      const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
+      run = {
+        tps,
+        postgresCpuMs: (account.postgresSeconds * 1_000) / transactions,
+        clientCpuMs: ((endedChildrenCpuSeconds() - clientBefore) * 1_000) / transactions,
+        machineBusy: account.machineBusy,
+      };
+      this.#measured.set(clients, run);
     }
-    return tps;
+    return run;
   }
 
   drop(): Promise<void> {
