@@ -13,6 +13,7 @@
 // - optional packages Nest and Fastify's adapter load only when used, which
 //   Meridian does not install;
 // - Prisma's schema engine (WebAssembly), used by migrations only.
+import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const EXTERNAL = [
@@ -33,9 +34,10 @@ const EXTERNAL = [
   '@prisma/schema-engine-wasm',
 ];
 
-await build({
+const result = await build({
   entryPoints: ['dist/main.js'],
   outfile: 'dist/main.bundle.js',
+  write: false,
   bundle: true,
   platform: 'node',
   target: 'node24',
@@ -47,4 +49,17 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  // The default, stated because the next step relies on it: non-ASCII in code is escaped.
+  charset: 'ascii',
 });
+
+// V8 keeps a script's source for as long as its functions live, and keeps it in
+// UTF-16 (twice the bytes) when it holds a single character beyond Latin-1.
+// esbuild escapes those in code but copies comments as they are, so a few
+// typographic quotes in dependencies' comments cost every process 11 MB of heap
+// (docs/adr/0009-containers-and-deployment.md). What is left outside ASCII is
+// comment text, and becomes '?'.
+for (const file of result.outputFiles) {
+  const text = file.path.endsWith('.js') ? file.text.replace(/[^\x00-\x7f]/g, '?') : file.text;
+  writeFileSync(file.path, text);
+}

@@ -9,7 +9,7 @@ import {
   PartialRequest,
 } from './http';
 import { OtlpReceiver } from './otlp-receiver';
-import { REPO_ROOT } from './paths';
+import { appEntry, REPO_ROOT } from './paths';
 import { ServiceProcess } from './service-process';
 import type { TcpProxy } from './tcp-proxy';
 
@@ -121,6 +121,18 @@ export function describeServiceConventions(options: ServiceConventionsOptions): 
       expect(schema).toBeDefined();
       const readme = readFileSync(envTableReadme(REPO_ROOT, app), 'utf8');
       expect(envTableOf(readme, app)).toBe(variablesTable(schema!));
+    });
+  });
+
+  describe(`${app}: footprint`, () => {
+    // V8 keeps a script's source while its functions live, at two bytes per character once one character
+    // is beyond Latin-1: for an 11 MB bundle, 11 MB more heap in every process (scripts/bundle-app.mjs).
+    it('runs from a bundle of ASCII text only, so V8 holds its source at one byte per character', () => {
+      const source = readFileSync(appEntry(app));
+      const outside = source.findIndex((byte) => byte > 0x7f);
+      expect(
+        outside === -1 ? 'ASCII only' : source.subarray(Math.max(0, outside - 60), outside + 20).toString(),
+      ).toBe('ASCII only');
     });
   });
 
