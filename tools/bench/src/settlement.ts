@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
 import { callerTokenEnv, createRedisNamespace, query, startWithDatabase } from '@meridian/testing';
 import { Queue, Worker } from 'bullmq';
-import { processUsage } from './lib/process-usage';
+import { processUsage, resetPeakRss } from './lib/process-usage';
 import { fixed, printReport, ratio } from './lib/report';
 
 /**
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     try {
       const queue = new Queue(LEDGER_EVENTS_QUEUE, { connection, prefix: redis.prefix });
       await enqueue(queue, EVENTS);
+      resetPeakRss(settlement.service.pid);
       const ingestStarted = performance.now();
       for (;;) {
         const [row] = await query<{ n: number }>(
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 20));
       }
       const ingestRate = EVENTS / ((performance.now() - ingestStarted) / 1000);
+      const ingestPeakRss = processUsage(settlement.service.pid).peakRssMegabytes;
       await queue.close();
 
       // Top the open window up to OBLIGATIONS, then one cut-off over all of them.
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
         [Math.max(0, OBLIGATIONS - EVENTS)],
       );
       const rssBefore = processUsage(settlement.service.pid).rssMegabytes;
+      resetPeakRss(settlement.service.pid);
       const cutoffStarted = performance.now();
       const trigger = await fetch(`${settlement.service.url}/internal/cutoffs`, {
         method: 'POST',
@@ -156,15 +159,26 @@ async function main(): Promise<void> {
         tables: [
           {
             title: `Settlement worker vs a bare BullMQ worker on the same Redis (concurrency ${CONCURRENCY}, ${EVENTS} events)`,
-            columns: ['run', 'events/s', 'ratio'],
+            columns: ['run', 'events/s', 'ratio', 'worker peak RSS'],
             rows: [
-              ['bare BullMQ worker (no-op)', fixed(baselineRate), '1.00x'],
-              ['settlement: events → obligations', fixed(ingestRate), ratio(ingestRate / baselineRate)],
+              ['bare BullMQ worker (no-op)', fixed(baselineRate), '1.00x', '–'],
+              [
+                'settlement: events → obligations',
+                fixed(ingestRate),
+                ratio(ingestRate / baselineRate),
+                `${fixed(ingestPeakRss)} MB`,
+              ],
             ],
           },
           {
             title: 'Cut-off',
-            columns: ['obligations', 'seconds', 'state', 'worker RSS before', 'worker peak RSS since start'],
+            columns: [
+              'obligations',
+              'seconds',
+              'state',
+              'worker RSS before',
+              'worker peak RSS during the cut-off',
+            ],
             rows: [
               [
                 batch?.obligation_count ?? '?',

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux build Node runs on. */
@@ -105,4 +105,9 @@ export function endedChildrenCpuSeconds(): number {
 function statFields(path: string): string[] {
   const stat = readFileSync(path, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Starts a process's peak RSS (VmHWM) over from its current RSS, so a phase's own peak can be read after it. */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
