@@ -12,6 +12,7 @@ import { PrismaService } from './infrastructure/persistence/prisma.service';
 import { PersistenceModule } from './infrastructure/persistence/persistence.module';
 import { DocsController } from './http/docs.controller';
 import { RateLimitGuard } from './http/rate-limit.guard';
+import { TenantRateLimit } from './infrastructure/redis/tenant-rate-limit';
 import { TenantConcurrencyGuard } from './http/tenant-concurrency.guard';
 import { SettlementsController } from './http/settlements.controller';
 import { AdminController } from './http/admin.controller';
@@ -64,6 +65,7 @@ import { AccountTransfersController, TransfersController } from './http/transfer
     AuthFailureLimiter,
     TenantsService,
     IdempotencyStore,
+    TenantRateLimit,
     TransferResultsCompactor,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],

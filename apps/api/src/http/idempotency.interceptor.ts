@@ -17,11 +17,13 @@ import stringify from 'safe-stable-stringify';
 import { principalOf } from './api-key.guard';
 import type { Principal } from '../application/api-key.store';
 import { BusinessProblem } from './business-problem';
+import { answerRateLimit } from './rate-limit-answer';
 import {
   type CompactedResponse,
   IdempotencyStore,
   type StoredResponse,
 } from '../infrastructure/redis/idempotency.store';
+import { TenantRateLimit } from '../infrastructure/redis/tenant-rate-limit';
 
 /** The metadata key of `@Idempotent` (the OpenAPI operations are checked against it). */
 export const IDEMPOTENT = 'meridian:idempotent';
@@ -71,6 +73,10 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  *   same key, different request      422 idempotency-key-reused
  *   same key while the first runs    409 idempotency-key-in-flight, Retry-After
  *   tenant's record budget spent     429 idempotency-budget-exhausted, Retry-After
+ *
+ * The claim also counts the request against the tenant's rate limit (one
+ * Redis script; RateLimitGuard leaves these routes to it): past the limit,
+ * 429 rate-limited and nothing claimed.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -78,6 +84,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   constructor(
     private readonly store: IdempotencyStore,
+    private readonly rateLimit: TenantRateLimit,
     private readonly reflector: Reflector,
     private readonly modules: ModuleRef,
     @InjectLogger() logger: Logger,
@@ -118,6 +125,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         { retryAfterSeconds: 1 },
       );
     });
+    answerRateLimit(reply, this.rateLimit, claim.rate); // past the limit, this throws the 429
+    if (claim.kind === 'rate_limited') throw new Error('unreachable: a refused claim is answered above');
     if (claim.kind === 'replay') {
       const body = await this.replayedBody(claim.response, compactor, principal, request.body);
       void reply.status(claim.response.status);

@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 import { Idempotent, IdempotencyInterceptor } from '../../src/http/idempotency.interceptor';
 import { IdempotencyStore } from '../../src/infrastructure/redis/idempotency.store';
 import { ApiKeyGuard } from '../../src/http/api-key.guard';
+import { RateLimitGuard } from '../../src/http/rate-limit.guard';
+import { TenantRateLimit } from '../../src/infrastructure/redis/tenant-rate-limit';
 import { ApiKeyStore } from '../../src/application/api-key.store';
 import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
 import { BusinessProblem } from '../../src/http/business-problem';
@@ -27,7 +29,7 @@ const handler = {
 };
 
 @Controller('probe')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 class PaymentsController {
   @Post('payments')
   @Idempotent()
@@ -84,8 +86,11 @@ describe('IdempotencyInterceptor (in process: real Redis)', () => {
         ApiKeyStore,
         AuthFailureLimiter,
         IdempotencyStore,
+        TenantRateLimit,
+        RateLimitGuard,
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
+      env: { RATE_LIMIT_REQUESTS: '100', RATE_LIMIT_WINDOW_SECONDS: '3600' },
     });
     redis = new Redis(api.redis.url);
     acme = await api.tenantKey('acme', ['write']);
@@ -191,5 +196,29 @@ describe('IdempotencyInterceptor (in process: real Redis)', () => {
     expect([a.status, g.status]).toEqual([201, 201]);
     expect(g.headers.get('idempotent-replayed')).toBeNull();
     expect(handler.runs).toEqual([{ amount: '18' }, { amount: '19' }]);
+  });
+  it('counts a write once, in its claim, against the rate limit reads share; past it, 429 rate-limited with nothing claimed or run', async () => {
+    const initech = await api.tenantKey('initech', ['write']);
+    const counter = `${api.redis.prefix}:ratelimit:initech`;
+    const runs = handler.runs.length;
+    // The tenant has spent all but one of its 100 requests this window.
+    await redis.set(counter, '99', 'PX', 3_600_000);
+    const last = await pay(initech, 'rl-1', { amount: '1' });
+    expect(last.status).toBe(201);
+    expect(last.headers.get('ratelimit-limit')).toBe('100');
+    expect(last.headers.get('ratelimit-remaining')).toBe('0');
+    const refused = await pay(initech, 'rl-2', { amount: '2' });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual(problem('rate-limited'));
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    // A replay is a request too.
+    expect((await pay(initech, 'rl-1', { amount: '1' })).status).toBe(429);
+    expect(await recordOf('initech', 'rl-2')).toBeNull();
+    expect(handler.runs.length).toBe(runs + 1);
+    // A new window: the refused key was never taken, and each write counts once (not in the guard as well).
+    await redis.del(counter);
+    expect((await pay(initech, 'rl-2', { amount: '2' })).status).toBe(201);
+    expect(await redis.get(counter)).toBe('1');
   });
 });

@@ -5,6 +5,7 @@ import { RateLimitGuard } from '../../src/http/rate-limit.guard';
 import { ApiKeyGuard } from '../../src/http/api-key.guard';
 import { ApiKeyStore } from '../../src/application/api-key.store';
 import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
+import { TenantRateLimit } from '../../src/infrastructure/redis/tenant-rate-limit';
 import { InProcessApi } from './support/in-process-api';
 
 @Controller('probe')
@@ -27,7 +28,7 @@ describe('RateLimitGuard (in process: real Redis, reached through a proxy)', () 
     api = await InProcessApi.start({
       label: 'api_http_ratelimit',
       controllers: [ProbeController],
-      providers: [ApiKeyGuard, ApiKeyStore, AuthFailureLimiter, RateLimitGuard],
+      providers: [ApiKeyGuard, ApiKeyStore, AuthFailureLimiter, TenantRateLimit, RateLimitGuard],
       // A window far longer than the test: the count cannot reset half-way.
       env: {
         REDIS_URL: `redis://${proxy.host}:${proxy.port}`,

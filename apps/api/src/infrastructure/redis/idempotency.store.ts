@@ -4,6 +4,7 @@ import type { ApiConfig } from '../../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { InjectRedis } from '@meridian/redis';
 import type { Redis } from 'ioredis';
+import { COUNT_REQUEST, type RateLimitState, TenantRateLimit } from './tenant-rate-limit';
 
 /** What a finished request left behind, to replay. */
 export interface StoredResponse {
@@ -27,21 +28,31 @@ type Record_ =
   | { state: 'in_flight'; fingerprint: string; claim: string }
   | ({ state: 'done'; fingerprint: string } & (StoredResponse | CompactedResponse));
 
-export type Claim =
+export type Claim = (
   | { kind: 'acquired'; claim: string }
   | { kind: 'replay'; response: StoredResponse | CompactedResponse }
   | { kind: 'mismatch' }
   | { kind: 'in_flight' }
-  | { kind: 'over_budget'; retryAfterSeconds: number };
+  | { kind: 'over_budget'; retryAfterSeconds: number }
+  | { kind: 'rate_limited' }
+) & {
+  /** The tenant's rate limit after counting this request (every outcome counts it). */
+  rate: RateLimitState;
+};
 
 /**
- * Takes the key unless a record holds it (then returns that record), after
- * forgetting the tenant's records that have expired; refuses when the
- * tenant's stored bytes are at its budget.
- * KEYS: record, tenant's usage (sorted set: "<record>:<bytes>:<claim>" by expiry), tenant's byte count.
- * ARGV: in-flight record, lock ms, now ms, budget bytes.
+ * Counts the request against the tenant's rate limit and, unless that refuses
+ * it, takes the key unless a record holds it (then returns that record),
+ * after forgetting the tenant's records that have expired; refuses when the
+ * tenant's stored bytes are at its budget. One round trip for both.
+ * KEYS: record, tenant's usage (sorted set: "<record>:<bytes>:<claim>" by expiry), tenant's byte count,
+ * tenant's rate-limit counter.
+ * ARGV: in-flight record, lock ms, now ms, budget bytes, rate window ms, rate limit.
+ * Answers {outcome, detail, count, ttl}: outcome 'rate_limited', 'over_budget' (detail: the oldest
+ * record's expiry), 'existing' (detail: the record) or 'acquired'; count and ttl are the rate window's.
  */
-const CLAIM = `
+const CLAIM = `${COUNT_REQUEST('KEYS[4]', 'ARGV[5]')}
+if count > tonumber(ARGV[6]) then return {'rate_limited', '', count, ttl} end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
 if #expired > 0 then
   local freed = 0
@@ -50,13 +61,13 @@ if #expired > 0 then
   redis.call('DECRBY', KEYS[3], freed)
 end
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing then return {'existing', existing, count, ttl} end
 if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[4]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {'over_budget', oldest[2] or ARGV[3]}
+  return {'over_budget', oldest[2] or ARGV[3], count, ttl}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 'OK'`;
+return {'acquired', '', count, ttl}`;
 
 /**
  * Writes the finished record only while it still holds our claim (a lock
@@ -109,6 +120,7 @@ export class IdempotencyStore {
   constructor(
     @InjectRedis() private readonly redis: Redis,
     @InjectConfig() private readonly config: ApiConfig,
+    private readonly rateLimit: TenantRateLimit,
   ) {}
 
   /** The Redis keys of a tenant's Idempotency-Key (hashed: keys are client-chosen text). */
@@ -129,32 +141,40 @@ export class IdempotencyStore {
     return this.config.IDEMPOTENCY_RETENTION_SECONDS;
   }
 
+  /** Counts the request against the tenant's rate limit and, unless refused, claims the key. */
   async claim(tenantId: string, key: string, fingerprint: string): Promise<Claim> {
     const { keys } = this.keysOf(tenantId, key);
+    const counter = this.rateLimit.counterOf(tenantId);
     const claim = randomUUID();
     const record: Record_ = { state: 'in_flight', fingerprint, claim };
     const now = Date.now();
-    const answer = (await this.redis.eval(
+    const [outcome, detail, count, ttl] = (await this.redis.eval(
       CLAIM,
-      keys.length,
+      keys.length + 1,
       ...keys,
+      counter.key,
       JSON.stringify(record),
       String(this.config.IDEMPOTENCY_LEASE_MS),
       String(now),
       String(this.config.IDEMPOTENCY_TENANT_BUDGET_BYTES),
-    )) as string | [string, string];
-    if (answer === 'OK') return { kind: 'acquired', claim };
-    if (Array.isArray(answer)) {
+      counter.windowMs,
+      String(this.rateLimit.limit),
+    )) as [string, string, number, number];
+    const rate = this.rateLimit.stateOf(count, ttl);
+    if (outcome === 'rate_limited') return { kind: 'rate_limited', rate };
+    if (outcome === 'acquired') return { kind: 'acquired', claim, rate };
+    if (outcome === 'over_budget') {
       return {
         kind: 'over_budget',
-        retryAfterSeconds: Math.max(1, Math.ceil((Number(answer[1]) - now) / 1000)),
+        retryAfterSeconds: Math.max(1, Math.ceil((Number(detail) - now) / 1000)),
+        rate,
       };
     }
-    const existing = JSON.parse(answer) as Record_;
-    if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
-    if (existing.state === 'in_flight') return { kind: 'in_flight' };
+    const existing = JSON.parse(detail) as Record_;
+    if (existing.fingerprint !== fingerprint) return { kind: 'mismatch', rate };
+    if (existing.state === 'in_flight') return { kind: 'in_flight', rate };
     const { state: _state, fingerprint: _fingerprint, ...response } = existing;
-    return { kind: 'replay', response };
+    return { kind: 'replay', response, rate };
   }
 
   /**
