@@ -17,7 +17,7 @@ import stringify from 'safe-stable-stringify';
 import { principalOf } from './api-key.guard';
 import type { Principal } from '../application/api-key.store';
 import { BusinessProblem } from './business-problem';
-import { answerRateLimit } from './rate-limit-answer';
+import { countRequest, rateLimited, setRateLimitHeaders } from './rate-limit-answer';
 import {
   type CompactedResponse,
   IdempotencyStore,
@@ -109,7 +109,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = principalOf(request)!;
     const tenantId = principal.tenantId;
     const compactor = options.compactor ? this.modules.get(options.compactor, { strict: false }) : undefined;
-    const key = idempotencyKeyOf(request);
+    // A tenant this replica saw past its limit is refused before any work on the request.
+    const refused = this.rateLimit.refusedLocally(tenantId);
+    if (refused) {
+      setRateLimitHeaders(reply, this.rateLimit, refused);
+      throw rateLimited(this.rateLimit, refused);
+    }
+    const key = await this.keyOrCounted(request, reply, tenantId);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url.split('?')[0]}\n${stringify(request.body ?? null)}`)
       .digest('hex');
@@ -125,8 +131,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         { retryAfterSeconds: 1 },
       );
     });
-    answerRateLimit(reply, this.rateLimit, claim.rate); // past the limit, this throws the 429
-    if (claim.kind === 'rate_limited') throw new Error('unreachable: a refused claim is answered above');
+    setRateLimitHeaders(reply, this.rateLimit, claim.rate);
+    if (claim.kind === 'rate_limited') throw rateLimited(this.rateLimit, claim.rate);
     if (claim.kind === 'replay') {
       const body = await this.replayedBody(claim.response, compactor, principal, request.body);
       void reply.status(claim.response.status);
@@ -201,6 +207,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw error;
     } finally {
       stopHolding();
+    }
+  }
+
+  /** The request's Idempotency-Key; a request refused for its key still counts against the rate limit. */
+  private async keyOrCounted(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tenantId: string,
+  ): Promise<string> {
+    try {
+      return idempotencyKeyOf(request);
+    } catch (refusal) {
+      await countRequest(reply, this.rateLimit, tenantId, this.logger);
+      throw refusal;
     }
   }
 

@@ -1,4 +1,9 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectLogger, type Logger } from '@meridian/telemetry';
+import { TenantRateLimit } from '../infrastructure/redis/tenant-rate-limit';
+import { IDEMPOTENT } from './idempotency.interceptor';
+import { countRequest } from './rate-limit-answer';
 import type { ApiConfig } from '../config';
 import { InjectConfig } from '@meridian/config/nest';
 import { ProblemException } from '@meridian/bootstrap';
@@ -15,15 +20,26 @@ import { principalOf } from './api-key.guard';
 @Injectable()
 export class TenantConcurrencyGuard implements CanActivate {
   private readonly inFlight = new Map<string, number>();
+  private readonly logger: Logger;
 
-  constructor(@InjectConfig() private readonly config: ApiConfig) {}
+  constructor(
+    @InjectConfig() private readonly config: ApiConfig,
+    private readonly rateLimit: TenantRateLimit,
+    private readonly reflector: Reflector,
+    @InjectLogger() logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'tenant-concurrency' });
+  }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const tenantId = principalOf(http.getRequest<FastifyRequest>())?.tenantId;
     if (tenantId === undefined) return true;
     const current = this.inFlight.get(tenantId) ?? 0;
     if (current >= this.config.TENANT_MAX_IN_FLIGHT) {
+      // A write is counted by its claim, which a refusal here never reaches: it counts now.
+      if (this.reflector.get(IDEMPOTENT, context.getHandler()))
+        await countRequest(http.getResponse<FastifyReply>(), this.rateLimit, tenantId, this.logger);
       throw ProblemException.of(
         HttpStatus.TOO_MANY_REQUESTS,
         'tenant-concurrency-exceeded',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ProblemException, problemType } from '@meridian/bootstrap';
 import { Redis } from 'ioredis';
@@ -31,6 +31,12 @@ const handler = {
 @Controller('probe')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 class PaymentsController {
+  /** A read: counted by RateLimitGuard, in the same budget as the writes. */
+  @Get('payments')
+  list() {
+    return [];
+  }
+
   @Post('payments')
   @Idempotent()
   @HttpCode(201)
@@ -197,12 +203,17 @@ describe('IdempotencyInterceptor (in process: real Redis)', () => {
     expect(g.headers.get('idempotent-replayed')).toBeNull();
     expect(handler.runs).toEqual([{ amount: '18' }, { amount: '19' }]);
   });
-  it('counts a write once, in its claim, against the rate limit reads share; past it, 429 rate-limited with nothing claimed or run', async () => {
+  it('counts reads and writes in one budget, a write refused for its key too; past the limit, 429 rate-limited with nothing claimed or run', async () => {
     const initech = await api.tenantKey('initech', ['write']);
     const counter = `${api.redis.prefix}:ratelimit:initech`;
     const runs = handler.runs.length;
-    // The tenant has spent all but one of its 100 requests this window.
-    await redis.set(counter, '99', 'PX', 3_600_000);
+    // The tenant has spent 97 of its 100 requests this window.
+    await redis.set(counter, '97', 'PX', 3_600_000);
+    const read = await api.request('GET', '/probe/payments', { token: initech.token });
+    expect(read.headers.get('ratelimit-remaining')).toBe('2');
+    const keyless = await pay(initech, null, { amount: '1' });
+    expect(keyless.status).toBe(400);
+    expect(keyless.headers.get('ratelimit-remaining')).toBe('1');
     const last = await pay(initech, 'rl-1', { amount: '1' });
     expect(last.status).toBe(201);
     expect(last.headers.get('ratelimit-limit')).toBe('100');
@@ -212,13 +223,38 @@ describe('IdempotencyInterceptor (in process: real Redis)', () => {
     expect(refused.body).toEqual(problem('rate-limited'));
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused.headers.get('ratelimit-remaining')).toBe('0');
-    // A replay is a request too.
-    expect((await pay(initech, 'rl-1', { amount: '1' })).status).toBe(429);
     expect(await recordOf('initech', 'rl-2')).toBeNull();
+    // Refused again without asking Redis: this replica knows the tenant is out until the window ends.
+    expect((await pay(initech, 'rl-1', { amount: '1' })).status).toBe(429);
+    expect((await api.request('GET', '/probe/payments', { token: initech.token })).status).toBe(429);
+    expect(await redis.get(counter)).toBe('101');
     expect(handler.runs.length).toBe(runs + 1);
-    // A new window: the refused key was never taken, and each write counts once (not in the guard as well).
-    await redis.del(counter);
-    expect((await pay(initech, 'rl-2', { amount: '2' })).status).toBe(201);
-    expect(await redis.get(counter)).toBe('1');
+  });
+
+  it('counts a write in the same Redis command that claims its key: one round trip before the handler', async () => {
+    const hooli = await api.tenantKey('hooli', ['write']);
+    const counter = `${api.redis.prefix}:ratelimit:hooli`;
+    const client = new Redis(api.redis.url);
+    const monitor = await client.monitor();
+    const commands: string[][] = [];
+    const sentinel = `sentinel-${randomUUID()}`;
+    const sentinelSeen = new Promise<void>((resolve) =>
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // Commands a script runs are reported too, from source "lua": only what the api sent counts.
+        if (source !== 'lua' && args.some((arg) => arg.includes(counter))) commands.push(args);
+        if (args.includes(sentinel)) resolve();
+      }),
+    );
+    try {
+      expect((await pay(hooli, 'one-trip', { amount: '1' })).status).toBe(201);
+      // MONITOR reports commands in the order Redis ran them: once the sentinel shows, the write's have.
+      await redis.echo(sentinel);
+      await sentinelSeen;
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+    expect(commands).toHaveLength(1);
+    expect(commands[0]!.some((arg) => arg.includes(`:idempotency:hooli:`))).toBe(true);
   });
 });

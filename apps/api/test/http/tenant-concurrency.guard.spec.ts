@@ -3,6 +3,7 @@ import { TenantConcurrencyGuard } from '../../src/http/tenant-concurrency.guard'
 import { ApiKeyGuard } from '../../src/http/api-key.guard';
 import { ApiKeyStore } from '../../src/application/api-key.store';
 import { AuthFailureLimiter } from '../../src/infrastructure/redis/auth-failure.limiter';
+import { TenantRateLimit } from '../../src/infrastructure/redis/tenant-rate-limit';
 import { gate, InProcessApi } from './support/in-process-api';
 
 /** Requests inside the handler of /probe/held, held there until the test opens the gate. */
@@ -46,7 +47,7 @@ describe('TenantConcurrencyGuard (in process)', () => {
     api = await InProcessApi.start({
       label: 'api_http_concurrency',
       controllers: [ProbeController],
-      providers: [ApiKeyGuard, ApiKeyStore, AuthFailureLimiter, TenantConcurrencyGuard],
+      providers: [ApiKeyGuard, ApiKeyStore, AuthFailureLimiter, TenantRateLimit, TenantConcurrencyGuard],
       env: { TENANT_MAX_IN_FLIGHT: '2' },
     });
     acme = await api.tenantKey('acme', ['read']);
