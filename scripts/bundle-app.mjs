@@ -14,6 +14,7 @@
 //   Meridian does not install;
 // - Prisma's schema engine (WebAssembly), used by migrations only.
 import { writeFileSync } from 'node:fs';
+import { parse } from 'acorn';
 import { build } from 'esbuild';
 
 const EXTERNAL = [
@@ -55,11 +56,42 @@ const result = await build({
 
 // V8 keeps a script's source for as long as its functions live, and keeps it in
 // UTF-16 (twice the bytes) when it holds a single character beyond Latin-1.
-// esbuild escapes those in code but copies comments as they are, so a few
-// typographic quotes in dependencies' comments cost every process 11 MB of heap
-// (docs/adr/0009-containers-and-deployment.md). What is left outside ASCII is
-// comment text, and becomes '?'.
+// esbuild escapes those in strings and identifiers but copies comments, regular
+// expressions and tagged templates' raw text as they are, so a few typographic
+// quotes in dependencies' comments cost every process 11 MB of heap
+// (docs/adr/0009-containers-and-deployment.md). Inside comments they become
+// '?' (a line or paragraph separator a newline, which ends a line as it did);
+// anywhere else the build stops, since rewriting code would change what it does.
+function asciiOnly(text, path) {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  const comments = [];
+  parse(text, {
+    ecmaVersion: 'latest',
+    sourceType: 'script',
+    allowHashBang: true,
+    onComment: (_block, _text, start, end) => comments.push([start, end]),
+  });
+  let out = '';
+  let last = 0;
+  for (const [start, end] of comments) {
+    out += text.slice(last, start);
+    out += text
+      .slice(start, end)
+      .replace(/[\u2028\u2029]/g, '\n')
+      .replace(/[^\x00-\x7f]/g, '?');
+    last = end;
+  }
+  out += text.slice(last);
+  const outside = out.search(/[^\x00-\x7f]/);
+  if (outside !== -1) {
+    throw new Error(
+      `${path}: a character beyond ASCII outside a comment (a regular expression or a tagged template?): ` +
+        JSON.stringify(out.slice(Math.max(0, outside - 60), outside + 20)),
+    );
+  }
+  return out;
+}
+
 for (const file of result.outputFiles) {
-  const text = file.path.endsWith('.js') ? file.text.replace(/[^\x00-\x7f]/g, '?') : file.text;
-  writeFileSync(file.path, text);
+  writeFileSync(file.path, file.path.endsWith('.js') ? asciiOnly(file.text, file.path) : file.text);
 }
