@@ -1,4 +1,6 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { Idempotent } from '../../src/http/idempotency.interceptor';
 import { TenantConcurrencyGuard } from '../../src/http/tenant-concurrency.guard';
 import { ApiKeyGuard } from '../../src/http/api-key.guard';
 import { ApiKeyStore } from '../../src/application/api-key.store';
@@ -34,6 +36,13 @@ class ProbeController {
 
   @Get('now')
   now() {
+    return { ok: true };
+  }
+
+  /** Marked as a write: its count belongs to the Idempotency-Key claim, which a refusal here never reaches. */
+  @Post('write')
+  @Idempotent()
+  write() {
     return { ok: true };
   }
 }
@@ -112,5 +121,27 @@ describe('TenantConcurrencyGuard (in process)', () => {
     expect(held.entered).toBe(2);
     held.gate.open();
     expect((await staying).status).toBe(200);
+  });
+  it('counts a write it refuses against the tenant rate limit, with the RateLimit headers, since its claim never runs', async () => {
+    const initech = await api.tenantKey('initech', ['write']);
+    const redis = new Redis(api.redis.url);
+    try {
+      const running = [
+        api.request('GET', '/probe/held', initech),
+        api.request('GET', '/probe/held', initech),
+      ];
+      await held.until(2);
+      const refused = await api.request('POST', '/probe/write', initech);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({
+        type: 'https://meridian.dev/problems/tenant-concurrency-exceeded',
+      });
+      expect(refused.headers.get('ratelimit-limit')).not.toBeNull();
+      expect(await redis.get(`${api.redis.prefix}:ratelimit:initech`)).toBe('1');
+      held.gate.open();
+      expect((await Promise.all(running)).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
