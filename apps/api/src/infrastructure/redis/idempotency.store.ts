@@ -160,7 +160,7 @@ export class IdempotencyStore {
       counter.windowMs,
       String(this.rateLimit.limit),
     )) as [string, string, number, number];
-    const rate = this.rateLimit.stateOf(tenantId, count, ttl);
+    const rate = this.rateLimit.counted(tenantId, count, ttl);
     if (outcome === 'rate_limited') return { kind: 'rate_limited', rate };
     if (outcome === 'acquired') return { kind: 'acquired', claim, rate };
     if (outcome === 'over_budget') {

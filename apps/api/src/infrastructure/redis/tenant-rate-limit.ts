@@ -75,7 +75,7 @@ export class TenantRateLimit {
     if (refused) return refused;
     const { key, windowMs } = this.counterOf(tenantId);
     const [count, ttl] = (await this.redis.eval(CONSUME, 1, key, windowMs)) as [number, number];
-    return this.stateOf(tenantId, count, ttl);
+    return this.counted(tenantId, count, ttl);
   }
 
   /** The refusal of a tenant this replica saw refused in its current window, if it is. */
@@ -88,8 +88,8 @@ export class TenantRateLimit {
     return undefined;
   }
 
-  /** The state after `count` requests in a window with `ttl` ms left, as the scripts answer them. */
-  stateOf(tenantId: string, count: number, ttl: number): RateLimitState {
+  /** The state after `count` requests in a window with `ttl` ms left (as the scripts answer); a refusal is remembered. */
+  counted(tenantId: string, count: number, ttl: number): RateLimitState {
     const allowed = count <= this.config.RATE_LIMIT_REQUESTS;
     if (!allowed) this.#refusedUntil.set(tenantId, performance.now() + ttl);
     return { allowed, remaining: Math.max(0, this.config.RATE_LIMIT_REQUESTS - count), resetMs: ttl };
