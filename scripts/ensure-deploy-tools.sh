@@ -2,6 +2,9 @@
 # Makes the tools of the checks in `./meridian test` available and exports where they are:
 #   MERIDIAN_HELM               Helm, built from its Go module (no binary download)
 #   MERIDIAN_ACTIONLINT         actionlint, built from its Go module
+#   MERIDIAN_KUBE_SCORE         kube-score, built from its Go module (scores the chart's renders)
+#   MERIDIAN_KUBECONFORM        kubeconform, built from its Go module (validates the renders
+#                               against schemas tools/deploy writes from the documents below)
 #   MERIDIAN_KUBE_OPENAPI_DIR   Kubernetes' OpenAPI v3 documents at a pinned release
 #   MERIDIAN_KUBE_VERSION       that release
 #   MERIDIAN_KEDA_CRD_DIR       KEDA's CRDs (ScaledObject's schema) at a pinned release
@@ -14,6 +17,8 @@
 
 meridian_helm_version=v3.22.0
 meridian_actionlint_version=v1.7.12
+meridian_kube_score_version=v1.20.0
+meridian_kubeconform_version=v0.8.0
 meridian_kube_version=1.37.2
 meridian_keda_version=v2.21.0
 meridian_argocd_version=v3.5.0
@@ -29,6 +34,10 @@ MERIDIAN_HELM="$(meridian_go_tool helm helm.sh/helm/v3/cmd/helm "$meridian_helm_
   "-X helm.sh/helm/v3/internal/version.version=$meridian_helm_version")" || return 1 2>/dev/null || exit 1
 MERIDIAN_ACTIONLINT="$(meridian_go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$meridian_actionlint_version")" \
   || return 1 2>/dev/null || exit 1
+MERIDIAN_KUBE_SCORE="$(meridian_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$meridian_kube_score_version" \
+  "-X main.version=$meridian_kube_score_version")" || return 1 2>/dev/null || exit 1
+MERIDIAN_KUBECONFORM="$(meridian_go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform \
+  "$meridian_kubeconform_version" "-X main.version=$meridian_kubeconform_version")" || return 1 2>/dev/null || exit 1
 MERIDIAN_KUBE_VERSION="$meridian_kube_version"
 MERIDIAN_KUBE_OPENAPI_DIR="$(meridian_go_module k8s.io/kubernetes "v$meridian_kube_version")/api/openapi-spec/v3"
 MERIDIAN_KEDA_CRD_DIR="$(meridian_go_module github.com/kedacore/keda/v2 "$meridian_keda_version")/config/crd/bases"
@@ -40,5 +49,5 @@ for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERI
     return 1 2>/dev/null || exit 1
   fi
 done
-export MERIDIAN_HELM MERIDIAN_ACTIONLINT MERIDIAN_KUBE_VERSION MERIDIAN_KUBE_OPENAPI_DIR MERIDIAN_KEDA_CRD_DIR \
-  MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA
+export MERIDIAN_HELM MERIDIAN_ACTIONLINT MERIDIAN_KUBE_SCORE MERIDIAN_KUBECONFORM MERIDIAN_KUBE_VERSION \
+  MERIDIAN_KUBE_OPENAPI_DIR MERIDIAN_KEDA_CRD_DIR MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA

@@ -1,10 +1,12 @@
 /**
- * Where the deployment checks find Helm and the schemas they validate against.
- * scripts/ensure-deploy-tools.sh builds Helm from its Go module and fetches
- * the Kubernetes, KEDA, Argo CD and compose-go sources at pinned releases,
- * then exports these; the versions are pinned there and only there.
+ * Where the deployment checks find their tools and the schemas they validate against.
+ * scripts/ensure-deploy-tools.sh builds Helm, kube-score and kubeconform from
+ * their Go modules and fetches the Kubernetes, KEDA, Argo CD and compose-go
+ * sources at pinned releases, then exports these; the versions are pinned there
+ * and only there.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -24,6 +26,8 @@ function required(name: string, isPath = true): string {
 
 export const toolchain = {
   helm: () => required('MERIDIAN_HELM'),
+  kubeScore: () => required('MERIDIAN_KUBE_SCORE'),
+  kubeconform: () => required('MERIDIAN_KUBECONFORM'),
   /** Kubernetes' api/openapi-spec/v3 folder. */
   kubernetesOpenApiDir: () => required('MERIDIAN_KUBE_OPENAPI_DIR'),
   /** The release those documents are from; charts render for it. */
@@ -36,3 +40,7 @@ export const toolchain = {
   /** compose-go's schema/compose-spec.json: what docker compose validates a file with. */
   composeSchema: () => required('MERIDIAN_COMPOSE_SCHEMA'),
 };
+
+/** The cache scripts/go-tools.sh builds the tools into; derived files (kubeconform's schemas) go there too. */
+export const cacheDir = () =>
+  process.env.MERIDIAN_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'meridian');
