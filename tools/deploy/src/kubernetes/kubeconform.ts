@@ -37,10 +37,7 @@ export const kubeconformSchemaFolder = () =>
   cachedSchemaFolder(cacheDir(), {
     openapiDir: toolchain.kubernetesOpenApiDir(),
     kubernetesVersion: toolchain.kubernetesVersion(),
-    crdFiles: [
-      ...yamlFiles(toolchain.kedaCrdDir()),
-      ...yamlFiles(toolchain.argoCdCrdDir()),
-    ],
+    crdFiles: [...yamlFiles(toolchain.kedaCrdDir()), ...yamlFiles(toolchain.argoCdCrdDir())],
   });
 
 /**
