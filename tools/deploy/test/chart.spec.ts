@@ -1,5 +1,6 @@
 import { checkChartVariables } from '../src/config-coverage';
 import { lintChart, renderChart, valuesFiles } from '../src/kubernetes/helm';
+import { formatKubeScoreFinding, kubeScore } from '../src/kubernetes/kube-score';
 import { kubeconform } from '../src/kubernetes/kubeconform';
 import { componentObjects as byComponent, type KubeObject, podTemplateOf } from '../src/kubernetes/manifests';
 import { formatFinding, runPolicies } from '../src/policies/checks';
@@ -348,7 +349,7 @@ describe('a service added to the registry', () => {
   ) => renderChart(valuesFile, set, [`services.notifications=${JSON.stringify(entry)}`]);
   const components = [...registry.map((service) => service.name), 'notifications'];
 
-  it('gets every object of its kind from its entry alone, which kubeconform accepts and every policy check passes', () => {
+  it('gets every object of its kind from its entry alone, which kubeconform accepts, kube-score grades OK and every policy check passes', () => {
     const objects = withNotifications();
     for (const kind of [
       'Deployment',
@@ -373,6 +374,7 @@ describe('a service added to the registry', () => {
       'DATABASE_URL <- notifications-database-url',
     ]);
     expect(kubeconform(objects).problems).toEqual([]);
+    expect(kubeScore(objects, 'values-production.yaml').map(formatKubeScoreFinding)).toEqual([]);
     expect(runPolicies(objects).map(formatFinding)).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderChart, valuesFiles } from '../src/kubernetes/helm';
 import { componentObjects as byComponent, type KubeObject, podTemplateOf } from '../src/kubernetes/manifests';
+import { formatKubeScoreFinding, kubeScore } from '../src/kubernetes/kube-score';
 import { kubeconform } from '../src/kubernetes/kubeconform';
 import { formatFinding, runPolicies } from '../src/policies/checks';
 import { readServiceRegistry } from '../src/service-registry';
@@ -163,7 +164,7 @@ describe('the load-test Job', () => {
   });
 
   it.each(RUNS_IN)(
-    'renders with %s only objects kubeconform accepts that pass every policy check',
+    'renders with %s only objects kubeconform accepts, kube-score grades OK and every policy check passes',
     (valuesFile) => {
       const objects = withLoadTest(valuesFile);
       expect(
@@ -172,6 +173,7 @@ describe('the load-test Job', () => {
           .sort(),
       ).toEqual(['Job', 'NetworkPolicy', 'ServiceAccount']);
       expect(kubeconform(objects).problems).toEqual([]);
+      expect(kubeScore(objects, valuesFile).map(formatKubeScoreFinding)).toEqual([]);
       expect(runPolicies(objects).map(formatFinding)).toEqual([]);
     },
   );
@@ -189,21 +191,22 @@ describe('the load-test Job', () => {
         objects.splice(objects.indexOf(byComponent(objects, 'ServiceAccount', 'loadtest')[0]!), 1),
       { check: 'service-account', field: 'spec.template.spec.serviceAccountName' },
     ],
-    [
-      'with a writable root filesystem',
-      (objects: KubeObject[]) => {
-        containerOf(objects).securityContext!.readOnlyRootFilesystem = false;
-      },
-      {
-        check: 'read-only-root-filesystem',
-        field: 'spec.template.spec.containers[loadtest].securityContext.readOnlyRootFilesystem',
-      },
-    ],
   ])('is held to the policy checks like every workload: a finding %s', (_, breakIt, expected) => {
     const objects = withLoadTest();
     breakIt(objects);
     expect(runPolicies(objects)).toContainEqual(
       expect.objectContaining({ ...expected, object: 'Job/meridian-loadtest' }),
+    );
+  });
+
+  it('is scored by kube-score like every workload: a writable root filesystem is reported on its Job', () => {
+    const objects = withLoadTest();
+    containerOf(objects).securityContext!.readOnlyRootFilesystem = false;
+    expect(kubeScore(objects, 'values-staging.yaml')).toContainEqual(
+      expect.objectContaining({
+        check: 'container-security-context-readonlyrootfilesystem',
+        object: 'Job/meridian-loadtest',
+      }),
     );
   });
 

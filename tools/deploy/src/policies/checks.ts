@@ -1,8 +1,10 @@
 /**
- * Policy checks over rendered manifests. Each one is a check of Polaris,
- * kube-score or kube-linter (named in `from`) that the chart must pass; a
- * finding names the object and the field it is about, so a failure says what
- * to change.
+ * The chart's own policy checks over rendered manifests: only what kube-score
+ * and kubeconform (../kubernetes/kube-score.ts, ../kubernetes/kubeconform.ts)
+ * cannot judge. Some rules are Meridian's own (its shutdown arithmetic, its
+ * StatefulSet rollout, its config checksums); the others are general practice
+ * for which kube-score v1.20 has no test. Each says why in `reason`. A finding
+ * names the object and the field it is about, so a failure says what to change.
  */
 import {
   componentObjects,
@@ -27,12 +29,10 @@ export interface Finding {
 
 export interface PolicyCheck {
   id: string;
-  /** The Polaris / kube-score / kube-linter checks this stands for. */
-  from: string;
+  /** Why this is a check of ours: what kube-score and kubeconform do not look at. */
+  reason: string;
   run(objects: KubeObject[]): Finding[];
 }
-
-const NONROOT_ID = 65532;
 
 interface PodWorkload {
   object: KubeObject;
@@ -114,48 +114,17 @@ const matchLabelsOf = (object: KubeObject) =>
 export const POLICY_CHECKS: PolicyCheck[] = [
   {
     id: 'run-as-non-root',
-    from: 'Polaris runAsRootAllowed; kube-score container-security-context-user-group-id; kube-linter run-as-non-root',
-    run: (objects) =>
-      eachContainer(objects, (workload, container, path) => {
-        const problems: Finding[] = [];
-        if (effective(workload, container, 'runAsNonRoot') !== true) {
-          problems.push(
-            finding(
-              'run-as-non-root',
-              workload.object,
-              `${path}securityContext.runAsNonRoot`,
-              'must be true',
-            ),
-          );
-        }
-        for (const field of ['runAsUser', 'runAsGroup']) {
-          const value = effective(workload, container, field);
-          if (value !== NONROOT_ID) {
-            problems.push(
-              finding(
-                'run-as-non-root',
-                workload.object,
-                `${path}securityContext.${field}`,
-                `is ${String(value)}, must be ${NONROOT_ID}`,
-              ),
-            );
-          }
-        }
-        return problems;
-      }),
-  },
-  {
-    id: 'read-only-root-filesystem',
-    from: 'Polaris notReadOnlyRootFilesystem; kube-score container-security-context-readonlyrootfilesystem; kube-linter no-read-only-root-fs',
+    reason:
+      "kube-score checks the uid and gid (>= 10000), not runAsNonRoot, the kubelet's refusal to start uid 0",
     run: (objects) =>
       eachContainer(objects, (workload, container, path) =>
-        container.securityContext?.readOnlyRootFilesystem === true
+        effective(workload, container, 'runAsNonRoot') === true
           ? []
           : [
               finding(
-                'read-only-root-filesystem',
+                'run-as-non-root',
                 workload.object,
-                `${path}securityContext.readOnlyRootFilesystem`,
+                `${path}securityContext.runAsNonRoot`,
                 'must be true',
               ),
             ],
@@ -163,7 +132,8 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'writable-tmp',
-    from: 'a read-only root needs a writable /tmp (emptyDir)',
+    reason:
+      'a read-only root still needs /tmp (NODE_COMPILE_CACHE in docker/Dockerfile, the load test reports)',
     run: (objects) =>
       eachContainer(objects, (workload, container, path) => {
         const mount = container.volumeMounts?.find((candidate) => candidate.mountPath === '/tmp');
@@ -182,10 +152,10 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'no-privilege-escalation',
-    from: 'Polaris privilegeEscalationAllowed, privileged; kube-score container-security-context-privileged; kube-linter privilege-escalation-container, privileged-container',
+    reason: 'kube-score checks privileged, not allowPrivilegeEscalation (setuid binaries, no_new_privs)',
     run: (objects) =>
-      eachContainer(objects, (workload, container, path) => [
-        ...(container.securityContext?.allowPrivilegeEscalation === false
+      eachContainer(objects, (workload, container, path) =>
+        container.securityContext?.allowPrivilegeEscalation === false
           ? []
           : [
               finding(
@@ -194,22 +164,12 @@ export const POLICY_CHECKS: PolicyCheck[] = [
                 `${path}securityContext.allowPrivilegeEscalation`,
                 'must be false',
               ),
-            ]),
-        ...(container.securityContext?.privileged === true
-          ? [
-              finding(
-                'no-privilege-escalation',
-                workload.object,
-                `${path}securityContext.privileged`,
-                'must not be true',
-              ),
-            ]
-          : []),
-      ]),
+            ],
+      ),
   },
   {
     id: 'drop-all-capabilities',
-    from: 'Polaris dangerousCapabilities, insecureCapabilities; kube-linter drop-net-raw-capability',
+    reason: 'kube-score has no test of Linux capabilities',
     run: (objects) =>
       eachContainer(objects, (workload, container, path) => [
         ...(container.securityContext?.capabilities?.drop?.includes('ALL')
@@ -236,7 +196,7 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'seccomp-runtime-default',
-    from: 'kube-score container-seccomp-profile; Polaris (seccomp) ',
+    reason: "kube-score's container-seccomp-profile wants a profile, and takes Unconfined for one",
     run: (objects) =>
       eachContainer(objects, (workload, container, path) => {
         const profile = effective(workload, container, 'seccompProfile') as { type?: string } | undefined;
@@ -254,7 +214,7 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'host-namespaces',
-    from: 'Polaris hostNetworkSet, hostPIDSet, hostIPCSet; kube-linter host-network, host-pid, host-ipc',
+    reason: 'kube-score has no test of hostNetwork, hostPID or hostIPC',
     run: (objects) =>
       podWorkloads(objects).flatMap((workload) =>
         (['hostNetwork', 'hostPID', 'hostIPC'] as const)
@@ -265,63 +225,19 @@ export const POLICY_CHECKS: PolicyCheck[] = [
       ),
   },
   {
-    id: 'resources',
-    from: 'Polaris cpuRequestsMissing, memoryRequestsMissing, cpuLimitsMissing, memoryLimitsMissing; kube-score container-resources, container-ephemeral-storage-request-and-limit; kube-linter unset-cpu-requirements, unset-memory-requirements',
+    id: 'startup-probe',
+    reason:
+      "boot work (migrations check, connections) is /health/startup's (ADR 0005); kube-score asks for none",
     run: (objects) =>
       eachContainer(objects, (workload, container, path) =>
-        (['requests', 'limits'] as const).flatMap((kind) =>
-          ['cpu', 'memory', 'ephemeral-storage']
-            .filter((resource) => !container.resources?.[kind]?.[resource])
-            .map((resource) =>
-              finding('resources', workload.object, `${path}resources.${kind}.${resource}`, 'must be set'),
-            ),
-        ),
+        workload.longRunning && !container.startupProbe
+          ? [finding('startup-probe', workload.object, `${path}startupProbe`, 'must be set')]
+          : [],
       ),
   },
   {
-    id: 'probes',
-    from: 'Polaris livenessProbeMissing, readinessProbeMissing; kube-score pod-probes, pod-probes-identical; kube-linter no-liveness-probe, no-readiness-probe',
-    run: (objects) =>
-      eachContainer(objects, (workload, container, path) => {
-        if (!workload.longRunning) return [];
-        const problems = (['startupProbe', 'livenessProbe', 'readinessProbe'] as const)
-          .filter((probe) => !container[probe])
-          .map((probe) => finding('probes', workload.object, `${path}${probe}`, 'must be set'));
-        if (
-          container.livenessProbe &&
-          container.readinessProbe &&
-          JSON.stringify(container.livenessProbe) === JSON.stringify(container.readinessProbe)
-        ) {
-          problems.push(
-            finding('probes', workload.object, `${path}livenessProbe`, 'must differ from readinessProbe'),
-          );
-        }
-        return problems;
-      }),
-  },
-  {
-    id: 'image-pinned',
-    from: 'Polaris tagNotSpecified; kube-score container-image-tag; kube-linter latest-tag',
-    run: (objects) =>
-      eachContainer(objects, (workload, container, path) => {
-        const image = container.image ?? '';
-        const digest = /@sha256:[a-f0-9]{64}$/.test(image);
-        const tag = /:([^/:@]+)$/.exec(image)?.[1];
-        return digest || (tag !== undefined && tag !== 'latest')
-          ? []
-          : [
-              finding(
-                'image-pinned',
-                workload.object,
-                `${path}image`,
-                `"${image}" must name a version tag (not latest) or a digest`,
-              ),
-            ];
-      }),
-  },
-  {
     id: 'service-account',
-    from: 'kube-linter default-service-account, no-automount-service-account-token (Polaris automountServiceAccountToken)',
+    reason: 'kube-score has no test of service accounts or their tokens',
     run: (objects) => {
       const accounts = objects.filter((object) => object.kind === 'ServiceAccount');
       const problems = accounts
@@ -368,71 +284,63 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'pod-disruption-budget',
-    from: 'Polaris missingPodDisruptionBudget; kube-score deployment-has-poddisruptionbudget, statefulset-has-poddisruptionbudget',
+    reason:
+      "kube-score checks a budget exists, not that it lets a node drain, nor the ledger's one pod at a time",
     run: (objects) =>
       podWorkloads(objects)
         .filter((workload) => workload.longRunning && replicasOf(workload.object, objects) > 1)
-        .flatMap((workload) => {
-          const budgets = objects.filter(
-            (object) =>
-              object.kind === 'PodDisruptionBudget' &&
-              selects(matchLabelsOf(object), workload.template.metadata?.labels),
-          );
-          if (budgets.length === 0) {
-            return [
-              finding(
-                'pod-disruption-budget',
-                workload.object,
-                'metadata.name',
-                'has no PodDisruptionBudget selecting its pods',
-              ),
-            ];
-          }
-          return budgets.flatMap((budget) => {
-            const { maxUnavailable, minAvailable } = budget.spec as {
-              maxUnavailable?: number | string;
-              minAvailable?: number;
-            };
-            if (maxUnavailable === 0 || maxUnavailable === '0%') {
-              return [
-                finding(
-                  'pod-disruption-budget',
-                  budget,
-                  'spec.maxUnavailable',
-                  'of 0 blocks every voluntary eviction',
-                ),
-              ];
-            }
-            if (workload.object.kind === 'StatefulSet' && maxUnavailable !== 1) {
-              return [
-                finding(
-                  'pod-disruption-budget',
-                  budget,
-                  'spec.maxUnavailable',
-                  'must be 1 for a StatefulSet (one pod at a time)',
-                ),
-              ];
-            }
-            if (typeof minAvailable === 'number' && minAvailable >= replicasOf(workload.object, objects)) {
-              return [
-                finding(
-                  'pod-disruption-budget',
-                  budget,
-                  'spec.minAvailable',
-                  'is not below the replicas, so nothing can be evicted',
-                ),
-              ];
-            }
-            return [];
-          });
-        }),
+        .flatMap((workload) =>
+          objects
+            .filter(
+              (object) =>
+                object.kind === 'PodDisruptionBudget' &&
+                selects(matchLabelsOf(object), workload.template.metadata?.labels),
+            )
+            .flatMap((budget) => {
+              const { maxUnavailable, minAvailable } = budget.spec as {
+                maxUnavailable?: number | string;
+                minAvailable?: number;
+              };
+              if (maxUnavailable === 0 || maxUnavailable === '0%') {
+                return [
+                  finding(
+                    'pod-disruption-budget',
+                    budget,
+                    'spec.maxUnavailable',
+                    'of 0 blocks every voluntary eviction',
+                  ),
+                ];
+              }
+              if (workload.object.kind === 'StatefulSet' && maxUnavailable !== 1) {
+                return [
+                  finding(
+                    'pod-disruption-budget',
+                    budget,
+                    'spec.maxUnavailable',
+                    'must be 1 for a StatefulSet (one pod at a time)',
+                  ),
+                ];
+              }
+              if (typeof minAvailable === 'number' && minAvailable >= replicasOf(workload.object, objects)) {
+                return [
+                  finding(
+                    'pod-disruption-budget',
+                    budget,
+                    'spec.minAvailable',
+                    'is not below the replicas, so nothing can be evicted',
+                  ),
+                ];
+              }
+              return [];
+            }),
+        ),
   },
   {
-    id: 'autoscaling',
-    from: 'kube-score horizontalpodautoscaler-has-target, deployment-replicas; Polaris (HPA minReplicas)',
+    id: 'keda-scaling',
+    reason: "kube-score judges HorizontalPodAutoscalers; KEDA's ScaledObject makes its HPA in the cluster",
     run: (objects) =>
       objects
-        .filter((object) => object.kind === 'HorizontalPodAutoscaler' || object.kind === 'ScaledObject')
+        .filter((object) => object.kind === 'ScaledObject')
         .flatMap((scaler) => {
           const target = scaler.spec?.scaleTargetRef as { kind?: string; name: string };
           const workload = objects.find(
@@ -442,7 +350,7 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           if (!workload)
             problems.push(
               finding(
-                'autoscaling',
+                'keda-scaling',
                 scaler,
                 'spec.scaleTargetRef',
                 `${target.kind ?? 'Deployment'}/${target.name} is not rendered`,
@@ -451,66 +359,44 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           else if (workload.spec?.replicas !== undefined) {
             problems.push(
               finding(
-                'autoscaling',
+                'keda-scaling',
                 workload,
                 'spec.replicas',
                 `must be unset: ${objectRef(scaler)} owns the replicas`,
               ),
             );
           }
-          const min = Number(scaler.spec?.minReplicas ?? scaler.spec?.minReplicaCount ?? 1);
-          if (min < 2)
-            problems.push(
-              finding(
-                'autoscaling',
-                scaler,
-                scaler.kind === 'ScaledObject' ? 'spec.minReplicaCount' : 'spec.minReplicas',
-                'must be at least 2',
-              ),
-            );
+          if (Number(scaler.spec?.minReplicaCount ?? 0) < 2)
+            problems.push(finding('keda-scaling', scaler, 'spec.minReplicaCount', 'must be at least 2'));
           return problems;
         }),
   },
   {
-    id: 'anti-affinity',
-    from: 'kube-score deployment-pod-anti-affinity, statefulset-pod-anti-affinity; Polaris topologySpreadConstraint; kube-linter no-anti-affinity',
+    id: 'zone-spread',
+    reason: 'kube-score checks host anti-affinity and the spread constraints given, but requires none',
     run: (objects) =>
       podWorkloads(objects)
         .filter((workload) => workload.longRunning && replicasOf(workload.object, objects) > 1)
         .flatMap((workload) => {
-          const spec = workload.template.spec;
-          const problems: Finding[] = [];
-          if (!spec.affinity?.podAntiAffinity) {
-            problems.push(
-              finding(
-                'anti-affinity',
-                workload.object,
-                `${workload.specPath}affinity.podAntiAffinity`,
-                'must keep replicas apart',
-              ),
-            );
-          }
-          const keys = (spec.topologySpreadConstraints ?? []).map(
+          const keys = (workload.template.spec.topologySpreadConstraints ?? []).map(
             (constraint) => (constraint as { topologyKey?: string }).topologyKey,
           );
-          for (const key of ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']) {
-            if (!keys.includes(key)) {
-              problems.push(
-                finding(
-                  'anti-affinity',
-                  workload.object,
-                  `${workload.specPath}topologySpreadConstraints`,
-                  `must spread over ${key}`,
-                ),
-              );
-            }
-          }
-          return problems;
+          return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']
+            .filter((key) => !keys.includes(key))
+            .map((key) =>
+              finding(
+                'zone-spread',
+                workload.object,
+                `${workload.specPath}topologySpreadConstraints`,
+                `must spread over ${key}`,
+              ),
+            );
         }),
   },
   {
     id: 'network-policy',
-    from: 'kube-score pod-networkpolicy, networkpolicy-targets-pod; kube-linter (non-isolated pod)',
+    reason:
+      "a default deny satisfies kube-score's pod-networkpolicy for every pod; each also needs its own policy",
     run: (objects) => {
       const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
       const problems: Finding[] = [];
@@ -537,8 +423,7 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           message: 'no default-deny policy (empty podSelector, Ingress and Egress, no rules)',
         });
       }
-      const workloads = podWorkloads(objects);
-      for (const workload of workloads) {
+      for (const workload of podWorkloads(objects)) {
         const covering = policies.filter((policy) =>
           selects(matchLabelsOf(policy), workload.template.metadata?.labels),
         );
@@ -557,82 +442,47 @@ export const POLICY_CHECKS: PolicyCheck[] = [
           }
         }
       }
-      for (const policy of policies) {
-        const selector = matchLabelsOf(policy);
-        if (
-          policy !== defaultDeny &&
-          !workloads.some((workload) => selects(selector, workload.template.metadata?.labels))
-        ) {
-          problems.push(finding('network-policy', policy, 'spec.podSelector', 'selects no pod of the chart'));
-        }
-      }
       return problems;
     },
   },
   {
-    id: 'service-targets-pod',
-    from: 'kube-score service-targets-pod, statefulset-has-servicename; kube-linter dangling-service',
+    id: 'service-target-port',
+    reason: "kube-score's service-targets-pod matches a Service's selector, not its ports",
     run: (objects) => {
       const workloads = podWorkloads(objects).filter((workload) => !workload.helmTest);
-      const problems: Finding[] = [];
-      for (const service of objects.filter((object) => object.kind === 'Service')) {
-        const selector = service.spec?.selector as Record<string, string> | undefined;
-        const targets = workloads.filter((workload) => selects(selector, workload.template.metadata?.labels));
-        if (targets.length === 0) {
-          problems.push(
-            finding('service-targets-pod', service, 'spec.selector', 'selects no pod of the chart'),
+      return objects
+        .filter((object) => object.kind === 'Service')
+        .flatMap((service) => {
+          const selector = service.spec?.selector as Record<string, string> | undefined;
+          const targets = workloads.filter((workload) =>
+            selects(selector, workload.template.metadata?.labels),
           );
-          continue;
-        }
-        for (const port of (service.spec?.ports ?? []) as { targetPort?: string | number; port: number }[]) {
-          const target = port.targetPort ?? port.port;
-          const served = targets.some((workload) =>
-            workload.template.spec.containers.some((container) =>
-              (container.ports ?? []).some(
-                (candidate) => candidate.name === target || candidate.containerPort === target,
-              ),
-            ),
-          );
-          if (!served)
-            problems.push(
+          return ((service.spec?.ports ?? []) as { targetPort?: string | number; port: number }[])
+            .map((port) => port.targetPort ?? port.port)
+            .filter(
+              (target) =>
+                !targets.some((workload) =>
+                  workload.template.spec.containers.some((container) =>
+                    (container.ports ?? []).some(
+                      (candidate) => candidate.name === target || candidate.containerPort === target,
+                    ),
+                  ),
+                ),
+            )
+            .map((target) =>
               finding(
-                'service-targets-pod',
+                'service-target-port',
                 service,
                 'spec.ports.targetPort',
                 `${String(target)} is no port of its pods`,
               ),
             );
-        }
-      }
-      for (const statefulSet of objects.filter((object) => object.kind === 'StatefulSet')) {
-        const name = statefulSet.spec?.serviceName as string | undefined;
-        const service = objects.find((object) => object.kind === 'Service' && object.metadata.name === name);
-        if (!service)
-          problems.push(
-            finding(
-              'service-targets-pod',
-              statefulSet,
-              'spec.serviceName',
-              `Service ${String(name)} is not rendered`,
-            ),
-          );
-        else if (service.spec?.clusterIP !== 'None') {
-          problems.push(
-            finding(
-              'service-targets-pod',
-              service,
-              'spec.clusterIP',
-              `must be None: it governs StatefulSet/${statefulSet.metadata.name}`,
-            ),
-          );
-        }
-      }
-      return problems;
+        });
     },
   },
   {
     id: 'checksum-annotations',
-    from: 'Helm practice: pods roll when their ConfigMap or Secret changes',
+    reason: 'pods roll when their ConfigMap or Secret changes (Helm practice); kube-score has no such test',
     run: (objects) =>
       podWorkloads(objects)
         .filter((workload) => workload.longRunning)
@@ -671,7 +521,8 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'graceful-shutdown',
-    from: "the services' shutdown sequence (SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS) must fit the termination grace period",
+    reason:
+      "Meridian's shutdown (SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, call deadlines) must fit the grace period",
     run: (objects) =>
       podWorkloads(objects)
         .filter((workload) => workload.longRunning)
@@ -721,7 +572,8 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'statefulset-rollout',
-    from: "ordered, one-at-a-time rollouts with a canary partition for the registry's StatefulSets",
+    reason:
+      'the system of record rolls in order, one pod at a time, with a canary partition; kube-score asks none of it',
     run: (objects) =>
       readServiceRegistry()
         .filter((service) => service.kind === 'StatefulSet')
@@ -758,7 +610,8 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   },
   {
     id: 'recommended-labels',
-    from: 'kube-linter required-label-owner (recommended app.kubernetes.io labels)',
+    reason:
+      "kube-score's label-values checks label values, not that Kubernetes' recommended labels are there",
     run: (objects) =>
       objects.flatMap((object) =>
         [
