@@ -2,9 +2,10 @@
  * The chart's own policy checks over rendered manifests: only what kube-score
  * and kubeconform (../kubernetes/kube-score.ts, ../kubernetes/kubeconform.ts)
  * cannot judge. Some rules are Meridian's own (its shutdown arithmetic, its
- * StatefulSet rollout, its config checksums); the others are general practice
- * for which kube-score v1.20 has no test. Each says why in `reason`. A finding
- * names the object and the field it is about, so a failure says what to change.
+ * StatefulSet rollout, its writable /tmp, its startup probe); the others are
+ * general practice kube-score v1.20 has no test for. Each says why in
+ * `reason`. A finding names the object and the field it is about, so a
+ * failure says what to change.
  */
 import {
   componentObjects,
