@@ -10,6 +10,10 @@
 #   MERIDIAN_KEDA_CRD_DIR       KEDA's CRDs (ScaledObject's schema) at a pinned release
 #   MERIDIAN_ARGOCD_CRD_DIR     Argo CD's CRDs (Application's schema) at a pinned release
 #   MERIDIAN_COMPOSE_SCHEMA     the Compose Specification schema docker compose validates with
+#   MERIDIAN_PROMTOOL           Prometheus' promtool, built from its Go module (checks and unit-tests
+#                               the rules of deploy/helm/meridian/rules)
+#   MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR  the Prometheus Operator's CRDs (PrometheusRule's and
+#                               ServiceMonitor's schemas) at a pinned release
 #   MERIDIAN_OASDIFF            oasdiff, built from its Go module (scripts/ensure-oasdiff.sh, where it is pinned)
 #
 # Source it (`. scripts/ensure-deploy-tools.sh`). Needs Go; everything comes
@@ -23,6 +27,8 @@ meridian_kube_version=1.37.2
 meridian_keda_version=v2.21.0
 meridian_argocd_version=v3.5.0
 meridian_compose_go_version=v2.16.2
+meridian_prometheus_version=v0.316.0
+meridian_prometheus_operator_version=v0.85.0
 
 # shellcheck source=scripts/go-tools.sh
 . "$(dirname "${BASH_SOURCE[0]}")/go-tools.sh" || return 1 2>/dev/null || exit 1
@@ -43,7 +49,12 @@ MERIDIAN_KUBE_OPENAPI_DIR="$(meridian_go_module k8s.io/kubernetes "v$meridian_ku
 MERIDIAN_KEDA_CRD_DIR="$(meridian_go_module github.com/kedacore/keda/v2 "$meridian_keda_version")/config/crd/bases"
 MERIDIAN_ARGOCD_CRD_DIR="$(meridian_go_module github.com/argoproj/argo-cd/v3 "$meridian_argocd_version")/manifests/crds"
 MERIDIAN_COMPOSE_SCHEMA="$(meridian_go_module github.com/compose-spec/compose-go/v2 "$meridian_compose_go_version")/schema/compose-spec.json"
-for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERIDIAN_ARGOCD_CRD_DIR" "$MERIDIAN_COMPOSE_SCHEMA"; do
+MERIDIAN_PROMTOOL="$(meridian_go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$meridian_prometheus_version" \
+  "-X github.com/prometheus/common/version.Version=${meridian_prometheus_version#v}")" || return 1 2>/dev/null || exit 1
+MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR="$(meridian_go_module github.com/prometheus-operator/prometheus-operator \
+  "$meridian_prometheus_operator_version")/example/prometheus-operator-crd"
+for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERIDIAN_ARGOCD_CRD_DIR" "$MERIDIAN_COMPOSE_SCHEMA" \
+  "$MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR"; do
   if [ ! -e "$meridian_dir" ]; then
     echo "ensure-deploy-tools: $meridian_dir is missing" >&2
     return 1 2>/dev/null || exit 1
@@ -51,3 +62,4 @@ for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERI
 done
 export MERIDIAN_HELM MERIDIAN_ACTIONLINT MERIDIAN_KUBE_SCORE MERIDIAN_KUBECONFORM MERIDIAN_KUBE_VERSION \
   MERIDIAN_KUBE_OPENAPI_DIR MERIDIAN_KEDA_CRD_DIR MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA
+export MERIDIAN_PROMTOOL MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR

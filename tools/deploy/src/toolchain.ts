@@ -39,6 +39,10 @@ export const toolchain = {
   actionlint: () => required('MERIDIAN_ACTIONLINT'),
   /** compose-go's schema/compose-spec.json: what docker compose validates a file with. */
   composeSchema: () => required('MERIDIAN_COMPOSE_SCHEMA'),
+  /** Prometheus' promtool: checks and unit-tests the alerting and recording rules. */
+  promtool: () => required('MERIDIAN_PROMTOOL'),
+  /** The Prometheus Operator's example/prometheus-operator-crd folder (PrometheusRule, ServiceMonitor, ...). */
+  prometheusOperatorCrdDir: () => required('MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR'),
 };
 
 /** The cache scripts/go-tools.sh builds the tools into; derived files (kubeconform's schemas) go there too. */

@@ -1,8 +1,8 @@
 /**
  * Validates manifests with kubeconform (-strict) against the schemas of the
  * pinned Kubernetes release and of the CRDs of the custom resources the chart
- * and the Argo CD Applications use (KEDA's, Argo CD's), written by
- * ./kubeconform-schemas.
+ * and the Argo CD Applications use (KEDA's, Argo CD's, the Prometheus
+ * Operator's), written by ./kubeconform-schemas.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -37,7 +37,11 @@ export const kubeconformSchemaFolder = () =>
   cachedSchemaFolder(cacheDir(), {
     openapiDir: toolchain.kubernetesOpenApiDir(),
     kubernetesVersion: toolchain.kubernetesVersion(),
-    crdFiles: [...yamlFiles(toolchain.kedaCrdDir()), ...yamlFiles(toolchain.argoCdCrdDir())],
+    crdFiles: [
+      ...yamlFiles(toolchain.kedaCrdDir()),
+      ...yamlFiles(toolchain.argoCdCrdDir()),
+      ...yamlFiles(toolchain.prometheusOperatorCrdDir()),
+    ],
   });
 
 /**
