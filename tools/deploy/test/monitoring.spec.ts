@@ -1,15 +1,26 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { stringify } from 'yaml';
+import { renderChart } from '../src/kubernetes/helm';
+import { componentObjects as byComponent, type KubeObject, selects } from '../src/kubernetes/manifests';
 import {
   allRules,
   exportedSeries,
   metricNames,
   promtool,
+  readRuleGroups,
   readRuleTests,
   ruleFileNames,
   RULE_TESTS_DIR,
   RULES_DIR,
   ruleTestFileNames,
 } from '../src/monitoring';
+import { readServiceRegistry } from '../src/service-registry';
+import { ingressPorts } from './support/network';
+
+const scratch = mkdtempSync(join(tmpdir(), 'meridian-rules-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** promtool's verdict on a rule file, as one value a failing expectation prints whole. */
 const checkRules = (file: string) => {
@@ -91,4 +102,94 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
     expect(names).toContain('http_server_request_duration_seconds_bucket');
     expect(names).toContain('settlement_queue_jobs');
   });
+});
+
+describe("the chart's Prometheus Operator objects", () => {
+  const registry = readServiceRegistry();
+  const monitoring = (objects: KubeObject[]) =>
+    objects.filter((object) => object.apiVersion === 'monitoring.coreos.com/v1');
+
+  it.each(['values.yaml', 'values-local.yaml'])(
+    'renders none with %s, since the Prometheus Operator may not be installed',
+    (valuesFile) => {
+      expect(monitoring(renderChart(valuesFile))).toEqual([]);
+    },
+  );
+
+  it.each(['values-staging.yaml', 'values-production.yaml'])(
+    'with %s, embeds the rule files unchanged in one PrometheusRule, whose groups pass promtool check rules',
+    (valuesFile) => {
+      const rules = renderChart(valuesFile).filter((object) => object.kind === 'PrometheusRule');
+      expect(rules.map((object) => object.metadata.name)).toEqual(['meridian']);
+      const groups = (rules[0]!.spec as { groups: unknown[] }).groups;
+      // Unchanged, so the unit tests of the files hold for what the cluster's Prometheus evaluates.
+      expect(groups).toEqual(ruleFileNames().flatMap((file) => readRuleGroups(file)));
+      const file = join(scratch, `rendered-${valuesFile}`);
+      writeFileSync(file, stringify({ groups }));
+      expect(checkRules(file)).toEqual({ status: 0, output: 'SUCCESS' });
+    },
+  );
+
+  it('adds the labels a Prometheus selects its rules and monitors by', () => {
+    const objects = renderChart(
+      'values-production.yaml',
+      ['monitoring.prometheusRule.labels.release=kube-prometheus-stack'],
+      ['monitoring.serviceMonitors.labels={"release":"kube-prometheus-stack"}'],
+    );
+    const labelled = monitoring(objects).map((object) => [
+      object.kind,
+      object.metadata.labels?.release,
+      object.metadata.labels?.['app.kubernetes.io/part-of'],
+    ]);
+    expect(labelled).toHaveLength(1 + registry.length);
+    for (const [, release, partOf] of labelled)
+      expect([release, partOf]).toEqual(['kube-prometheus-stack', 'meridian']);
+  });
+
+  it.each(registry.map((service) => [service.name, service.kind] as const))(
+    '%s: a ServiceMonitor scrapes /metrics on the management port of each pod once, labelled as compose labels it, through the network policy',
+    (name, kind) => {
+      const objects = renderChart('values-production.yaml');
+      const [monitor] = byComponent(objects, 'ServiceMonitor', name);
+      const spec = monitor!.spec as {
+        jobLabel: string;
+        selector: { matchLabels: Record<string, string> };
+        endpoints: {
+          port: string;
+          path: string;
+          relabelings: {
+            sourceLabels?: string[];
+            regex?: string;
+            action?: string;
+            targetLabel?: string;
+            replacement?: string;
+          }[];
+        }[];
+      };
+      const [endpoint] = spec.endpoints;
+      expect(spec.endpoints).toHaveLength(1);
+      expect([endpoint!.port, endpoint!.path]).toEqual(['management', '/metrics']);
+      // job and service are the service's name, as compose's scrape job and the rules have them.
+      expect(monitor!.metadata.labels?.[spec.jobLabel]).toBe(name);
+      expect(endpoint!.relabelings).toContainEqual({ targetLabel: 'service', replacement: name });
+      // Every Service it selects names the port; a StatefulSet's headless Service is dropped, not scraped twice.
+      const selected = objects.filter(
+        (object) =>
+          object.kind === 'Service' && selects(spec.selector.matchLabels, object.metadata.labels ?? {}),
+      );
+      for (const service of selected)
+        expect((service.spec!.ports as { name: string }[]).map((port) => port.name)).toContain('management');
+      const dropped = endpoint!.relabelings
+        .filter(
+          (rule) => rule.action === 'drop' && rule.sourceLabels?.[0] === '__meta_kubernetes_service_name',
+        )
+        .map((rule) => rule.regex);
+      expect(selected.map((service) => service.metadata.name).filter((n) => !dropped.includes(n))).toEqual([
+        `meridian-${name}`,
+      ]);
+      expect(dropped).toEqual(kind === 'StatefulSet' ? [`meridian-${name}-headless`] : []);
+      // networkPolicy.metricsScrapersFrom (the monitoring namespace) reaches that port.
+      expect(ingressPorts(objects, name)['namespace monitoring']).toContain('management');
+    },
+  );
 });
