@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -6,6 +6,7 @@ import { renderChart } from '../src/kubernetes/helm';
 import { componentObjects as byComponent, type KubeObject, selects } from '../src/kubernetes/manifests';
 import {
   allRules,
+  DASHBOARDS_DIR,
   exportedSeries,
   metricNames,
   promtool,
@@ -101,6 +102,94 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
     ).toEqual(['settlement_event_to_obligation_seconds_bucket', 'slo:x:ratio_rate5m']);
     expect(names).toContain('http_server_request_duration_seconds_bucket');
     expect(names).toContain('settlement_queue_jobs');
+  });
+});
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets?: { refId: string; expr: string }[];
+  panels?: Panel[];
+}
+
+describe('the Grafana dashboards (docker/observability/grafana/dashboards)', () => {
+  const dashboards = readdirSync(DASHBOARDS_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => ({
+      name,
+      ...(JSON.parse(readFileSync(join(DASHBOARDS_DIR, name), 'utf8')) as {
+        uid: string;
+        title: string;
+        schemaVersion: number;
+        panels: Panel[];
+      }),
+    }));
+  const panelsOf = (dashboard: { panels: Panel[] }) =>
+    dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
+
+  it('are the overview and the SLOs, each with its own uid and distinct panel ids', () => {
+    expect(dashboards.map(({ name, uid }) => [name, uid])).toEqual([
+      ['meridian-overview.json', 'meridian-overview'],
+      ['meridian-slos.json', 'meridian-slos'],
+    ]);
+    for (const dashboard of dashboards) {
+      const ids = panelsOf(dashboard).map((panel) => panel.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+    }
+  });
+
+  it('query only series the services export or the rules record, in expressions promtool parses', () => {
+    const { names, prefixes } = exportedSeries();
+    const recorded = new Set(allRules().flatMap((rule) => (rule.record ? [rule.record] : [])));
+    const queries = dashboards.flatMap((dashboard) =>
+      panelsOf(dashboard).flatMap((panel) =>
+        (panel.targets ?? []).map((target) => ({
+          where: `${dashboard.name}: ${panel.title}`,
+          expr: target.expr,
+        })),
+      ),
+    );
+    expect(queries.length).toBeGreaterThan(20);
+    const unknown = queries.flatMap(({ where, expr }) =>
+      metricNames(expr)
+        .filter(
+          (name) => !names.has(name) && !recorded.has(name) && !prefixes.some((p) => name.startsWith(p)),
+        )
+        .map((name) => `${where}: ${name}`),
+    );
+    expect(unknown).toEqual([]);
+    // promtool parses each expression as a recording rule's.
+    const file = join(scratch, 'dashboard-queries.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        groups: [
+          {
+            name: 'dashboards',
+            rules: queries.map(({ expr }, index) => ({ record: `dashboard:query:${index}`, expr })),
+          },
+        ],
+      }),
+    );
+    expect(checkRules(file)).toEqual({ status: 0, output: 'SUCCESS' });
+  });
+
+  it("shows each SLO's SLI against its target, the 30-day budget left, and its burn rate over every alert window", () => {
+    const slos = dashboards.find((dashboard) => dashboard.uid === 'meridian-slos')!;
+    const queries = panelsOf(slos).flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    for (const slo of ['api-availability', 'api-latency']) {
+      expect(queries).toContain(`slo:objective:ratio{slo="${slo}"}`);
+      expect(queries).toContain(`1 - slo:sli_error:ratio_rate30d{slo="${slo}"}`);
+      expect(queries).toContain(`slo:error_budget:remaining_ratio30d{slo="${slo}"}`);
+      for (const window of ['5m', '30m', '1h', '2h', '6h', '1d', '3d'])
+        expect(queries).toContain(
+          `slo:sli_error:ratio_rate${window}{slo="${slo}"} / on (slo) group_left () slo:error_budget:ratio`,
+        );
+    }
   });
 });
 
