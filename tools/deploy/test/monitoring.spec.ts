@@ -18,6 +18,7 @@ import {
   ruleTestFileNames,
 } from '../src/monitoring';
 import { readServiceRegistry } from '../src/service-registry';
+import { REPO_ROOT } from '../src/toolchain';
 import { ingressPorts } from './support/network';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meridian-rules-'));
@@ -71,6 +72,23 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
       cases.filter((test) => test.exp_alerts.length === 0).map((test) => test.alertname),
     );
     expect(alertingRules.map((rule) => rule.alert).filter((alert) => !silent.has(alert!))).toEqual([]);
+  });
+
+  it("makes every alert a page or a ticket, with a summary and a description that points at the README's Alerts, which names it", () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    // The section README.md#alerts links to: from its heading to the next one.
+    const [, section = ''] = /^### Alerts\n([\s\S]*?)^#/m.exec(readme) ?? [];
+    expect(section.length).toBeGreaterThan(0);
+    expect(alertingRules.length).toBeGreaterThan(0);
+    for (const rule of alertingRules) {
+      expect({ alert: rule.alert, severity: rule.labels?.severity }).toEqual({
+        alert: rule.alert,
+        severity: expect.stringMatching(/^(page|ticket)$/),
+      });
+      expect(rule.annotations?.summary).toBeTruthy();
+      expect(rule.annotations?.description).toMatch(/Runbook: README\.md#alerts\.$/);
+      expect(section).toContain(`| \`${rule.alert}\``);
+    }
   });
 
   it('records every SLI ratio over each window of the burn-rate alerts, for each SLO', () => {
