@@ -50,6 +50,8 @@ describe('the schema folder kubeconform reads', () => {
       'keda.sh/scaledobject_v1alpha1.json',
       'keda.sh/triggerauthentication_v1alpha1.json',
       'argoproj.io/application_v1alpha1.json',
+      'monitoring.coreos.com/prometheusrule_v1.json',
+      'monitoring.coreos.com/servicemonitor_v1.json',
     ]) {
       expect([crd, existsSync(join(folder, 'crds', crd))]).toEqual([crd, true]);
     }
