@@ -246,11 +246,12 @@ describe("the chart's Prometheus Operator objects", () => {
     const labelled = monitoring(objects).map((object) => [
       object.kind,
       object.metadata.labels?.release,
-      object.metadata.labels?.['app.kubernetes.io/part-of'],
+      object.metadata.labels?.['app.kubernetes.io/instance'],
     ]);
     expect(labelled).toHaveLength(1 + registry.length);
-    for (const [, release, partOf] of labelled)
-      expect([release, partOf]).toEqual(['kube-prometheus-stack', 'meridian']);
+    // Beside the chart's own labels (the release's instance label among them), not instead of them.
+    for (const [, release, instance] of labelled)
+      expect([release, instance]).toEqual(['kube-prometheus-stack', 'meridian']);
   });
 
   it.each(registry.map((service) => [service.name, service.kind] as const))(
