@@ -102,19 +102,22 @@ describe('GitHub workflows', () => {
     expect(image.env.IMAGE).toMatch(/-\$\{\{ matrix\.app \}\}$/);
   });
 
-  it('check the image of every service of the registry and every tool image in CI (no list of names to keep)', () => {
+  it('build and check the image of every service of the registry and every tool image in CI, then run the compose stack', () => {
     const ci = readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8');
-    expect(ci).toMatch(/^\.\/meridian check-images$/m);
-    // With no names it checks every image it knows, which its usage lists.
+    expect(ci).toMatch(/^if \. scripts\/ensure-docker\.sh; then$/m);
+    expect(ci).toMatch(/^\s*\.\/meridian images$/m);
+    expect(ci).toMatch(/^\s*\.\/meridian check-compose$/m);
+    expect(ci.indexOf('./meridian images')).toBeLessThan(ci.indexOf('./meridian check-compose'));
+    // With no names it builds every image it knows, which its usage lists.
     const usage = spawnSync(
       process.execPath,
-      [join(REPO_ROOT, 'tools/deploy/dist/cli/check-image.js'), 'no-such'],
+      [join(REPO_ROOT, 'tools/deploy/dist/cli/images.js'), 'no-such'],
       {
         encoding: 'utf8',
       },
     );
     expect(usage.status).toBe(64);
     const known = [...loadRegistry().services.map((service) => service.name), ...TOOL_IMAGES];
-    expect(usage.stderr).toContain(`usage: check-image [<${known.join('|')}> ...]`);
+    expect(usage.stderr).toContain(`usage: images [<${known.join('|')}> ...]`);
   });
 });

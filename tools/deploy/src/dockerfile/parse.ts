@@ -26,6 +26,8 @@ export interface Instruction {
   keyword: Keyword;
   /** `--name=value` options before the arguments (`--from`, `--mount`, ...). */
   flags: Record<string, string>;
+  /** Every --mount of a RUN, in order (a RUN may have several; `flags` keeps the last). */
+  mounts: string[];
   /** The rest of the line, continuations joined. */
   args: string;
   line: number;
@@ -70,11 +72,13 @@ function parseInstruction(text: string, line: number): Instruction {
     throw new Error(`Dockerfile line ${line}: unsupported instruction ${match?.[1]}`);
   let rest = match?.[2] ?? '';
   const flags: Record<string, string> = {};
+  const mounts: string[] = [];
   for (let flag = /^--([a-z-]+)=(\S+)\s+/.exec(rest); flag; flag = /^--([a-z-]+)=(\S+)\s+/.exec(rest)) {
     flags[flag[1]!] = flag[2]!;
+    if (flag[1] === 'mount') mounts.push(flag[2]!);
     rest = rest.slice(flag[0].length);
   }
-  return { keyword, flags, args: rest.trim(), line };
+  return { keyword, flags, mounts, args: rest.trim(), line };
 }
 
 export function parseDockerfile(text: string): Dockerfile {

@@ -1,0 +1,346 @@
+/**
+ * `./meridian check-compose`: brings docker/compose.yaml's core profile up for
+ * real (the datastores, the migrations, every service of the registry) from the
+ * images `./meridian images` built, and checks what a user of the stack relies on:
+ *   1. every healthcheck turns healthy and every migration exits 0 (`up --wait`);
+ *   2. each service's container runs as uid 65532 on a read-only root filesystem
+ *      with every capability dropped and no-new-privileges, read from its running
+ *      process (/proc/1/status), not only from its configuration;
+ *   3. transfers through the api succeed and the money adds up: the load-test
+ *      image (meridian-loadtest:local) runs a short load with its audit against
+ *      the api, on the stack's network;
+ *   4. `docker compose down` stops every service with exit code 0 (graceful
+ *      shutdown), and exits 0 itself.
+ * The stack runs as its own compose project with no published ports, so it
+ * never meets a stack or a database already on this machine. PostgreSQL and
+ * Redis images: MERIDIAN_POSTGRES_IMAGE and MERIDIAN_REDIS_IMAGE when set (the
+ * stand-ins of scripts/ensure-stand-in-images.sh), else compose's pins.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRegistry } from '@meridian/service-registry';
+import { docker, dockerResult, dockerStreamed, inspect } from '../docker/engine';
+import { localTag } from '../docker/image-build';
+import { REPO_ROOT } from '../toolchain';
+
+const COMPOSE_FILE = join(REPO_ROOT, 'docker', 'compose.yaml');
+
+interface ComposeConfig {
+  services: Record<
+    string,
+    { image?: string; ports?: unknown[]; environment?: Record<string, string>; healthcheck?: unknown }
+  >;
+  networks: Record<string, { name: string }>;
+}
+
+interface ComposeContainer {
+  ID: string;
+  Service: string;
+  State: string;
+  Health: string;
+  ExitCode: number;
+}
+
+interface ContainerInspect {
+  Config: { User: string };
+  HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[] | null; SecurityOpt: string[] | null };
+}
+
+/** What the running process of a container is allowed, read by its own node from /proc/1. */
+const PROCESS_PROBE = `
+const fs = require('node:fs');
+const status = fs.readFileSync('/proc/1/status', 'utf8');
+const field = (name) => status.match(new RegExp('^' + name + ':\\\\s*(.*)$', 'm'))[1].trim();
+const tryWrite = (path) => { try { fs.writeFileSync(path, ''); fs.rmSync(path); return 'written'; } catch (error) { return error.code; } };
+console.log(JSON.stringify({
+  uid: field('Uid').split(/\\s+/)[0], gid: field('Gid').split(/\\s+/)[0],
+  capabilities: { effective: field('CapEff'), permitted: field('CapPrm'), bounding: field('CapBnd') },
+  noNewPrivileges: field('NoNewPrivs'),
+  rootFilesystem: tryWrite('/app/.write-probe'), tmp: tryWrite('/tmp/.write-probe'),
+}));
+`;
+
+const NO_CAPABILITIES = '0000000000000000';
+
+class ComposeProject {
+  readonly name = `meridian-check-${randomBytes(3).toString('hex')}`;
+  private readonly folder = mkdtempSync(join(tmpdir(), 'meridian-compose-'));
+  private readonly override = join(this.folder, 'override.yaml');
+  readonly env = { ...process.env, COMPOSE_PROFILES: 'core' };
+
+  args(...rest: string[]): string[] {
+    return ['compose', '--project-name', this.name, '--file', COMPOSE_FILE, '--file', this.override, ...rest];
+  }
+
+  /** The core profile as compose resolves it, before the override. */
+  baseConfig(): ComposeConfig {
+    const args = [
+      'compose',
+      '--project-name',
+      this.name,
+      '--file',
+      COMPOSE_FILE,
+      'config',
+      '--format',
+      'json',
+    ];
+    return JSON.parse(docker(args, this.env)) as ComposeConfig;
+  }
+
+  /** No published ports; stand-in datastore images where given. */
+  writeOverride(config: ComposeConfig): void {
+    const images: Record<string, string | undefined> = {
+      postgres: process.env.MERIDIAN_POSTGRES_IMAGE,
+      redis: process.env.MERIDIAN_REDIS_IMAGE,
+      'redis-cache': process.env.MERIDIAN_REDIS_IMAGE,
+    };
+    // healthcheck.start_interval needs Docker Engine 25 (API 1.44); an older engine (Debian
+    // bookworm's is 20.10) refuses the container, so there it is dropped: health is then
+    // first asked after one interval instead of every second of the start period.
+    const engineApi = docker(['version', '--format', '{{.Server.APIVersion}}']).trim();
+    const [major = 0, minor = 0] = engineApi.split('.').map(Number);
+    const withoutStartInterval = major === 1 && minor < 44;
+    const lines = ['services:'];
+    for (const [service, definition] of Object.entries(config.services)) {
+      const image = images[service];
+      const healthcheck = definition.healthcheck as { start_interval?: string } | undefined;
+      const resetStartInterval = withoutStartInterval && healthcheck?.start_interval !== undefined;
+      if (!definition.ports && !image && !resetStartInterval) continue;
+      lines.push(`  ${service}:`);
+      if (image) lines.push(`    image: ${image}`);
+      if (definition.ports) lines.push('    ports: !reset []');
+      if (resetStartInterval) lines.push('    healthcheck:', '      start_interval: !reset null');
+    }
+    writeFileSync(this.override, `${lines.join('\n')}\n`);
+  }
+
+  config(): ComposeConfig {
+    return JSON.parse(docker(this.args('config', '--format', 'json'), this.env)) as ComposeConfig;
+  }
+
+  containers(): ComposeContainer[] {
+    const output = docker(this.args('ps', '--all', '--format', 'json'), this.env).trim();
+    if (output.startsWith('[')) return JSON.parse(output) as ComposeContainer[];
+    return output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ComposeContainer);
+  }
+
+  printLogs(): void {
+    const logs = dockerResult(this.args('logs', '--no-color', '--tail', '60'), this.env);
+    console.error(logs.stdout + logs.stderr);
+  }
+
+  async down(): Promise<number> {
+    const status = await dockerStreamed(this.args('down', '--volumes', '--remove-orphans'), this.env);
+    rmSync(this.folder, { recursive: true, force: true });
+    return status;
+  }
+}
+
+/**
+ * Waits for each container's removal through the engine's API; `exitCodes` resolves to
+ * their exit codes. Resolves once the engine has answered every wait request's headers,
+ * so a `down` started afterwards cannot stop and remove a container unseen. (An object,
+ * not a bare promise: an async function's result would adopt it and wait for removal.)
+ */
+async function exitCodesOnRemoval(ids: string[]): Promise<{ exitCodes: Promise<number[]> }> {
+  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (!host.startsWith('unix://'))
+    throw new Error(`DOCKER_HOST ${host}: only a unix socket is supported here`);
+  const socketPath = host.slice('unix://'.length);
+  const waits = await Promise.all(
+    ids.map(
+      (id) =>
+        new Promise<{ exit: Promise<number> }>((attached, fail) => {
+          const request = httpRequest(
+            { socketPath, method: 'POST', path: `/containers/${id}/wait?condition=removed` },
+            (response) => {
+              let body = '';
+              response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+              attached({
+                exit: new Promise((done, failed) => {
+                  response.once('end', () => {
+                    const answer = JSON.parse(body) as { StatusCode?: number; message?: string };
+                    if (typeof answer.StatusCode === 'number') done(answer.StatusCode);
+                    else failed(new Error(`waiting for ${id}: ${answer.message ?? body}`));
+                  });
+                  response.once('error', failed);
+                }),
+              });
+            },
+          );
+          request.once('error', fail);
+          request.end();
+        }),
+    ),
+  );
+  return { exitCodes: Promise.all(waits.map((wait) => wait.exit)) };
+}
+
+function checkRunning(project: ComposeProject, config: ComposeConfig, apps: string[]): string[] {
+  const problems: string[] = [];
+  const containers = project.containers();
+  for (const service of Object.keys(config.services)) {
+    const container = containers.find((candidate) => candidate.Service === service);
+    if (!container) {
+      problems.push(`${service}: no container`);
+    } else if (service.endsWith('-migrate')) {
+      if (container.State !== 'exited' || container.ExitCode !== 0) {
+        problems.push(
+          `${service}: ${container.State}, exit code ${container.ExitCode} (a migration must exit 0)`,
+        );
+      }
+    } else if (
+      container.State !== 'running' ||
+      (config.services[service]!.healthcheck && container.Health !== 'healthy')
+    ) {
+      problems.push(`${service}: ${container.State}, health ${container.Health || 'none'}`);
+    }
+  }
+  for (const app of apps) {
+    const container = containers.find((candidate) => candidate.Service === app);
+    if (!container) continue;
+    const settings = inspect<ContainerInspect>(container.ID, 'container');
+    if (settings.Config.User !== '65532:65532')
+      problems.push(`${app}: configured user ${settings.Config.User}`);
+    if (!settings.HostConfig.ReadonlyRootfs) problems.push(`${app}: root filesystem not read-only`);
+    if (!settings.HostConfig.CapDrop?.includes('ALL')) problems.push(`${app}: capabilities not all dropped`);
+    const running = JSON.parse(docker(['exec', container.ID, '/nodejs/bin/node', '-e', PROCESS_PROBE])) as {
+      uid: string;
+      gid: string;
+      capabilities: Record<string, string>;
+      noNewPrivileges: string;
+      rootFilesystem: string;
+      tmp: string;
+    };
+    if (running.uid !== '65532' || running.gid !== '65532') {
+      problems.push(`${app}: the process runs as ${running.uid}:${running.gid}, not 65532:65532`);
+    }
+    for (const [set, mask] of Object.entries(running.capabilities)) {
+      if (mask !== NO_CAPABILITIES) problems.push(`${app}: ${set} capabilities ${mask}, not none`);
+    }
+    if (running.noNewPrivileges !== '1') problems.push(`${app}: no_new_privs is not set`);
+    if (running.rootFilesystem !== 'EROFS') {
+      problems.push(`${app}: writing under /app gave ${running.rootFilesystem}, not EROFS`);
+    }
+    if (running.tmp !== 'written') problems.push(`${app}: /tmp is not writable (${running.tmp})`);
+    console.log(
+      `[${app}] uid ${running.uid}, no capabilities, no_new_privs, root filesystem ${running.rootFilesystem}, /tmp writable`,
+    );
+  }
+  return problems;
+}
+
+/** A short load with the money audit, from the load-test image on the stack's network. */
+async function checkTransfers(
+  config: ComposeConfig,
+  api: { name: string; port: number; managementPort: number },
+) {
+  const network = config.networks.default?.name;
+  const adminToken = config.services[api.name]?.environment?.ADMIN_TOKEN;
+  if (!network || !adminToken)
+    throw new Error('compose config has no default network or no ADMIN_TOKEN for the api');
+  const status = await dockerStreamed([
+    'run',
+    '--rm',
+    '--network',
+    network,
+    '--env',
+    `LOADTEST_ADMIN_TOKEN=${adminToken}`,
+    localTag('loadtest'),
+    'dist/cli.js',
+    '--target',
+    `http://${api.name}:${api.port}`,
+    '--admin-url',
+    `http://${api.name}:${api.managementPort}`,
+    '--rate',
+    '5',
+    '--duration',
+    '6s',
+    '--tenants',
+    '2',
+    '--seed',
+    '20261202',
+    // Correctness, not speed: this machine's latency is no one's threshold.
+    '--threshold',
+    'error_rate<0.1%',
+    '--report-dir',
+    '/tmp/loadtest-report',
+    '--progress',
+    'plain',
+  ]);
+  return status === 0
+    ? []
+    : [`the load test through the api exited ${status} (1 threshold, 2 audit, 69 unreachable)`];
+}
+
+async function main() {
+  const registry = loadRegistry();
+  const apps = registry.services.map((service) => service.name);
+  const publicApi = registry.services.find((service) => service.public);
+  if (!publicApi) throw new Error('the services registry has no public service');
+  for (const image of [...apps, 'loadtest']) {
+    if (dockerResult(['image', 'inspect', localTag(image)]).status !== 0) {
+      throw new Error(`${localTag(image)} is missing: run ./meridian images first`);
+    }
+  }
+
+  const project = new ComposeProject();
+  project.writeOverride(project.baseConfig());
+  const config = project.config();
+  console.log(`### compose project ${project.name}: ${Object.keys(config.services).join(', ')}`);
+  const problems: string[] = [];
+  let stopped = false;
+  try {
+    const up = await dockerStreamed(
+      project.args('up', '--detach', '--no-build', '--wait', '--wait-timeout', '300'),
+      project.env,
+    );
+    if (up !== 0) problems.push(`docker compose up --wait exited ${up}`);
+    problems.push(...checkRunning(project, config, apps));
+    if (problems.length === 0) {
+      console.log(`\n### transfers through ${publicApi.name}: the load-test image, with its audit`);
+      problems.push(...(await checkTransfers(config, publicApi)));
+    }
+
+    const running = project
+      .containers()
+      .filter((container) => apps.includes(container.Service) && container.State === 'running');
+    if (problems.length > 0) project.printLogs();
+    // Registered before `down` stops them: each service's exit code, as it stops.
+    const { exitCodes } = await exitCodesOnRemoval(running.map((container) => container.ID));
+    console.log('\n### docker compose down');
+    const down = await project.down();
+    stopped = true;
+    if (down !== 0) problems.push(`docker compose down exited ${down}`);
+    for (const app of apps) {
+      if (!running.some((container) => container.Service === app))
+        problems.push(`${app}: was not running at down`);
+    }
+    (await exitCodes).forEach((code, index) => {
+      const service = running[index]!.Service;
+      if (code !== 0) problems.push(`${service}: exited ${code} on docker compose down, not 0`);
+      else console.log(`[${service}] exited 0 on docker compose down`);
+    });
+  } finally {
+    if (!stopped) {
+      project.printLogs();
+      await project.down();
+    }
+  }
+  if (problems.length > 0) {
+    console.error(`\ncompose core stack:\n  - ${problems.join('\n  - ')}`);
+    process.exit(1);
+  }
+  console.log('\ncompose core stack: healthy, migrated, hardened, moved money, stopped with exit code 0');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
