@@ -70,7 +70,8 @@ function serviceEntry(registry: Registry, service: Service): string[] {
     ...(service.database ? [`${service.name}-migrate: { condition: service_completed_successfully }`] : []),
     ...service.calls.map((callee) => `${callee}: { condition: service_healthy }`),
     ...(service.redis !== 'none' ? [`${REDIS[service.redis]}: { condition: service_healthy }`] : []),
-    'otel-collector: { condition: service_started }',
+    // Not required: the core profile runs without the observability services.
+    'otel-collector: { condition: service_started, required: false }',
   ];
   const watched = [
     `../apps/${service.name}/src`,
