@@ -6,31 +6,19 @@ import {
   KUBE_SCORE_OPTIONAL_TESTS,
   kubeScore,
 } from '../src/kubernetes/kube-score';
-import {
-  componentObjects,
-  type Container,
-  type KubeObject,
-  podTemplateOf,
-} from '../src/kubernetes/manifests';
-import { readServiceRegistry } from '../src/service-registry';
+import { type KubeObject, podTemplateOf } from '../src/kubernetes/manifests';
 import { toolchain } from '../src/toolchain';
+import {
+  stateful,
+  autoscaled,
+  worker,
+  migrated,
+  kedaScaled,
+  find,
+  pod,
+  container,
+} from './support/breakages';
 
-// The services each breakage is made in, picked from the registry by what they are.
-const registry = readServiceRegistry();
-const stateful = registry.find((service) => service.kind === 'StatefulSet')!.name;
-const autoscaled = registry.find((service) => service.kind === 'Deployment' && service.autoscaling)!.name;
-const worker = registry.find((service) => service.kind === 'Deployment' && !service.autoscaling)!.name;
-const migrated = registry.find((service) => service.database)!.name;
-// The Deployment production scales with KEDA.
-const kedaScaled = (
-  renderChart('values-production.yaml').find((object) => object.kind === 'ScaledObject')!.spec!
-    .scaleTargetRef as { name: string }
-).name;
-
-const find = (objects: KubeObject[], kind: string, component: string) =>
-  componentObjects(objects, kind, component)[0]!;
-const pod = (object: KubeObject) => podTemplateOf(object)!.template;
-const container = (object: KubeObject): Container => pod(object).spec.containers[0]!;
 const without = (objects: KubeObject[], object: KubeObject) => objects.splice(objects.indexOf(object), 1);
 
 /** `kube-score list`: id -> default | optional. */

@@ -1,29 +1,16 @@
 import { renderChart, valuesFiles } from '../src/kubernetes/helm';
+import { type KubeObject } from '../src/kubernetes/manifests';
 import {
-  componentObjects,
-  type Container,
-  type KubeObject,
-  podTemplateOf,
-} from '../src/kubernetes/manifests';
+  stateful,
+  autoscaled,
+  worker,
+  migrated,
+  kedaScaled,
+  find,
+  pod,
+  container,
+} from './support/breakages';
 import { formatFinding, POLICY_CHECKS, runPolicies } from '../src/policies/checks';
-import { readServiceRegistry } from '../src/service-registry';
-
-// The services each breakage is made in, picked from the registry by what they are.
-const registry = readServiceRegistry();
-const stateful = registry.find((service) => service.kind === 'StatefulSet')!.name;
-const autoscaled = registry.find((service) => service.kind === 'Deployment' && service.autoscaling)!.name;
-const worker = registry.find((service) => service.kind === 'Deployment' && !service.autoscaling)!.name;
-const migrated = registry.find((service) => service.database)!.name;
-// The Deployment production scales with KEDA.
-const kedaScaled = (
-  renderChart('values-production.yaml').find((object) => object.kind === 'ScaledObject')!.spec!
-    .scaleTargetRef as { name: string }
-).name;
-
-const find = (objects: KubeObject[], kind: string, component: string) =>
-  componentObjects(objects, kind, component)[0]!;
-const pod = (object: KubeObject) => podTemplateOf(object)!.template;
-const container = (object: KubeObject): Container => pod(object).spec.containers[0]!;
 
 describe('policy checks over the rendered chart', () => {
   it.each(valuesFiles())('%s passes every policy check', (valuesFile) => {

@@ -125,19 +125,12 @@ visitModules('/app/node_modules');
 console.log(JSON.stringify([...found.values()]));
 `;
 
+/** Runs a script with the image's own node, as its user, with no network; returns what it printed. */
+const runNodeInImage = (tag: string, script: string) =>
+  docker(['run', '--rm', '--network', 'none', '--entrypoint', '/nodejs/bin/node', tag, '-e', script]);
+
 export function imagePackages(tag: string): ImagePackage[] {
-  const output = docker([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--entrypoint',
-    '/nodejs/bin/node',
-    tag,
-    '-e',
-    LIST_PACKAGES,
-  ]);
-  return JSON.parse(output) as ImagePackage[];
+  return JSON.parse(runNodeInImage(tag, LIST_PACKAGES)) as ImagePackage[];
 }
 
 /** The shells an image may carry; a Meridian image has none (nothing to exec into, nothing for a payload to run). */
@@ -145,16 +138,5 @@ const SHELLS = ['/bin/sh', '/bin/bash', '/usr/bin/sh', '/bin/busybox'];
 
 export function shellsIn(tag: string): string[] {
   const probe = `console.log(JSON.stringify(${JSON.stringify(SHELLS)}.filter((p) => require('node:fs').existsSync(p))))`;
-  const output = docker([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--entrypoint',
-    '/nodejs/bin/node',
-    tag,
-    '-e',
-    probe,
-  ]);
-  return JSON.parse(output) as string[];
+  return JSON.parse(runNodeInImage(tag, probe)) as string[];
 }
