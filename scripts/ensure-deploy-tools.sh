@@ -14,6 +14,10 @@
 #                               the rules of deploy/helm/meridian/rules)
 #   MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR  the Prometheus Operator's CRDs (PrometheusRule's and
 #                               ServiceMonitor's schemas) at a pinned release
+#   MERIDIAN_VPA_CRD_FILE       the Vertical Pod Autoscaler's CRDs (VerticalPodAutoscaler's schema) at a
+#                               pinned release
+#   MERIDIAN_KYVERNO_CRD_DIR    Kyverno's policies.kyverno.io CRDs (NamespacedImageValidatingPolicy's
+#                               schema) at a pinned release
 #   MERIDIAN_OASDIFF            oasdiff, built from its Go module (scripts/ensure-oasdiff.sh, where it is pinned)
 #
 # Source it (`. scripts/ensure-deploy-tools.sh`). Needs Go; everything comes
@@ -29,6 +33,8 @@ meridian_argocd_version=v3.5.0
 meridian_compose_go_version=v2.16.2
 meridian_prometheus_version=v0.316.0
 meridian_prometheus_operator_version=v0.85.0
+meridian_vpa_version=v1.8.1
+meridian_kyverno_version=v1.19.1
 
 # shellcheck source=scripts/go-tools.sh
 . "$(dirname "${BASH_SOURCE[0]}")/go-tools.sh" || return 1 2>/dev/null || exit 1
@@ -53,8 +59,11 @@ MERIDIAN_PROMTOOL="$(meridian_go_tool promtool github.com/prometheus/prometheus/
   "-X github.com/prometheus/common/version.Version=${meridian_prometheus_version#v}")" || return 1 2>/dev/null || exit 1
 MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR="$(meridian_go_module github.com/prometheus-operator/prometheus-operator \
   "$meridian_prometheus_operator_version")/example/prometheus-operator-crd"
+MERIDIAN_VPA_CRD_FILE="$(meridian_go_module k8s.io/autoscaler/vertical-pod-autoscaler \
+  "$meridian_vpa_version")/deploy/vpa-v1-crd-gen.yaml"
+MERIDIAN_KYVERNO_CRD_DIR="$(meridian_go_module github.com/kyverno/kyverno "$meridian_kyverno_version")/config/crds/policies.kyverno.io"
 for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERIDIAN_ARGOCD_CRD_DIR" "$MERIDIAN_COMPOSE_SCHEMA" \
-  "$MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR"; do
+  "$MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR" "$MERIDIAN_VPA_CRD_FILE" "$MERIDIAN_KYVERNO_CRD_DIR"; do
   if [ ! -e "$meridian_dir" ]; then
     echo "ensure-deploy-tools: $meridian_dir is missing" >&2
     return 1 2>/dev/null || exit 1
@@ -62,4 +71,4 @@ for meridian_dir in "$MERIDIAN_KUBE_OPENAPI_DIR" "$MERIDIAN_KEDA_CRD_DIR" "$MERI
 done
 export MERIDIAN_HELM MERIDIAN_ACTIONLINT MERIDIAN_KUBE_SCORE MERIDIAN_KUBECONFORM MERIDIAN_KUBE_VERSION \
   MERIDIAN_KUBE_OPENAPI_DIR MERIDIAN_KEDA_CRD_DIR MERIDIAN_ARGOCD_CRD_DIR MERIDIAN_COMPOSE_SCHEMA
-export MERIDIAN_PROMTOOL MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR
+export MERIDIAN_PROMTOOL MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR MERIDIAN_VPA_CRD_FILE MERIDIAN_KYVERNO_CRD_DIR

@@ -1,9 +1,9 @@
 /**
  * Where the deployment checks find their tools and the schemas they validate against.
  * scripts/ensure-deploy-tools.sh builds Helm, kube-score and kubeconform from
- * their Go modules and fetches the Kubernetes, KEDA, Argo CD and compose-go
- * sources at pinned releases, then exports these; the versions are pinned there
- * and only there.
+ * their Go modules and fetches the Kubernetes, KEDA, Argo CD, Prometheus
+ * Operator, Vertical Pod Autoscaler, Kyverno and compose-go sources at pinned
+ * releases, then exports these; the versions are pinned there and only there.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -43,6 +43,10 @@ export const toolchain = {
   promtool: () => required('MERIDIAN_PROMTOOL'),
   /** The Prometheus Operator's example/prometheus-operator-crd folder (PrometheusRule, ServiceMonitor, ...). */
   prometheusOperatorCrdDir: () => required('MERIDIAN_PROMETHEUS_OPERATOR_CRD_DIR'),
+  /** The Vertical Pod Autoscaler's deploy/vpa-v1-crd-gen.yaml (VerticalPodAutoscaler, its checkpoints). */
+  vpaCrdFile: () => required('MERIDIAN_VPA_CRD_FILE'),
+  /** Kyverno's config/crds/policies.kyverno.io folder (NamespacedImageValidatingPolicy, ...). */
+  kyvernoCrdDir: () => required('MERIDIAN_KYVERNO_CRD_DIR'),
 };
 
 /** The cache scripts/go-tools.sh builds the tools into; derived files (kubeconform's schemas) go there too. */

@@ -52,6 +52,8 @@ describe('the schema folder kubeconform reads', () => {
       'argoproj.io/application_v1alpha1.json',
       'monitoring.coreos.com/prometheusrule_v1.json',
       'monitoring.coreos.com/servicemonitor_v1.json',
+      'autoscaling.k8s.io/verticalpodautoscaler_v1.json',
+      'policies.kyverno.io/namespacedimagevalidatingpolicy_v1.json',
     ]) {
       expect([crd, existsSync(join(folder, 'crds', crd))]).toEqual([crd, true]);
     }
@@ -127,5 +129,35 @@ describe('kubeconform -strict', () => {
     expect(problem).toMatchObject({ object: 'ScaledObject/workers', status: 'statusInvalid' });
     expect(problem!.message).toContain("at '/metadata': additional properties 'labelz' not allowed");
     expect(problem!.message).toContain("at '/spec/triggers/0': additional properties 'treshold' not allowed");
+  });
+
+  it("rejects a VerticalPodAutoscaler's unknown updateMode and a Kyverno image policy's unknown field, against their CRDs", () => {
+    const vpa: KubeObject = {
+      apiVersion: 'autoscaling.k8s.io/v1',
+      kind: 'VerticalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, updatePolicy: {} },
+    };
+    const policy: KubeObject = {
+      apiVersion: 'policies.kyverno.io/v1',
+      kind: 'NamespacedImageValidatingPolicy',
+      metadata: { name: 'signed' },
+      spec: {
+        validationActions: ['Deny'],
+        matchImageReferences: [{ glob: 'ghcr.io/example/*' }],
+        attestors: [{ name: 'ci', cosign: { keyless: { identities: [{ issuer: 'x', subject: 'y' }] } } }],
+        validations: [{ expression: 'true' }],
+      },
+    };
+    expect(kubeconform([vpa, policy]).problems).toEqual([]);
+    (vpa.spec!.updatePolicy as Record<string, unknown>).updateMode = 'Sometimes';
+    (policy.spec as Record<string, unknown>).validationFailureAction = 'Enforce';
+    const problems = kubeconform([vpa, policy]).problems;
+    expect(problems.map((problem) => problem.object)).toEqual([
+      'VerticalPodAutoscaler/web',
+      'NamespacedImageValidatingPolicy/signed',
+    ]);
+    expect(problems[0]!.message).toContain('/spec/updatePolicy/updateMode');
+    expect(problems[1]!.message).toContain("additional properties 'validationFailureAction' not allowed");
   });
 });

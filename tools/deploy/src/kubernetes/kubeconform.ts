@@ -2,7 +2,8 @@
  * Validates manifests with kubeconform (-strict) against the schemas of the
  * pinned Kubernetes release and of the CRDs of the custom resources the chart
  * and the Argo CD Applications use (KEDA's, Argo CD's, the Prometheus
- * Operator's), written by ./kubeconform-schemas.
+ * Operator's, the Vertical Pod Autoscaler's, Kyverno's), written by
+ * ./kubeconform-schemas.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -41,6 +42,8 @@ export const kubeconformSchemaFolder = () =>
       ...yamlFiles(toolchain.kedaCrdDir()),
       ...yamlFiles(toolchain.argoCdCrdDir()),
       ...yamlFiles(toolchain.prometheusOperatorCrdDir()),
+      toolchain.vpaCrdFile(),
+      ...yamlFiles(toolchain.kyvernoCrdDir()),
     ],
   });
 
