@@ -140,6 +140,7 @@ Usage: include "meridian.scaling" $service
 HPA {{ .autoscaling.minReplicas }}-{{ .autoscaling.maxReplicas }}
 {{- else if dig "keda" "enabled" false . -}}
 KEDA on queue depth, {{ .keda.minReplicas }}-{{ .keda.maxReplicas }}
+{{- if dig "keda" "preScale" "enabled" false . }}, {{ .keda.preScale.desiredReplicas }} around each {{ .keda.preScale.cronVariable }}{{ end }}
 {{- else -}}
 {{ .replicas }} replicas{{ if eq .kind "StatefulSet" }}, partition {{ .partition | default 0 }}{{ end }}
 {{- end -}}
