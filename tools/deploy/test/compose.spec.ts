@@ -13,7 +13,8 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  profiles?: string[];
   develop?: { watch: { action: string; path: string }[] };
   volumes?: string[];
   ports?: string[];
@@ -60,6 +61,32 @@ describe('docker/compose.yaml', () => {
     expect(Object.keys(services).sort()).toEqual(
       [...infrastructure, ...apps, ...withDatabase.map((app) => `${app}-migrate`)].sort(),
     );
+  });
+
+  it('puts every service in exactly one profile, core or observability, and core never needs an observability one', () => {
+    const core = Object.keys(services).filter((name) => services[name]!.profiles?.join() === 'core');
+    const observability = Object.keys(services).filter(
+      (name) => services[name]!.profiles?.join() === 'observability',
+    );
+    expect([...core, ...observability].sort()).toEqual(Object.keys(services).sort());
+    expect(core).toEqual(
+      expect.arrayContaining([
+        'postgres',
+        'redis',
+        'redis-cache',
+        ...apps,
+        ...withDatabase.map((app) => `${app}-migrate`),
+      ]),
+    );
+    for (const name of core) {
+      for (const [dependency, { required }] of Object.entries(services[name]!.depends_on ?? {})) {
+        if (observability.includes(dependency))
+          expect({ name, dependency, required }).toEqual({ name, dependency, required: false });
+      }
+    }
+    // Both profiles by default: docker compose reads COMPOSE_PROFILES from the .env beside the file.
+    const env = readFileSync(resolve(dirname(COMPOSE_FILE), '.env'), 'utf8');
+    expect(env).toMatch(/^COMPOSE_PROFILES=core,observability$/m);
   });
 
   it('passes each app only variables its config schema knows, and every required one', () => {

@@ -24,6 +24,12 @@ import { join } from 'node:path';
 import { loadRegistry } from '@meridian/service-registry';
 import { docker, dockerResult, dockerStreamed, inspect } from '../docker/engine';
 import { localTag } from '../docker/image-build';
+import {
+  containerProblems,
+  type ContainerSettings,
+  PROCESS_PROBE,
+  type RunningProcess,
+} from '../docker/image-rules';
 import { REPO_ROOT } from '../toolchain';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker', 'compose.yaml');
@@ -43,27 +49,6 @@ interface ComposeContainer {
   Health: string;
   ExitCode: number;
 }
-
-interface ContainerInspect {
-  Config: { User: string };
-  HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[] | null; SecurityOpt: string[] | null };
-}
-
-/** What the running process of a container is allowed, read by its own node from /proc/1. */
-const PROCESS_PROBE = `
-const fs = require('node:fs');
-const status = fs.readFileSync('/proc/1/status', 'utf8');
-const field = (name) => status.match(new RegExp('^' + name + ':\\\\s*(.*)$', 'm'))[1].trim();
-const tryWrite = (path) => { try { fs.writeFileSync(path, ''); fs.rmSync(path); return 'written'; } catch (error) { return error.code; } };
-console.log(JSON.stringify({
-  uid: field('Uid').split(/\\s+/)[0], gid: field('Gid').split(/\\s+/)[0],
-  capabilities: { effective: field('CapEff'), permitted: field('CapPrm'), bounding: field('CapBnd') },
-  noNewPrivileges: field('NoNewPrivs'),
-  rootFilesystem: tryWrite('/app/.write-probe'), tmp: tryWrite('/tmp/.write-probe'),
-}));
-`;
-
-const NO_CAPABILITIES = '0000000000000000';
 
 class ComposeProject {
   readonly name = `meridian-check-${randomBytes(3).toString('hex')}`;
@@ -149,9 +134,12 @@ class ComposeProject {
  * not a bare promise: an async function's result would adopt it and wait for removal.)
  */
 async function exitCodesOnRemoval(ids: string[]): Promise<{ exitCodes: Promise<number[]> }> {
-  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  // The engine the docker CLI talks to: DOCKER_HOST, else the current context's endpoint.
+  const host =
+    process.env.DOCKER_HOST ??
+    docker(['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}']).trim();
   if (!host.startsWith('unix://'))
-    throw new Error(`DOCKER_HOST ${host}: only a unix socket is supported here`);
+    throw new Error(`docker endpoint ${host}: only a unix socket is supported here`);
   const socketPath = host.slice('unix://'.length);
   const waits = await Promise.all(
     ids.map(
@@ -205,30 +193,11 @@ function checkRunning(project: ComposeProject, config: ComposeConfig, apps: stri
   for (const app of apps) {
     const container = containers.find((candidate) => candidate.Service === app);
     if (!container) continue;
-    const settings = inspect<ContainerInspect>(container.ID, 'container');
-    if (settings.Config.User !== '65532:65532')
-      problems.push(`${app}: configured user ${settings.Config.User}`);
-    if (!settings.HostConfig.ReadonlyRootfs) problems.push(`${app}: root filesystem not read-only`);
-    if (!settings.HostConfig.CapDrop?.includes('ALL')) problems.push(`${app}: capabilities not all dropped`);
-    const running = JSON.parse(docker(['exec', container.ID, '/nodejs/bin/node', '-e', PROCESS_PROBE])) as {
-      uid: string;
-      gid: string;
-      capabilities: Record<string, string>;
-      noNewPrivileges: string;
-      rootFilesystem: string;
-      tmp: string;
-    };
-    if (running.uid !== '65532' || running.gid !== '65532') {
-      problems.push(`${app}: the process runs as ${running.uid}:${running.gid}, not 65532:65532`);
-    }
-    for (const [set, mask] of Object.entries(running.capabilities)) {
-      if (mask !== NO_CAPABILITIES) problems.push(`${app}: ${set} capabilities ${mask}, not none`);
-    }
-    if (running.noNewPrivileges !== '1') problems.push(`${app}: no_new_privs is not set`);
-    if (running.rootFilesystem !== 'EROFS') {
-      problems.push(`${app}: writing under /app gave ${running.rootFilesystem}, not EROFS`);
-    }
-    if (running.tmp !== 'written') problems.push(`${app}: /tmp is not writable (${running.tmp})`);
+    const settings = inspect<ContainerSettings>(container.ID, 'container');
+    const running = JSON.parse(
+      docker(['exec', container.ID, '/nodejs/bin/node', '-e', PROCESS_PROBE]),
+    ) as RunningProcess;
+    problems.push(...containerProblems(app, settings, running));
     console.log(
       `[${app}] uid ${running.uid}, no capabilities, no_new_privs, root filesystem ${running.rootFilesystem}, /tmp writable`,
     );
@@ -269,6 +238,9 @@ async function checkTransfers(
     // Correctness, not speed: this machine's latency is no one's threshold.
     '--threshold',
     'error_rate<0.1%',
+    // ...and transfers did complete: a run of nothing has no errors either.
+    '--threshold',
+    'transfer:throughput>0/s',
     '--report-dir',
     '/tmp/loadtest-report',
     '--progress',
@@ -296,6 +268,13 @@ async function main() {
   console.log(`### compose project ${project.name}: ${Object.keys(config.services).join(', ')}`);
   const problems: string[] = [];
   let stopped = false;
+  // Ctrl-C or a CI timeout: the project's containers and volumes go with it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: docker compose down`);
+      void project.down().finally(() => process.exit(130));
+    });
+  }
   try {
     const up = await dockerStreamed(
       project.args('up', '--detach', '--no-build', '--wait', '--wait-timeout', '300'),
@@ -314,6 +293,10 @@ async function main() {
     if (problems.length > 0) project.printLogs();
     // Registered before `down` stops them: each service's exit code, as it stops.
     const { exitCodes } = await exitCodesOnRemoval(running.map((container) => container.ID));
+    // Handled now, read after down: a failed wait must not end the process in the middle of down.
+    const exitCodesOrError = exitCodes.catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
+    );
     console.log('\n### docker compose down');
     const down = await project.down();
     stopped = true;
@@ -322,7 +305,9 @@ async function main() {
       if (!running.some((container) => container.Service === app))
         problems.push(`${app}: was not running at down`);
     }
-    (await exitCodes).forEach((code, index) => {
+    const codes = await exitCodesOrError;
+    if (codes instanceof Error) throw codes;
+    codes.forEach((code, index) => {
       const service = running[index]!.Service;
       if (code !== 0) problems.push(`${service}: exited ${code} on docker compose down, not 0`);
       else console.log(`[${service}] exited 0 on docker compose down`);

@@ -27,64 +27,17 @@ import {
   type ImageKind,
   shellsIn,
 } from '../docker/image-build';
+import { imageProblems } from '../docker/image-rules';
 import { npmComponents, unlistedPackages, writeSbom } from '../docker/sbom';
 import { TOOL_IMAGES } from '../images';
 
-const REQUIRED_LABELS = [
-  'org.opencontainers.image.title',
-  'org.opencontainers.image.source',
-  'org.opencontainers.image.licenses',
-  'org.opencontainers.image.version',
-  'org.opencontainers.image.revision',
-  'org.opencontainers.image.created',
-  'org.opencontainers.image.base.name',
-];
-
-/**
- * Packages that exist only to build or test; none may reach an image (redoc's
- * one bundle is copied into the api's dist/ at build time).
- */
-const DEVELOPMENT_ONLY = [
-  'typescript',
-  'jest',
-  'prisma',
-  '@swc/core',
-  'turbo',
-  'eslint',
-  'prettier',
-  'redoc',
-  'playwright-core',
-];
-
-/** What is wrong with a built image's configuration and contents; empty when nothing is. */
+/** What is wrong with a built image, read back from the engine; empty when nothing is. */
 function problemsOf(app: string, kind: ImageKind, tag: string): string[] {
-  const { folder, entry } = IMAGE_LAYOUT[kind];
-  const { Config: config } = imageConfig(tag);
-  const problems: string[] = [];
-  if (config.User !== '65532:65532') problems.push(`USER is ${config.User || 'unset'}, not 65532:65532`);
-  if (JSON.stringify(config.Entrypoint) !== JSON.stringify(['/nodejs/bin/node'])) {
-    problems.push(`ENTRYPOINT is ${JSON.stringify(config.Entrypoint)}, not ["/nodejs/bin/node"]`);
-  }
-  if (JSON.stringify(config.Cmd) !== JSON.stringify([entry])) {
-    problems.push(`CMD is ${JSON.stringify(config.Cmd)}, not ["${entry}"]`);
-  }
-  if (config.WorkingDir !== `/app/${folder}/${app}`) {
-    problems.push(`WORKDIR is ${config.WorkingDir}, not /app/${folder}/${app}`);
-  }
-  const labels = config.Labels ?? {};
-  for (const label of REQUIRED_LABELS) {
-    if (!(label in labels)) problems.push(`label ${label} is missing`);
-  }
-  if (labels['org.opencontainers.image.title'] !== `meridian-${app}`) {
-    problems.push(`label org.opencontainers.image.title is not meridian-${app}`);
-  }
-  const shells = shellsIn(tag);
-  if (shells.length > 0) problems.push(`the image has a shell: ${shells.join(', ')}`);
-  const installed = new Set(imagePackages(tag).map((item) => item.name));
-  for (const name of DEVELOPMENT_ONLY) {
-    if (installed.has(name)) problems.push(`development dependency ${name} is in the image`);
-  }
-  return problems;
+  return imageProblems(app, kind, {
+    config: imageConfig(tag).Config,
+    shells: shellsIn(tag),
+    packages: imagePackages(tag),
+  });
 }
 
 /** A tool's image: its CMD with --help, with no network, exits 0. */

@@ -134,7 +134,17 @@ export function imagePackages(tag: string): ImagePackage[] {
 }
 
 /** The shells an image may carry; a Meridian image has none (nothing to exec into, nothing for a payload to run). */
-const SHELLS = ['/bin/sh', '/bin/bash', '/usr/bin/sh', '/bin/busybox'];
+const SHELLS = [
+  '/bin/sh',
+  '/bin/bash',
+  '/bin/dash',
+  '/bin/ash',
+  '/bin/busybox',
+  '/usr/bin/sh',
+  '/usr/bin/bash',
+  '/usr/bin/dash',
+  '/usr/bin/busybox',
+];
 
 export function shellsIn(tag: string): string[] {
   const probe = `console.log(JSON.stringify(${JSON.stringify(SHELLS)}.filter((p) => require('node:fs').existsSync(p))))`;
