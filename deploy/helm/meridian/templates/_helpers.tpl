@@ -24,11 +24,17 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
-{{/* The image of a service: its imageDigest when one is given, else the pinned tag. */}}
+{{/*
+The image of a service: its imageDigest when one is given, else the pinned
+tag; with image.requireDigests, a service without a digest fails the render.
+*/}}
 {{- define "meridian.image" -}}
 {{- $image := .root.Values.image -}}
 {{- $digest := (index .root.Values.services .app).imageDigest | default "" -}}
 {{- $name := printf "%s/%s-%s" $image.registry $image.repositoryPrefix .app -}}
+{{- if and $image.requireDigests (not $digest) -}}
+{{- fail (printf "services.%s.imageDigest is required: image.requireDigests runs every image by digest, which a release pins (deploy/README.md, Releasing)" .app) -}}
+{{- end -}}
 {{- if $digest -}}
 {{- printf "%s@%s" $name $digest -}}
 {{- else -}}
@@ -45,6 +51,9 @@ target) at loadtest.image.digest when one is given, else at loadtest.image.tag
 {{- define "meridian.loadtestImage" -}}
 {{- $image := .Values.loadtest.image -}}
 {{- $name := $image.repository | default (printf "%s/%s-loadtest" .Values.image.registry .Values.image.repositoryPrefix) -}}
+{{- if and .Values.image.requireDigests (not $image.digest) -}}
+{{- fail "loadtest.image.digest is required: image.requireDigests runs every image by digest" -}}
+{{- end -}}
 {{- if $image.digest -}}
 {{- printf "%s@%s" $name $image.digest -}}
 {{- else -}}

@@ -55,3 +55,22 @@ export function renderChart(
   for (const value of setJson) args.push('--set-json', value);
   return parseManifests(helm(args));
 }
+
+/**
+ * `helm template` as Argo CD runs it for an Application: its release name and
+ * destination namespace, and values files by path, in order (Argo CD passes its
+ * helm.valueFiles, then helm.valuesObject written to a file of its own).
+ */
+export const renderChartAs = (release: string, namespace: string, valuesPaths: string[]): KubeObject[] =>
+  parseManifests(
+    helm([
+      'template',
+      release,
+      CHART_DIR,
+      '--namespace',
+      namespace,
+      '--kube-version',
+      toolchain.kubernetesVersion(),
+      ...valuesPaths.flatMap((path) => ['-f', path]),
+    ]),
+  );
