@@ -9,9 +9,11 @@ import { kubeconform } from '../src/kubernetes/kubeconform';
 import { ARGOCD_DIR, CHART_DIR, REPO_ROOT, toolchain } from '../src/toolchain';
 
 describe('Argo CD applications', () => {
+  // Beside them, the AppProject they belong to (project.yaml, argocd-project.spec.ts).
   const applications = readdirSync(ARGOCD_DIR)
     .filter((name) => name.endsWith('.yaml'))
-    .map((name) => ({ name, object: parse(readFileSync(join(ARGOCD_DIR, name), 'utf8')) as KubeObject }));
+    .map((name) => ({ name, object: parse(readFileSync(join(ARGOCD_DIR, name), 'utf8')) as KubeObject }))
+    .filter(({ object }) => object.kind === 'Application');
 
   it('has one Application per environment of the chart', () => {
     const environments = readdirSync(CHART_DIR)

@@ -15,7 +15,12 @@ export interface ApplicationSource {
   helm: { releaseName: string; valueFiles: string[]; valuesObject?: Record<string, unknown> };
 }
 
-export interface Application extends KubeObject {
+/** An object of deploy/argocd: it names the namespace Argo CD runs in. */
+export interface ArgoCdObject extends KubeObject {
+  metadata: KubeObject['metadata'] & { namespace?: string };
+}
+
+export interface Application extends ArgoCdObject {
   spec: {
     project: string;
     source: ApplicationSource;
@@ -29,7 +34,7 @@ export const argoCdObjects = (dir = ARGOCD_DIR) =>
   readdirSync(dir)
     .filter((name) => name.endsWith('.yaml'))
     .sort()
-    .map((name) => ({ name, object: parse(readFileSync(join(dir, name), 'utf8')) as KubeObject }));
+    .map((name) => ({ name, object: parse(readFileSync(join(dir, name), 'utf8')) as ArgoCdObject }));
 
 export const applications = () =>
   argoCdObjects()
