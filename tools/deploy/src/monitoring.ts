@@ -101,7 +101,8 @@ export function metricNames(expr: string): string[] {
  * The series the services expose on /metrics: every prom-client metric
  * registered in apps/ and packages/ (`new Counter({ name: '...' })`, a
  * histogram as its _bucket, _count and _sum), and prom-client's default
- * process_ and nodejs_ metrics, which every service collects (ServiceMetrics).
+ * process_ and nodejs_ metrics, which every service collects (ServiceMetrics);
+ * and `up`, which Prometheus itself records for every target it scrapes.
  */
 export function exportedSeries(): { names: Set<string>; prefixes: string[] } {
   const names = new Set<string>();
@@ -123,5 +124,6 @@ export function exportedSeries(): { names: Set<string>; prefixes: string[] } {
       if (type === 'Summary') for (const suffix of ['_count', '_sum']) names.add(name! + suffix);
     }
   }
+  names.add('up');
   return { names, prefixes: ['process_', 'nodejs_'] };
 }

@@ -231,6 +231,6 @@ describe('docker/compose.yaml', () => {
     const from = mounted.get('/etc/prometheus/rules');
     expect(from && resolve(folder, from)).toBe(RULES_DIR);
     // The same files the chart's PrometheusRule embeds (tools/deploy/test/monitoring.spec.ts tests them).
-    expect(ruleFileNames()).toEqual(['api-slos.yaml', 'ledger.yaml', 'settlement.yaml']);
+    expect(ruleFileNames()).toEqual(['api-slos.yaml', 'ledger.yaml', 'scraping.yaml', 'settlement.yaml']);
   });
 });

@@ -103,6 +103,21 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
       ).toEqual(['5m', '30m', '1h', '2h', '6h', '1d', '3d']);
   });
 
+  it('has a MetricsMissing page for each service of the registry, each reading the scrape jobs of all of them', () => {
+    const services = readServiceRegistry()
+      .map((service) => service.name)
+      .sort();
+    const rules = alertingRules.filter((rule) => rule.alert === 'MetricsMissing');
+    expect(rules.map((rule) => rule.labels?.service).sort()).toEqual(services);
+    for (const rule of rules) {
+      expect(rule.labels?.severity).toBe('page');
+      // The namespaces where any of the services has a target, less those where this one has one up.
+      const [, jobs = ''] = /up\{job=~"([^"]+)"\}/.exec(rule.expr) ?? [];
+      expect(jobs.split('|').sort()).toEqual(services);
+      expect(rule.expr).toContain(`unless on (namespace) (up{job="${rule.labels!.service}"} == 1)`);
+    }
+  });
+
   it('reads only series the services export (prom-client metrics) or the rules record', () => {
     const { names, prefixes } = exportedSeries();
     const recorded = new Set(allRules().flatMap((rule) => (rule.record ? [rule.record] : [])));
