@@ -250,6 +250,20 @@ describe("the chart's Prometheus Operator objects", () => {
     },
   );
 
+  it.each(['values-staging.yaml', 'values-production.yaml'])(
+    "with %s, labels the PrometheusRule and every ServiceMonitor release: kube-prometheus-stack, which that install's Prometheus selects by default",
+    (valuesFile) => {
+      const labelled = monitoring(renderChart(valuesFile)).map((object) => [
+        object.kind,
+        object.metadata.labels?.release,
+      ]);
+      expect(labelled).toEqual([
+        ['PrometheusRule', 'kube-prometheus-stack'],
+        ...registry.map(() => ['ServiceMonitor', 'kube-prometheus-stack']),
+      ]);
+    },
+  );
+
   it('adds the labels a Prometheus selects its rules and monitors by', () => {
     const objects = renderChart(
       'values-production.yaml',
