@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { renderChart } from '../src/kubernetes/helm';
 import { componentObjects as byComponent, type KubeObject, selects } from '../src/kubernetes/manifests';
 import {
@@ -12,13 +12,14 @@ import {
   promtool,
   readRuleGroups,
   readRuleTests,
+  type RuleGroup,
   ruleFileNames,
   RULE_TESTS_DIR,
   RULES_DIR,
   ruleTestFileNames,
 } from '../src/monitoring';
 import { readServiceRegistry } from '../src/service-registry';
-import { REPO_ROOT } from '../src/toolchain';
+import { CHART_DIR, REPO_ROOT } from '../src/toolchain';
 import { ingressPorts } from './support/network';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meridian-rules-'));
@@ -236,14 +237,34 @@ describe("the chart's Prometheus Operator objects", () => {
     },
   );
 
+  /** The rendered PrometheusRule's groups, and its rules' runbook_url annotations taken out of them. */
+  const renderedRules = (valuesFile: string, set: string[] = []) => {
+    const rules = renderChart(valuesFile, set).filter((object) => object.kind === 'PrometheusRule');
+    expect(rules.map((object) => object.metadata.name)).toEqual(['meridian']);
+    const groups = (rules[0]!.spec as { groups: RuleGroup[] }).groups;
+    const runbookUrls = groups.flatMap((group) =>
+      group.rules.map((rule) => {
+        const { runbook_url: url, ...annotations } = rule.annotations ?? {};
+        if (rule.annotations) rule.annotations = annotations;
+        return { rule: rule.alert ?? rule.record, url };
+      }),
+    );
+    return { groups, runbookUrls };
+  };
+
   it.each(['values-staging.yaml', 'values-production.yaml'])(
-    'with %s, embeds the rule files unchanged in one PrometheusRule, whose groups pass promtool check rules',
+    'with %s, embeds the rule files in one PrometheusRule, unchanged but for a runbook_url on each alert, whose groups pass promtool check rules',
     (valuesFile) => {
-      const rules = renderChart(valuesFile).filter((object) => object.kind === 'PrometheusRule');
-      expect(rules.map((object) => object.metadata.name)).toEqual(['meridian']);
-      const groups = (rules[0]!.spec as { groups: unknown[] }).groups;
+      const { groups, runbookUrls } = renderedRules(valuesFile);
       // Unchanged, so the unit tests of the files hold for what the cluster's Prometheus evaluates.
       expect(groups).toEqual(ruleFileNames().flatMap((file) => readRuleGroups(file)));
+      expect(runbookUrls).toEqual(
+        allRules().map((rule) =>
+          rule.alert
+            ? { rule: rule.alert, url: expect.stringMatching(/#alerts$/) }
+            : { rule: rule.record, url: undefined },
+        ),
+      );
       const file = join(scratch, `rendered-${valuesFile}`);
       writeFileSync(file, stringify({ groups }));
       expect(checkRules(file)).toEqual({ status: 0, output: 'SUCCESS' });
@@ -263,6 +284,24 @@ describe("the chart's Prometheus Operator objects", () => {
       ]);
     },
   );
+
+  it("links every alert to the README's Alerts section (runbook_url): the chart's home, which ./meridian rename --repository rewrites, + #alerts, or monitoring.prometheusRule.runbookUrl", () => {
+    const { home } = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { home: string };
+    expect(home).toMatch(/^https:\/\/\S+[^/]$/);
+    // The README has one Alerts heading, so its anchor is #alerts.
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').match(/^#+ Alerts$/gm)).toEqual(['### Alerts']);
+    const alerts = new Set(allRules().flatMap((rule) => (rule.alert ? [rule.alert] : [])));
+    const urls = (set: string[] = []) =>
+      new Set(
+        renderedRules('values-production.yaml', set)
+          .runbookUrls.filter(({ rule }) => alerts.has(rule!))
+          .map(({ url }) => url),
+      );
+    expect(urls()).toEqual(new Set([`${home}#alerts`]));
+    expect(urls(['monitoring.prometheusRule.runbookUrl=https://runbooks.acme.example/payments'])).toEqual(
+      new Set(['https://runbooks.acme.example/payments']),
+    );
+  });
 
   it('adds the labels a Prometheus selects its rules and monitors by', () => {
     const objects = renderChart(
