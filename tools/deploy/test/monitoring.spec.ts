@@ -343,14 +343,18 @@ describe("the chart's Prometheus Operator objects", () => {
       const [endpoint] = spec.endpoints;
       expect(spec.endpoints).toHaveLength(1);
       expect([endpoint!.port, endpoint!.path]).toEqual(['management', '/metrics']);
-      // job and service are the service's name, as compose's scrape job and the rules have them.
-      expect(monitor!.metadata.labels?.[spec.jobLabel]).toBe(name);
-      expect(endpoint!.relabelings).toContainEqual({ targetLabel: 'service', replacement: name });
-      // Every Service it selects names the port; a StatefulSet's headless Service is dropped, not scraped twice.
       const selected = objects.filter(
         (object) =>
           object.kind === 'Service' && selects(spec.selector.matchLabels, object.metadata.labels ?? {}),
       );
+      expect(selected.length).toBeGreaterThan(0);
+      // job and service are the service's name, as compose's scrape job and the rules have them: the
+      // Prometheus Operator reads jobLabel from the labels of each Service the monitor selects, not its own.
+      expect(selected.map((service) => service.metadata.labels?.[spec.jobLabel])).toEqual(
+        selected.map(() => name),
+      );
+      expect(endpoint!.relabelings).toContainEqual({ targetLabel: 'service', replacement: name });
+      // Every Service it selects names the port; a StatefulSet's headless Service is dropped, not scraped twice.
       for (const service of selected)
         expect((service.spec!.ports as { name: string }[]).map((port) => port.name)).toContain('management');
       const dropped = endpoint!.relabelings
