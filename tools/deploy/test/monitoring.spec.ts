@@ -139,13 +139,29 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
   });
 });
 
+interface DataSourceRef {
+  type: string;
+  uid: string;
+}
+
 interface Panel {
   id: number;
   type: string;
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
-  targets?: { refId: string; expr: string }[];
+  datasource?: DataSourceRef | null;
+  targets?: { refId: string; expr: string; datasource?: DataSourceRef }[];
   panels?: Panel[];
+}
+
+interface Variable {
+  name: string;
+  type: string;
+  query: string | { query: string };
+  datasource?: DataSourceRef;
+  includeAll?: boolean;
+  allValue?: string;
+  current?: { value: string };
 }
 
 describe('the Grafana dashboards (docker/observability/grafana/dashboards)', () => {
@@ -159,10 +175,21 @@ describe('the Grafana dashboards (docker/observability/grafana/dashboards)', () 
         title: string;
         schemaVersion: number;
         panels: Panel[];
+        templating?: { list: Variable[] };
       }),
     }));
   const panelsOf = (dashboard: { panels: Panel[] }) =>
     dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
+  /** A query as Grafana sends it with each template variable at its All value (or its default). */
+  const expand = (expr: string, dashboard: { templating?: { list: Variable[] } }) =>
+    (dashboard.templating?.list ?? []).reduce(
+      (text, variable) =>
+        text.replace(
+          new RegExp(`\\$(\\{${variable.name}\\}|${variable.name}\\b)`, 'g'),
+          variable.allValue ?? variable.current?.value ?? '',
+        ),
+      expr,
+    );
 
   it('are the overview and the SLOs, each with its own uid and distinct panel ids', () => {
     expect(dashboards.map(({ name, uid }) => [name, uid])).toEqual([
@@ -183,7 +210,7 @@ describe('the Grafana dashboards (docker/observability/grafana/dashboards)', () 
       panelsOf(dashboard).flatMap((panel) =>
         (panel.targets ?? []).map((target) => ({
           where: `${dashboard.name}: ${panel.title}`,
-          expr: target.expr,
+          expr: expand(target.expr, dashboard),
         })),
       ),
     );
@@ -216,11 +243,67 @@ describe('the Grafana dashboards (docker/observability/grafana/dashboards)', () 
     const slos = dashboards.find((dashboard) => dashboard.uid === 'meridian-slos')!;
     const queries = panelsOf(slos).flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
     for (const slo of ['api-availability', 'api-latency']) {
-      expect(queries).toContain(`slo:objective:ratio{slo="${slo}"}`);
-      expect(queries).toContain(`1 - slo:sli_error:ratio_rate30d{slo="${slo}"}`);
-      expect(queries).toContain(`slo:error_budget:remaining_ratio30d{slo="${slo}"}`);
+      const selector = `{namespace=~"$namespace", slo="${slo}"}`;
+      expect(queries).toContain(`slo:objective:ratio${selector}`);
+      expect(queries).toContain(`1 - slo:sli_error:ratio_rate30d${selector}`);
+      expect(queries).toContain(`slo:error_budget:remaining_ratio30d${selector}`);
       for (const window of ['5m', '30m', '1h', '2h', '6h', '1d', '3d'])
-        expect(queries).toContain(`slo:sli_error:ratio_rate${window}{slo="${slo}"} / slo:error_budget:ratio`);
+        expect(queries).toContain(`slo:sli_error:ratio_rate${window}${selector} / slo:error_budget:ratio`);
+    }
+  });
+
+  it("the SLOs' one lets a viewer pick the Prometheus and the namespace: every panel and query reads ${datasource}, every query filters by $namespace, whose values are a recording rule's namespace label", () => {
+    const slos = dashboards.find((dashboard) => dashboard.uid === 'meridian-slos')!;
+    const variables = slos.templating?.list ?? [];
+    expect(variables.map((variable) => [variable.name, variable.type])).toEqual([
+      ['datasource', 'datasource'],
+      ['namespace', 'query'],
+    ]);
+    const [datasource, namespace] = variables as [Variable, Variable];
+    // Compose provisions Prometheus as the default data source under a fixed uid: the variable starts there.
+    const provisioned = parse(
+      readFileSync(
+        join(
+          REPO_ROOT,
+          'docker',
+          'observability',
+          'grafana',
+          'provisioning',
+          'datasources',
+          'datasources.yaml',
+        ),
+        'utf8',
+      ),
+    ) as { datasources: { type: string; uid: string; isDefault?: boolean }[] };
+    const prometheus = provisioned.datasources.find((source) => source.type === 'prometheus');
+    expect([datasource.query, datasource.current?.value]).toEqual(['prometheus', prometheus?.uid]);
+    expect(prometheus?.isDefault).toBe(true);
+    // The namespaces a recording rule's series carry; All matches every one, and compose's series, which have none.
+    const recorded = new Set(allRules().flatMap((rule) => (rule.record ? [rule.record] : [])));
+    const query = typeof namespace.query === 'string' ? namespace.query : namespace.query.query;
+    const [, series = ''] = /^label_values\(([\w:]+), namespace\)$/.exec(query) ?? [];
+    expect(recorded).toContain(series);
+    expect([namespace.includeAll, namespace.allValue]).toEqual([true, '.*']);
+    expect(expand('up{namespace=~"$namespace"} or up{namespace=~"${namespace}"}', slos)).toBe(
+      'up{namespace=~".*"} or up{namespace=~".*"}',
+    );
+    const onDatasource = { type: 'prometheus', uid: '${datasource}' };
+    expect(namespace.datasource).toEqual(onDatasource);
+    const panels = panelsOf(slos).filter((panel) => panel.type !== 'row');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const panel of panels) {
+      expect({ panel: panel.title, datasource: panel.datasource }).toEqual({
+        panel: panel.title,
+        datasource: onDatasource,
+      });
+      expect(panel.targets?.length).toBeGreaterThan(0);
+      for (const target of panel.targets ?? []) {
+        expect({ panel: panel.title, datasource: target.datasource }).toEqual({
+          panel: panel.title,
+          datasource: onDatasource,
+        });
+        expect(target.expr).toContain('namespace=~"$namespace"');
+      }
     }
   });
 });
