@@ -92,6 +92,40 @@ describe('the alerting and recording rules (deploy/helm/meridian/rules)', () => 
     }
   });
 
+  it("docs' example Alertmanager config routes pages and tickets apart, groups by alertname, namespace and slo, and inhibits the slow burn's ticket while the same SLO pages in that namespace", () => {
+    const config = parse(
+      readFileSync(join(REPO_ROOT, 'docs', 'operations', 'alertmanager.example.yaml'), 'utf8'),
+    ) as {
+      route: { group_by: string[]; routes: { matchers: string[]; receiver: string }[] };
+      inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+      receivers: { name: string }[];
+    };
+    expect(config.route.group_by).toEqual(['alertname', 'namespace', 'slo']);
+    // Each severity the rules use has its own receiver.
+    const severities = [...new Set(alertingRules.map((rule) => rule.labels?.severity))].sort();
+    expect(severities).toEqual(['page', 'ticket']);
+    const receivers = severities.map(
+      (severity) =>
+        config.route.routes.find((route) => route.matchers.includes(`severity="${severity}"`))?.receiver,
+    );
+    expect(new Set(receivers).size).toBe(2);
+    expect(config.receivers.map((receiver) => receiver.name).sort()).toEqual([...receivers].sort());
+    // By alert name: `equal` would match a page and a ticket that both lack slo.
+    const severityOf = (alert: string) =>
+      new Set(alertingRules.filter((rule) => rule.alert === alert).map((rule) => rule.labels?.severity));
+    expect(config.inhibit_rules).toEqual([
+      {
+        source_matchers: ['alertname="ErrorBudgetFastBurn"'],
+        target_matchers: ['alertname="ErrorBudgetSlowBurn"'],
+        equal: ['namespace', 'slo'],
+      },
+    ]);
+    expect([severityOf('ErrorBudgetFastBurn'), severityOf('ErrorBudgetSlowBurn')]).toEqual([
+      new Set(['page']),
+      new Set(['ticket']),
+    ]);
+  });
+
   it('records every SLI ratio over each window of the burn-rate alerts, for each SLO', () => {
     const recorded = allRules().filter((rule) => rule.record);
     const slos = [...new Set(recorded.map((rule) => rule.labels?.slo).filter(Boolean))].sort();
