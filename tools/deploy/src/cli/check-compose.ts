@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRegistry } from '@meridian/service-registry';
 import { docker, dockerResult, dockerStreamed, inspect } from '../docker/engine';
+import { type ComposeConfig, composeOverride } from '../docker/compose-override';
 import { localTag } from '../docker/image-build';
 import {
   containerProblems,
@@ -33,14 +34,6 @@ import {
 import { REPO_ROOT } from '../toolchain';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker', 'compose.yaml');
-
-interface ComposeConfig {
-  services: Record<
-    string,
-    { image?: string; ports?: unknown[]; environment?: Record<string, string>; healthcheck?: unknown }
-  >;
-  networks: Record<string, { name: string }>;
-}
 
 interface ComposeContainer {
   ID: string;
@@ -60,50 +53,22 @@ class ComposeProject {
     return ['compose', '--project-name', this.name, '--file', COMPOSE_FILE, '--file', this.override, ...rest];
   }
 
-  /** The core profile as compose resolves it, before the override. */
-  baseConfig(): ComposeConfig {
-    const args = [
-      'compose',
-      '--project-name',
-      this.name,
-      '--file',
-      COMPOSE_FILE,
-      'config',
-      '--format',
-      'json',
-    ];
+  /** The core profile as compose resolves it, with the override once it is written. */
+  config({ withOverride = true } = {}): ComposeConfig {
+    const args = withOverride
+      ? this.args('config', '--format', 'json')
+      : ['compose', '--project-name', this.name, '--file', COMPOSE_FILE, 'config', '--format', 'json'];
     return JSON.parse(docker(args, this.env)) as ComposeConfig;
   }
 
-  /** No published ports; stand-in datastore images where given. */
   writeOverride(config: ComposeConfig): void {
-    const images: Record<string, string | undefined> = {
+    const engineApi = docker(['version', '--format', '{{.Server.APIVersion}}']).trim();
+    const override = composeOverride(config, engineApi, {
       postgres: process.env.MERIDIAN_POSTGRES_IMAGE,
       redis: process.env.MERIDIAN_REDIS_IMAGE,
       'redis-cache': process.env.MERIDIAN_REDIS_IMAGE,
-    };
-    // healthcheck.start_interval needs Docker Engine 25 (API 1.44); an older engine (Debian
-    // bookworm's is 20.10) refuses the container, so there it is dropped: health is then
-    // first asked after one interval instead of every second of the start period.
-    const engineApi = docker(['version', '--format', '{{.Server.APIVersion}}']).trim();
-    const [major = 0, minor = 0] = engineApi.split('.').map(Number);
-    const withoutStartInterval = major === 1 && minor < 44;
-    const lines = ['services:'];
-    for (const [service, definition] of Object.entries(config.services)) {
-      const image = images[service];
-      const healthcheck = definition.healthcheck as { start_interval?: string } | undefined;
-      const resetStartInterval = withoutStartInterval && healthcheck?.start_interval !== undefined;
-      if (!definition.ports && !image && !resetStartInterval) continue;
-      lines.push(`  ${service}:`);
-      if (image) lines.push(`    image: ${image}`);
-      if (definition.ports) lines.push('    ports: !reset []');
-      if (resetStartInterval) lines.push('    healthcheck:', '      start_interval: !reset null');
-    }
-    writeFileSync(this.override, `${lines.join('\n')}\n`);
-  }
-
-  config(): ComposeConfig {
-    return JSON.parse(docker(this.args('config', '--format', 'json'), this.env)) as ComposeConfig;
+    });
+    writeFileSync(this.override, override);
   }
 
   containers(): ComposeContainer[] {
@@ -263,7 +228,7 @@ async function main() {
   }
 
   const project = new ComposeProject();
-  project.writeOverride(project.baseConfig());
+  project.writeOverride(project.config({ withOverride: false }));
   const config = project.config();
   console.log(`### compose project ${project.name}: ${Object.keys(config.services).join(', ')}`);
   const problems: string[] = [];

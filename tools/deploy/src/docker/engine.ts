@@ -41,14 +41,3 @@ export function inspect<T>(reference: string, type: 'image' | 'container'): T {
   if (first === undefined) throw new Error(`docker ${type} inspect ${reference} returned nothing`);
   return first;
 }
-
-/** Whether a Docker Engine answers, with the buildx and compose plugins. */
-export function dockerAvailable(): boolean {
-  try {
-    return ['info', 'buildx version', 'compose version'].every(
-      (command) => dockerResult(command.split(' ')).status === 0,
-    );
-  } catch {
-    return false;
-  }
-}

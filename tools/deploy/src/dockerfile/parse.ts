@@ -1,8 +1,9 @@
 /**
- * A Dockerfile as data: stages of instructions, with build arguments
- * substituted the way BuildKit does. Only what docker/Dockerfile uses is
+ * A Dockerfile as data: its global build arguments and its stages of
+ * instructions, for the static tests of docker/Dockerfile (the real build is
+ * BuildKit's: `./meridian images`). Only what docker/Dockerfile uses is
  * understood; anything else is an error rather than silently skipped, so the
- * reproduction in CI can never drift from the real file unnoticed.
+ * tests can never drift from the real file unnoticed.
  */
 
 export type Keyword =
@@ -118,28 +119,4 @@ export function parseAssignments(args: string, allowBare = false): Record<string
     }
   }
   return result;
-}
-
-/** Expands `$NAME` and `${NAME}` from the given variables (unknown ones become empty, as in BuildKit). */
-export function substitute(text: string, variables: Record<string, string | undefined>): string {
-  return text.replace(
-    /\$\{(\w+)\}|\$(\w+)/g,
-    (_, braced?: string, bare?: string) => variables[braced ?? bare!] ?? '',
-  );
-}
-
-/** JSON exec form (`["a", "b"]`) of ENTRYPOINT and CMD; shell form is refused. */
-export function execForm(instruction: Instruction): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(instruction.args);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) {
-    throw new Error(
-      `Dockerfile line ${instruction.line}: ${instruction.keyword} must use exec form (a JSON array)`,
-    );
-  }
-  return parsed;
 }
