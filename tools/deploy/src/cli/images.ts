@@ -25,20 +25,12 @@ import {
   imageConfig,
   imagePackages,
   type ImageKind,
+  type ImagePackage,
   shellsIn,
 } from '../docker/image-build';
 import { imageProblems } from '../docker/image-rules';
 import { npmComponents, unlistedPackages, writeSbom } from '../docker/sbom';
 import { TOOL_IMAGES } from '../images';
-
-/** What is wrong with a built image, read back from the engine; empty when nothing is. */
-function problemsOf(app: string, kind: ImageKind, tag: string): string[] {
-  return imageProblems(app, kind, {
-    config: imageConfig(tag).Config,
-    shells: shellsIn(tag),
-    packages: imagePackages(tag),
-  });
-}
 
 /** A tool's image: its CMD with --help, with no network, exits 0. */
 function checkToolAnswers(tool: string, tag: string): string[] {
@@ -48,11 +40,16 @@ function checkToolAnswers(tool: string, tag: string): string[] {
     : [`${IMAGE_LAYOUT.tool.entry} --help exited ${result.status}: ${result.stderr}`];
 }
 
-/** The SBOM lists every npm package of the image; returns the problems. */
-function checkSbom(app: string, tag: string, syft: string, folder: string): string[] {
+/** The SBOM lists every npm package the image holds; returns the problems. */
+function checkSbom(
+  app: string,
+  tag: string,
+  packages: ImagePackage[],
+  syft: string,
+  folder: string,
+): string[] {
   const file = join(folder, `meridian-${app}.cdx.json`);
   writeSbom(syft, tag, file);
-  const packages = imagePackages(tag);
   const listed = npmComponents(file);
   const unlisted = unlistedPackages(packages, listed);
   console.log(
@@ -82,12 +79,15 @@ async function main() {
     const kind: ImageKind = TOOL_IMAGES.includes(app) ? 'tool' : 'service';
     console.log(`\n### ${app}: docker buildx build (${IMAGE_LAYOUT[kind].target} target)`);
     const tag = await buildImage(app, kind);
+    // Read back once: the engine's record of the image, and what the image's own node finds in it.
+    const { Config: config, Size: bytes } = imageConfig(tag);
+    const packages = imagePackages(tag);
     const problems = [
-      ...problemsOf(app, kind, tag),
+      ...imageProblems(app, kind, { config, shells: shellsIn(tag), packages }),
       ...(kind === 'tool' ? checkToolAnswers(app, tag) : []),
-      ...(syft ? checkSbom(app, tag, syft, sbomFolder) : []),
+      ...(syft ? checkSbom(app, tag, packages, syft, sbomFolder) : []),
     ];
-    const size = imageConfig(tag).Size / 1_048_576;
+    const size = bytes / 1_048_576;
     if (problems.length > 0) {
       failed.push(app);
       console.error(`[${app}] ${tag}:\n  - ${problems.join('\n  - ')}`);

@@ -33,9 +33,11 @@ const yamlFiles = (dir: string) =>
     .sort()
     .map((name) => join(dir, name));
 
-/** The schema folder for the toolchain's release and CRDs, written into the cache once. */
+let schemaFolder: string | undefined;
+
+/** The schema folder for the toolchain's release and CRDs, written into the cache once, looked up once per process. */
 export const kubeconformSchemaFolder = () =>
-  cachedSchemaFolder(cacheDir(), {
+  (schemaFolder ??= cachedSchemaFolder(cacheDir(), {
     openapiDir: toolchain.kubernetesOpenApiDir(),
     kubernetesVersion: toolchain.kubernetesVersion(),
     crdFiles: [
@@ -45,7 +47,7 @@ export const kubeconformSchemaFolder = () =>
       toolchain.vpaCrdFile(),
       ...yamlFiles(toolchain.kyvernoCrdDir()),
     ],
-  });
+  }));
 
 /**
  * Runs `kubeconform -strict` on objects (each written as a JSON document, so no
