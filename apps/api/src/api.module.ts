@@ -5,7 +5,8 @@ import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import { serviceClientProvider } from '@meridian/service-client';
 import type { Redis } from 'ioredis';
-import { ledgerTarget, settlementTarget } from './config';
+import { ledgerAffinity } from '@meridian/ledger-contract';
+import { type ApiConfig, ledgerTarget, settlementTarget } from './config';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { IdempotencyStore } from './infrastructure/redis/idempotency.store';
 import { PrismaService } from './infrastructure/persistence/prisma.service';
@@ -55,7 +56,10 @@ import { AccountTransfersController, TransfersController } from './http/transfer
     DocsController,
   ],
   providers: [
-    serviceClientProvider(ledgerTarget),
+    // A tenant's writes go to the ledger replica that owns its partition (ADR 0020).
+    serviceClientProvider(ledgerTarget, {
+      affinity: (config: ApiConfig) => ledgerAffinity(config.LEDGER_PARTITIONS),
+    }),
     serviceClientProvider(settlementTarget),
     ApiKeyStore,
     ApiKeyGuard,

@@ -4,7 +4,9 @@ import {
   httpServerPart,
   callerTokens,
   integer,
+  ledgerPartitionsPart,
   redisPart,
+  replicaIdentityPart,
   shutdownPart,
   telemetryPart,
   withServiceRules,
@@ -21,6 +23,11 @@ export const configSchema = withServiceRules(
     ...databasePart,
     ...redisPart,
     ...callerTokens(CALLERS),
+    ...replicaIdentityPart,
+    ...ledgerPartitionsPart,
+    LEDGER_PARTITION_REBALANCE_MS: durationMs(1_000, 60_000).describe(
+      "How often a replica takes the partitions it should own and lets go of the others; bounds how long a dead replica's partitions wait for a new owner.",
+    ),
     LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(
       'Most transfer commands in one posting transaction (micro-batching).',
     ),

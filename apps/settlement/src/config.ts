@@ -6,6 +6,7 @@ import {
   callerTokens,
   integer,
   internalServiceTarget,
+  ledgerPartitionsPart,
   redisPart,
   shutdownPart,
   telemetryPart,
@@ -30,6 +31,7 @@ export const configSchema = withServiceRules(
     ...databasePart,
     ...redisPart,
     ...ledgerTarget.fields,
+    ...ledgerPartitionsPart,
     ...callerTokens(CALLERS),
     WORKER_CONCURRENCY: integer({ min: 1, max: 256, default: 32 }).describe(
       'Ledger events one settlement process works on at once.',

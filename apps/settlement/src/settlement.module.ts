@@ -3,7 +3,8 @@ import { HealthModule, postgresCheck, redisCheck } from '@meridian/health';
 import { REDIS_CLIENT, RedisModule } from '@meridian/redis';
 import { serviceClientProvider } from '@meridian/service-client';
 import type { Redis } from 'ioredis';
-import { ledgerTarget } from './config';
+import { ledgerAffinity } from '@meridian/ledger-contract';
+import { ledgerTarget, type SettlementConfig } from './config';
 import { CutoffService } from './application/cutoff.service';
 import { InstructionPoster } from './application/instruction-poster';
 import { ObligationsService } from './application/obligations.service';
@@ -45,7 +46,10 @@ import { InstructionRetryLoop } from './infrastructure/retry/instruction-retry.l
   ],
   controllers: [SettlementsController, AdminInstructionsController],
   providers: [
-    serviceClientProvider(ledgerTarget),
+    // A tenant's writes go to the ledger replica that owns its partition (ADR 0020).
+    serviceClientProvider(ledgerTarget, {
+      affinity: (config: SettlementConfig) => ledgerAffinity(config.LEDGER_PARTITIONS),
+    }),
     SettlementMetrics,
     ObligationsService,
     SettlementAccounts,

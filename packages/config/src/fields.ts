@@ -94,3 +94,28 @@ export function url(protocols: readonly string[], options: { default?: string } 
 export function optionalUrl(protocols: readonly string[]) {
   return url(protocols).optional();
 }
+
+/**
+ * A comma-separated list of URLs with one of the given schemes, in order;
+ * empty or absent: none. `urlList(['http', 'https'])`.
+ */
+export function urlList(protocols: readonly string[]) {
+  const one = url(protocols);
+  return z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const urls = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      urls.forEach((item, i) => {
+        if (!one.safeParse(item).success)
+          ctx.addIssue({
+            code: 'custom',
+            message: `item ${i + 1} must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+          });
+      });
+      return urls;
+    });
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, durationMs, integer, oneOf, optionalUrl, port, secret, text, url } from './fields';
+import { boolean, durationMs, integer, oneOf, optionalUrl, port, secret, text, url, urlList } from './fields';
 
 /**
  * Shared parts that service schemas are composed from. A part is a plain
@@ -166,6 +166,8 @@ export interface InternalServiceSettings {
   /** The callee as messages name it: "ledger", "settlement service". */
   title: string;
   url: string;
+  /** Each replica's base URL, by ordinal (empty: no affinity; every call goes to `url`). */
+  replicaUrls: string[];
   token: string;
   timeoutMs: number;
   deadlineMs: number;
@@ -181,6 +183,9 @@ export interface InternalServiceSettings {
 /** The client settings of one callee, keyed by what follows `<CALLEE>_` in the variable name. */
 const targetFields = (name: string, title: string, prefix: string, defaultUrl: string) => ({
   URL: url(['http', 'https'], { default: defaultUrl }).describe(`Base URL of the ${title}.`),
+  REPLICA_URLS: urlList(['http', 'https']).describe(
+    `Base URLs of each replica of the ${title}, by ordinal, comma-separated (a StatefulSet's pods through its headless Service); calls with an affinity key go to their replica while it answers, others (and those while it does not) to ${prefix}_URL. Empty: every call to ${prefix}_URL.`,
+  ),
   TOKEN: secret(
     serviceToken().describe(
       `This service's token for calls to the ${title} (secret; or ${prefix}_TOKEN_FILE).`,
@@ -214,6 +219,32 @@ const targetFields = (name: string, title: string, prefix: string, defaultUrl: s
 });
 
 type TargetFields = ReturnType<typeof targetFields>;
+
+/**
+ * A StatefulSet replica's identity (decision: the chart sets REPLICA_ORDINAL
+ * from the pod's `apps.kubernetes.io/pod-index` label and REPLICA_COUNT from
+ * the StatefulSet's replicas; compose and the local stack set both per
+ * replica), for a service that divides work among its replicas by ordinal.
+ */
+export const replicaIdentityPart = {
+  REPLICA_ORDINAL: integer({ min: 0, max: 999, default: 0 }).describe(
+    "This replica's ordinal in its StatefulSet (0 for the first pod).",
+  ),
+  REPLICA_COUNT: integer({ min: 1, max: 1_000, default: 1 }).describe(
+    "Replicas of the service's StatefulSet, this one included.",
+  ),
+};
+
+/**
+ * The ledger's partition count (ADR 0020), defined once for the ledger and
+ * for every caller that routes a tenant's calls to the replica owning its
+ * partition: they must agree, and the chart sets all from one value.
+ */
+export const ledgerPartitionsPart = {
+  LEDGER_PARTITIONS: integer({ min: 1, max: 4_096, default: 64 }).describe(
+    'Partitions the ledger divides tenants into; the same for the ledger and its callers, and fixed by the first ledger to start on its database.',
+  ),
+};
 
 /** A callee's fields under their variable names: `LEDGER_URL`, `LEDGER_TOKEN`, ... */
 export type InternalServiceFields<P extends string> = {
@@ -256,6 +287,7 @@ export function internalServiceTarget<const N extends string>(
         name,
         title: options.title,
         url: value('URL') as string,
+        replicaUrls: value('REPLICA_URLS') as string[],
         token: value('TOKEN') as string,
         timeoutMs: value('TIMEOUT_MS') as number,
         deadlineMs: value('DEADLINE_MS') as number,

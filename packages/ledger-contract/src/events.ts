@@ -46,7 +46,28 @@ export const eventTransfer = z.object({
   createdAt: z.iso.datetime(),
 });
 
-/** The data of a job on the ledger-events queue. */
+/**
+ * The data of a job on the ledger-events queue.
+ *
+ * Ordering. Each event belongs to its tenant's partition
+ * (`tenantPartition(tenantId, LEDGER_PARTITIONS)`), and within a partition
+ * carries a `sequence`: 1, 2, 3, ... with no gap and no repeat, assigned when
+ * the change it describes commits, in commit order (the posting transaction
+ * takes it under a row lock of the partition held until COMMIT). One ledger
+ * replica at a time publishes a partition, in sequence order, so:
+ *
+ * - each tenant's events are added to the queue in the order their changes
+ *   committed, and each event id is added once (a re-publish after a crash
+ *   adds nothing: the job id is the event id);
+ * - a consumer that needs order per tenant can check it: within a partition,
+ *   a sequence that is not the last one seen plus one is a gap (not yet
+ *   processed) or a repeat (already processed).
+ *
+ * The queue keeps insertion order, but BullMQ workers process jobs
+ * concurrently and retry failed ones later: order of processing is the
+ * consumer's to keep (settlement's nets do not depend on it). Events written
+ * by a ledger release before partitions have neither field.
+ */
 export const ledgerEventJob = z.object({
   eventId: z.uuid(),
   type: z.enum(LEDGER_EVENT_TYPES),
@@ -55,6 +76,10 @@ export const ledgerEventJob = z.object({
   transfer: eventTransfer,
   /** W3C trace context of the request that caused the event. */
   traceparent: z.string().max(256).nullable(),
+  /** The tenant's partition (see above); absent on events of earlier releases. */
+  partition: z.int().min(0).optional(),
+  /** The event's place in its partition, from 1, in commit order; absent on events of earlier releases. */
+  sequence: z.int().min(1).optional(),
 });
 
 export type LedgerEventJob = z.infer<typeof ledgerEventJob>;

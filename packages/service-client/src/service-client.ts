@@ -46,6 +46,31 @@ class Unavailable extends Error {
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
 /**
+ * How long a replica that failed a call (unreachable, or 502/503/504) gets no
+ * calls of its own: they go to `<CALLEE>_URL` meanwhile, and the first after
+ * it tries the replica again. About a pod's restart.
+ */
+export const REPLICA_EJECTION_MS = 5_000;
+
+/** Which replica serves calls with a given affinity key: its ordinal, of `replicas`. */
+export type ReplicaAffinity = (key: string, replicas: number) => number;
+
+/** Where one call goes: a replica's connections (with its ordinal) or the service's. */
+interface Route {
+  pool: Pool;
+  basePath: string;
+  replica?: { ordinal: number; ejectedUntil: number };
+}
+
+export interface CallOptions {
+  /**
+   * Sends the call to the replica the client's affinity picks for this key
+   * (a tenant id), while that replica answers; see `<CALLEE>_REPLICA_URLS`.
+   */
+  affinityKey?: string;
+}
+
+/**
  * How Meridian's services call each other (the ledger, the settlement
  * service's internal API), with the resilience a payment path needs, built
  * from cockatiel policies (outermost first). One client per callee, tuned by
@@ -74,6 +99,15 @@ const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
  *
  * Any of these failing becomes a 503 `<callee>-unavailable` with Retry-After.
  * Trace context travels with the call (the undici instrumentation).
+ *
+ * Replica affinity: with `<CALLEE>_REPLICA_URLS` and an affinity function, a
+ * call with an affinity key goes to that key's replica directly (a
+ * StatefulSet pod through its headless Service, whose name resolves only
+ * while the pod is ready). When that replica fails a call, the attempt
+ * counts as unavailable like any other, the replica gets no calls for
+ * REPLICA_EJECTION_MS, and the retry, like every call meanwhile, goes to
+ * `<CALLEE>_URL`. Correctness never depends on it: any replica serves any
+ * call; affinity only lets one replica merge a tenant's writes.
  */
 export class ServiceClient {
   private readonly reads: IPolicy;
@@ -85,19 +119,32 @@ export class ServiceClient {
    * `fetch`: the same client without WHATWG streams, Headers and Response
    * objects per call, a fifth of the api's CPU per request (ADR 0007).
    */
-  private readonly pool: Pool;
-  /** The target URL's path, when the callee is mounted under one. */
-  private readonly basePath: string;
   private readonly service: ServiceReply['service'];
+  /** The callee's Service (`<CALLEE>_URL`). */
+  private readonly main: Route;
+  /** Each replica, by ordinal (`<CALLEE>_REPLICA_URLS`); empty without affinity. */
+  private readonly replicas: Route[];
 
   constructor(
     private readonly target: InternalServiceSettings,
     logger: Logger,
+    private readonly affinity?: ReplicaAffinity,
   ) {
     this.service = { name: target.name, title: target.title };
-    const url = new URL(target.url);
-    this.pool = new Pool(url.origin, { connections: target.maxConcurrency });
-    this.basePath = url.pathname.replace(/\/$/, '');
+    const routeTo = (base: string): Route => {
+      const url = new URL(base);
+      return {
+        pool: new Pool(url.origin, { connections: target.maxConcurrency }),
+        basePath: url.pathname.replace(/\/$/, ''),
+      };
+    };
+    this.main = routeTo(target.url);
+    this.replicas = affinity
+      ? target.replicaUrls.map((base, ordinal) => ({
+          ...routeTo(base),
+          replica: { ordinal, ejectedUntil: 0 },
+        }))
+      : [];
     this.logger = logger.child({ component: `${target.name}-client` });
     const failures = handleWhen((error) => error instanceof Unavailable || isTaskCancelledError(error));
     const unavailable = handleWhen((error) => error instanceof Unavailable);
@@ -134,8 +181,24 @@ export class ServiceClient {
   }
 
   /** An idempotent write (its body names what it creates by id); see the class comment. */
-  post<T>(path: string, body: unknown): Promise<ServiceReply<T>> {
-    return this.call<T>('POST', path, body, this.writes);
+  post<T>(path: string, body: unknown, options: CallOptions = {}): Promise<ServiceReply<T>> {
+    return this.call<T>('POST', path, body, this.writes, options.affinityKey);
+  }
+
+  /** The key's replica while it is not ejected, else the Service. */
+  private routeFor(affinityKey: string | undefined): Route {
+    if (affinityKey === undefined || this.replicas.length === 0) return this.main;
+    const route = this.replicas[this.affinity!(affinityKey, this.replicas.length)];
+    return route && route.replica!.ejectedUntil <= Date.now() ? route : this.main;
+  }
+
+  private eject(route: Route, reason: string): void {
+    if (!route.replica) return;
+    route.replica.ejectedUntil = Date.now() + REPLICA_EJECTION_MS;
+    this.logger.warn(
+      { replica: route.replica.ordinal, reason, ejectionMs: REPLICA_EJECTION_MS },
+      `${this.target.name} replica failed a call; its calls go to the Service meanwhile`,
+    );
   }
 
   private async call<T>(
@@ -143,14 +206,16 @@ export class ServiceClient {
     path: string,
     body: unknown,
     policy: IPolicy,
+    affinityKey?: string,
   ): Promise<ServiceReply<T>> {
     try {
       return await policy.execute(async ({ signal }) => {
+        const route = this.routeFor(affinityKey);
         let response: Dispatcher.ResponseData;
         try {
-          response = await this.pool.request({
+          response = await route.pool.request({
             method,
-            path: `${this.basePath}${path}`,
+            path: `${route.basePath}${path}`,
             signal,
             headers: {
               authorization: `Bearer ${this.target.token}`,
@@ -160,11 +225,15 @@ export class ServiceClient {
           });
         } catch (error) {
           if (signal.aborted || isRefusedRequest(error)) throw error;
+          this.eject(route, (error as Error).message);
           throw new Unavailable((error as Error).message);
         }
         const text = await response.body.text();
         const status = response.statusCode;
-        if (UNAVAILABLE_STATUSES.has(status)) throw new Unavailable(`status ${status}`);
+        if (UNAVAILABLE_STATUSES.has(status)) {
+          this.eject(route, `status ${status}`);
+          throw new Unavailable(`status ${status}`);
+        }
         return { service: this.service, status, body: parseBody(text) as T };
       });
     } catch (error) {
@@ -174,8 +243,8 @@ export class ServiceClient {
   }
 
   /** Closes the keep-alive connections; the calls in flight finish first. */
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.main, ...this.replicas].map((route) => route.pool.close()));
   }
 
   private unavailable(method: string, path: string, error: unknown): ProblemException {
@@ -243,9 +312,14 @@ export const InjectServiceClient = (service: string): ParameterDecorator => Inje
 
 /**
  * The Nest provider of one callee's client, configured from the app's
- * validated config: `providers: [serviceClientProvider(ledgerTarget)]`.
+ * validated config: `providers: [serviceClientProvider(ledgerTarget)]`. With
+ * `affinity`, calls given an affinity key go to the replica it picks (from
+ * the config, e.g. the ledger's partition count).
  */
-export function serviceClientProvider<N extends string>(target: InternalServiceTarget<N>): Provider {
+export function serviceClientProvider<N extends string, C = never>(
+  target: InternalServiceTarget<N>,
+  options: { affinity?: (config: C) => ReplicaAffinity } = {},
+): Provider {
   return {
     provide: clientToken(target.name),
     inject: [APP_CONFIG, APP_LOGGER, ShutdownHooks],
@@ -254,7 +328,11 @@ export function serviceClientProvider<N extends string>(target: InternalServiceT
       logger: Logger,
       hooks: ShutdownHooks,
     ) => {
-      const client = new ServiceClient(target.settingsFrom(config), logger);
+      const client = new ServiceClient(
+        target.settingsFrom(config),
+        logger,
+        options.affinity?.(config as unknown as C),
+      );
       // After the drain: the last calls of the work being drained use the connections.
       hooks.onClose(`${target.name} client`, () => client.close());
       return client;

@@ -41,9 +41,11 @@ export class AccountsController {
   ) {
     const id = input.id ?? derivedId('acct', principal.tenantId, idempotencyKeyOf(request));
     const answer = okBody(
-      await this.ledger.post<AccountResults>(`/v1/tenants/${principal.tenantId}/accounts`, {
-        accounts: [{ ...input, id }],
-      }),
+      await this.ledger.post<AccountResults>(
+        `/v1/tenants/${principal.tenantId}/accounts`,
+        { accounts: [{ ...input, id }] },
+        { affinityKey: principal.tenantId },
+      ),
     );
     const { result, account } = answer.results[0]!;
     if (!isSuccess(result)) {

@@ -81,9 +81,11 @@ export class TransfersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const answer = okBody(
-      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, {
-        transfers: transfers.map((t) => toLedgerTransfer(t, t.id)),
-      }),
+      await this.ledger.post<TransferResults>(
+        `/v1/tenants/${principal.tenantId}/transfers`,
+        { transfers: transfers.map((t) => toLedgerTransfer(t, t.id)) },
+        { affinityKey: principal.tenantId },
+      ),
     );
     void reply.status(200);
     return answer;
@@ -154,7 +156,11 @@ export class TransfersController {
   /** One transfer through the ledger's batch endpoint, answered with its own status. */
   private async single(principal: Principal, transfers: object[], reply: FastifyReply) {
     const answer = okBody(
-      await this.ledger.post<TransferResults>(`/v1/tenants/${principal.tenantId}/transfers`, { transfers }),
+      await this.ledger.post<TransferResults>(
+        `/v1/tenants/${principal.tenantId}/transfers`,
+        { transfers },
+        { affinityKey: principal.tenantId },
+      ),
     );
     const item = answer.results[0]!;
     if (!isSuccess(item.result)) throw problemForResult(item.result, item.id);

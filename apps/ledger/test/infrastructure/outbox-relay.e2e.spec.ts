@@ -15,7 +15,8 @@ import type { LedgerConfig } from '../../src/config';
 import { PrismaClient } from '../../src/generated/prisma/client';
 import { CANDIDATE_ROWS, EVENTS_PER_PASS, OutboxRelay } from '../../src/infrastructure/outbox/outbox-relay';
 import type { PrismaService } from '../../src/infrastructure/persistence/prisma.service';
-import type { ShutdownHooks } from '@meridian/health';
+import { ShutdownHooks, StartupTasks } from '@meridian/health';
+import { PartitionOwnership } from '../../src/infrastructure/partitions/partition-ownership';
 import { postedEventTransfer } from '../support/outbox-rows';
 
 /**
@@ -30,6 +31,7 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
   let prisma: PrismaClient;
   let queue: Queue;
   let relay: OutboxRelay;
+  let ownership: PartitionOwnership;
 
   beforeAll(async () => {
     database = await createTestDatabase('ledger_outbox_relay');
@@ -40,16 +42,30 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
       connection: { host: redis.host, port: redis.port },
       prefix: redis.prefix,
     });
+    const logger = createLogger({ service: 'ledger-test', version: '0', level: 'warn' });
+    const metrics = new ServiceMetrics({ service: 'ledger-test' });
+    // The only replica: it owns every partition, partition 0 (and so the rows of earlier releases) included.
+    const config = {
+      DATABASE_URL: database.url,
+      REPLICA_ORDINAL: 0,
+      REPLICA_COUNT: 1,
+      LEDGER_PARTITIONS: 4,
+    } as LedgerConfig;
+    ownership = new PartitionOwnership(config, logger, new ShutdownHooks(), new StartupTasks(), metrics);
+    await ownership.checkPartitioning();
+    await ownership.rebalance();
     relay = new OutboxRelay(
-      {} as LedgerConfig,
-      createLogger({ service: 'ledger-test', version: '0', level: 'warn' }),
+      config,
+      logger,
       prisma as unknown as PrismaService,
-      {} as ShutdownHooks,
-      new ServiceMetrics({ service: 'ledger-test' }),
+      ownership,
+      new ShutdownHooks(),
+      metrics,
     );
   });
 
   afterAll(async () => {
+    await ownership?.releaseAll();
     await queue?.close();
     await prisma?.$disconnect();
     await redis?.clear();
@@ -119,5 +135,40 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     expect((await jobCount()) - before).toBe(EVENTS_PER_PASS + 1);
     expect(await relay.publishPending(queue)).toBe(false);
     expect(await unpublishedRows()).toBe(0);
+  });
+
+  it('gives each event of a partitioned row its partition and its sequence, counting from the row\'s first', async () => {
+    const occurredAt = new Date().toISOString();
+    const events = ['a', 'b', 'c'].map((name) => ({
+      eventId: randomUUID(),
+      type: 'transfer.posted',
+      tenantId: 'relay',
+      occurredAt,
+      transfer: postedEventTransfer('relay', `seq-${name}`, occurredAt),
+      traceparent: null,
+    }));
+    await query(
+      database.url,
+      `INSERT INTO outbox_batches (partition, first_sequence, events, event_count) VALUES (3, 41, $1::jsonb, 3)`,
+      [JSON.stringify(events)],
+    );
+    expect(await relay.publishPending(queue)).toBe(false);
+    const published = await Promise.all(events.map((event) => queue.getJob(event.eventId)));
+    expect(published.map((job) => [job?.data.partition, job?.data.sequence])).toEqual([
+      [3, 41],
+      [3, 42],
+      [3, 43],
+    ]);
+  });
+
+  it('publishes nothing of the partitions it does not hold', async () => {
+    const before = await jobCount();
+    await ownership.releaseAll();
+    await postingBatchRows(2, 1);
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await jobCount()).toBe(before);
+    await ownership.rebalance();
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect((await jobCount()) - before).toBe(2);
   });
 });

@@ -41,7 +41,7 @@ describe('the posting transaction on its own pg connection', () => {
     url.host = `127.0.0.1:${proxy.port}`;
     pool = new Pool({ connectionString: url.toString(), max: 2 });
     pool.on('error', () => undefined); // a cut idle connection; the pool replaces it
-    store = new PgLedgerStore({ pool } as unknown as PrismaService);
+    store = new PgLedgerStore({ pool } as unknown as PrismaService, { LEDGER_PARTITIONS: 8 });
   });
 
   afterAll(async () => {
@@ -203,7 +203,7 @@ describe('the posting transaction on its own pg connection', () => {
         },
       },
     };
-    await new PgLedgerStore(counting as unknown as PrismaService).inTransaction(async (tx) => {
+    await new PgLedgerStore(counting as unknown as PrismaService, { LEDGER_PARTITIONS: 8 }).inTransaction(async (tx) => {
       await tx.load({ ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'two-trips' }] });
       await tx.write(
         { ...nothing, failures: [{ tenantId: 'acme', id: 'two-trips', result: 'exceeds_credits' }] },

@@ -197,6 +197,7 @@ export class InstructionPoster {
                 },
               ],
             },
+            { affinityKey: row.payerTenantId },
           );
           if (reply.status !== 200) throw new Error(`ledger answered ${reply.status} to a fence`);
           answer = reply.body.results[0]!.result;
@@ -287,9 +288,11 @@ export class InstructionPoster {
       LEDGER_CALLS_PER_ROUND,
       async ([payer, own]) => {
         try {
-          const reply = await this.ledger.post<TransferResults>(`/v1/tenants/${payer}/transfers`, {
-            transfers: own.map((row) => this.transfer(row)),
-          });
+          const reply = await this.ledger.post<TransferResults>(
+            `/v1/tenants/${payer}/transfers`,
+            { transfers: own.map((row) => this.transfer(row)) },
+            { affinityKey: payer },
+          );
           if (reply.status !== 200 || !Array.isArray(reply.body?.results)) {
             // The ledger took none of them (a 4xx records nothing): the same ids again.
             for (const row of own)

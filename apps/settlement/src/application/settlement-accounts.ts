@@ -98,15 +98,19 @@ export class SettlementAccounts {
     await concurrently([...missing], LEDGER_CALLS_PER_ROUND, async ([tenantId, own]) => {
       const accounts = [...own.values()];
       try {
-        const reply = await this.ledger.post<AccountResults>(`/v1/tenants/${tenantId}/accounts`, {
-          accounts: accounts.map((ref) => ({
-            id: settlementAccountId(ref.currency, ref.epoch),
-            currency: ref.currency,
-            code: SETTLEMENT_TRANSFER_CODE,
-            // Net settlements from other tenants are credited here.
-            flags: { acceptsExternalCredits: true },
-          })),
-        });
+        const reply = await this.ledger.post<AccountResults>(
+          `/v1/tenants/${tenantId}/accounts`,
+          {
+            accounts: accounts.map((ref) => ({
+              id: settlementAccountId(ref.currency, ref.epoch),
+              currency: ref.currency,
+              code: SETTLEMENT_TRANSFER_CODE,
+              // Net settlements from other tenants are credited here.
+              flags: { acceptsExternalCredits: true },
+            })),
+          },
+          { affinityKey: tenantId },
+        );
         if (reply.status !== 200) {
           failures.set(tenantId, { kind: 'refused', reason: `settlement_account_refused_${reply.status}` });
           return;

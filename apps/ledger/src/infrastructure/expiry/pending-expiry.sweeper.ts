@@ -4,16 +4,19 @@ import { InjectConfig } from '@meridian/config/nest';
 import { ShutdownHooks, startBackgroundLoop } from '@meridian/health';
 import { InjectLogger, type Logger } from '@meridian/telemetry';
 import { PostingService } from '../../application/posting.service';
-import { PrismaService } from '../persistence/prisma.service';
+import { PartitionOwnership } from '../partitions/partition-ownership';
 
 const BATCH = 500;
 
 /**
  * Expires pending transfers whose timeout has passed: their reservations are
- * released and `transfer.expired` is published. Expiry goes through the
- * posting engine like any other command, so it takes the same locks in the
- * same order as transfers do and cannot race a post or void of the same
- * pending transfer: whichever commits first wins, and the other sees it.
+ * released and `transfer.expired` is published. Each replica sweeps only the
+ * partitions it owns (PartitionOwnership), so a due transfer is found by one
+ * replica, not raced for by all. Expiry goes through the posting engine like
+ * any other command, so it takes the same locks in the same order as
+ * transfers do and cannot race a post or void of the same pending transfer,
+ * or a second expiry: whichever commits first wins, and the other sees it
+ * (a transfer expired already is left as it is, with no second event).
  */
 @Injectable()
 export class PendingExpirySweeper implements OnApplicationBootstrap {
@@ -22,7 +25,7 @@ export class PendingExpirySweeper implements OnApplicationBootstrap {
   constructor(
     @InjectConfig() private readonly config: LedgerConfig,
     @InjectLogger() logger: Logger,
-    private readonly prisma: PrismaService,
+    private readonly ownership: PartitionOwnership,
     private readonly posting: PostingService,
     private readonly hooks: ShutdownHooks,
   ) {
@@ -39,13 +42,20 @@ export class PendingExpirySweeper implements OnApplicationBootstrap {
     });
   }
 
-  /** Expires one batch of due pending transfers; returns how many were due. */
+  /** Expires one batch of due pending transfers of this replica's partitions; returns how many were due. */
   async sweep(): Promise<number> {
-    const due = await this.prisma.$queryRaw<{ tenant_id: string; transfer_id: string }[]>`
-      SELECT tenant_id, transfer_id FROM pending_transfers
-       WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= now()
-       ORDER BY expires_at
-       LIMIT ${BATCH}`;
+    const due =
+      (await this.ownership.withPartitions(async (session, partitions) => {
+        const { rows } = await session.query<{ tenant_id: string; transfer_id: string }>(
+          `SELECT tenant_id, transfer_id FROM pending_transfers
+            WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= now()
+              AND ledger_partition(tenant_id, $1) = ANY($2::int[])
+            ORDER BY expires_at
+            LIMIT $3`,
+          [this.config.LEDGER_PARTITIONS, partitions, BATCH],
+        );
+        return rows;
+      })) ?? [];
     if (due.length === 0) return 0;
     await this.posting.post([
       {

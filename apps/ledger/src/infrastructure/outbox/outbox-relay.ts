@@ -7,6 +7,8 @@ import { closeRedisClient, createRedisClient } from '@meridian/redis';
 import { InjectLogger, type Logger, ServiceMetrics } from '@meridian/telemetry';
 import { Queue } from 'bullmq';
 import { Counter, Gauge } from 'prom-client';
+import type { ClientBase } from 'pg';
+import { PartitionOwnership } from '../partitions/partition-ownership';
 import { PrismaService } from '../persistence/prisma.service';
 
 /**
@@ -22,7 +24,7 @@ const JOBS_PER_ADD = 1_000;
 
 /** A row of the per-event outbox of earlier releases. */
 interface OutboxEventRow {
-  id: bigint;
+  id: string;
   event_id: string;
   tenant_id: string;
   type: LedgerEventJob['type'];
@@ -38,16 +40,22 @@ interface PassResult {
 const NOTHING: PassResult = { published: 0, more: false };
 
 /**
- * Publishes outbox events to BullMQ. Each pass claims unpublished rows
- * (FOR UPDATE SKIP LOCKED, so ledger replicas share the work), adds their
- * events as jobs whose id is the event id, and marks the rows published in
- * the same transaction. A row is a posting batch's events (outbox_batches);
- * the per-event rows of earlier releases (outbox_events) are drained the same
- * way, so nothing a ledger of the previous release wrote during a rolling
- * update is left behind. A crash between the two re-publishes on the next pass, and
- * BullMQ ignores a job id it already holds: each event becomes exactly one job.
- * That holds while completed jobs are retained (24 h), far longer than any
- * relay outage it has to cover.
+ * Publishes outbox events to BullMQ, each partition's from one replica: a
+ * pass works the partitions this replica owns (PartitionOwnership), in a
+ * transaction on the partition session, so a replica that has lost a
+ * partition cannot mark its rows any more. A pass claims the oldest
+ * unpublished rows of those partitions (in id order, which within a
+ * partition is sequence order), adds their events as jobs whose id is the
+ * event id, in order, and marks the rows published in the same transaction:
+ * each partition's events reach the queue in commit order. A crash between
+ * adding and marking re-publishes on the next pass, and BullMQ ignores a job
+ * id it already holds, so each event becomes exactly one job, still in order
+ * (the ones added again are the ones already there). That holds while
+ * completed jobs are retained (24 h), far longer than any relay outage it
+ * has to cover. The owner of partition 0 also publishes what a ledger of an
+ * earlier release wrote without a partition (outbox_batches rows with none,
+ * and the per-event outbox_events), so nothing is left behind during a
+ * rolling update.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
@@ -60,6 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
     @InjectConfig() private readonly config: LedgerConfig,
     @InjectLogger() logger: Logger,
     private readonly prisma: PrismaService,
+    private readonly ownership: PartitionOwnership,
     private readonly hooks: ShutdownHooks,
     metrics: ServiceMetrics,
   ) {
@@ -71,7 +80,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
     });
     this.lag = new Gauge({
       name: 'ledger_outbox_lag_seconds',
-      help: 'Age of the oldest unpublished outbox event at the last pass (0 when none).',
+      help: "Age of the oldest unpublished outbox event of this replica's partitions at the last pass (0 when none).",
       registers: [metrics.registry],
     });
   }
@@ -100,7 +109,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       intervalMs: this.config.LEDGER_OUTBOX_POLL_MS,
       pass: async () => {
         const more = await this.publishPending(queue);
-        if (Date.now() - this.lastCleanup > 60_000) {
+        if (Date.now() - this.lastCleanup > 60_000 && this.ownership.partitions.includes(0)) {
           this.lastCleanup = Date.now();
           await this.deletePublished();
         }
@@ -116,108 +125,123 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   /**
-   * One pass over both outboxes; true when a pass stopped at its budget and
-   * more is waiting. Otherwise the next pass waits LEDGER_OUTBOX_POLL_MS: a
-   * relay that ran again at once whenever it found something would, under
-   * steady load, spend a pass (and its transaction) on every posting batch;
-   * measured, that was a fifth of the ledger's CPU for single transfers.
+   * One pass over this replica's partitions; true when a pass stopped at its
+   * budget and more is waiting. Otherwise the next pass waits
+   * LEDGER_OUTBOX_POLL_MS: a relay that ran again at once whenever it found
+   * something would, under steady load, spend a pass (and its transaction)
+   * on every posting batch; measured, that was a fifth of the ledger's CPU
+   * for single transfers.
    */
   async publishPending(queue: Queue): Promise<boolean> {
-    // Measured before publishing, by the database's clock, so that a pass that
-    // fails (Redis away, a timeout) still reports the backlog it leaves.
-    const pending = await this.unpublished();
-    this.lag.set(pending.ageSeconds);
-    const earlier = pending.events ? await this.publishEventRows(queue) : NOTHING;
-    const batches = pending.batches ? await this.publishBatchRows(queue) : NOTHING;
-    // Counted once the rows are marked: a pass rolled back publishes again.
-    this.published.inc(earlier.published + batches.published);
-    return earlier.more || batches.more;
-  }
-
-  /** Whether each outbox holds unpublished rows, and the age of the oldest of all (0 when none). */
-  private async unpublished(): Promise<{ ageSeconds: number; batches: boolean; events: boolean }> {
-    const [row] = await this.prisma.$queryRaw<
-      { batches: Date | null; events: Date | null; age: number | null }[]
-    >`
-      SELECT b.oldest AS batches, e.oldest AS events,
-             extract(epoch FROM now() - LEAST(b.oldest, e.oldest))::float8 AS age
-        FROM (SELECT min(created_at) AS oldest FROM outbox_batches WHERE published_at IS NULL) AS b,
-             (SELECT min(created_at) AS oldest FROM outbox_events WHERE published_at IS NULL) AS e`;
-    return {
-      ageSeconds: Math.max(0, row?.age ?? 0),
-      batches: row?.batches != null,
-      events: row?.events != null,
-    };
+    const result = await this.ownership.withPartitions(async (session, partitions) => {
+      const legacy = partitions.includes(0);
+      // Measured before publishing, by the database's clock, so that a pass
+      // that fails (Redis away, a timeout) still reports the backlog it leaves.
+      const pending = await unpublished(session, partitions, legacy);
+      this.lag.set(pending.ageSeconds);
+      const earlier = pending.events ? await this.publishEventRows(session, queue) : NOTHING;
+      const unpartitioned = pending.unpartitioned
+        ? await this.publishBatchRows(session, queue, null)
+        : NOTHING;
+      const batches = pending.batches ? await this.publishBatchRows(session, queue, partitions) : NOTHING;
+      // Counted once the rows are marked: a pass rolled back publishes again.
+      this.published.inc(earlier.published + unpartitioned.published + batches.published);
+      return earlier.more || unpartitioned.more || batches.more;
+    });
+    if (result === undefined) this.lag.set(0);
+    return result ?? false;
   }
 
   /**
-   * Claims, publishes and marks the oldest posting batches' rows, about
+   * Claims, publishes and marks the oldest posting-batch rows of the given
+   * partitions (null: rows of earlier releases, which have none), about
    * EVENTS_PER_PASS events' worth (at least one row), in one transaction.
-   * Candidates are locked first (SKIP LOCKED, so replicas take different
-   * rows), then the oldest of them up to the event budget are read whole.
+   * Candidates are locked first, then the oldest of them up to the event
+   * budget are read whole; each event gets its partition and sequence.
    */
-  private publishBatchRows(queue: Queue): Promise<PassResult> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const candidates = await tx.$queryRaw<{ id: bigint; event_count: number }[]>`
-          SELECT id, event_count FROM outbox_batches
-           WHERE published_at IS NULL
-           ORDER BY id
-           LIMIT ${CANDIDATE_ROWS}
-           FOR UPDATE SKIP LOCKED`;
-        if (candidates.length === 0) return NOTHING;
-        const ids: bigint[] = [];
-        let events = 0;
-        for (const row of candidates) {
-          if (ids.length > 0 && events + row.event_count > EVENTS_PER_PASS) break;
-          ids.push(row.id);
-          events += row.event_count;
-        }
-        const rows = await tx.$queryRaw<{ events: LedgerEventJob[] }[]>`
-          SELECT events FROM outbox_batches WHERE id = ANY(${ids}::bigint[]) ORDER BY id`;
-        await this.publish(
-          queue,
-          rows.flatMap((row) => row.events),
-        );
-        await tx.$executeRaw`UPDATE outbox_batches SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
-        // Stopped at the budget (candidates left over, or as many as were asked for): more is waiting.
-        return {
-          published: events,
-          more: ids.length < candidates.length || candidates.length === CANDIDATE_ROWS,
-        };
-      },
-      { timeout: 30_000 },
-    );
+  private publishBatchRows(
+    session: ClientBase,
+    queue: Queue,
+    partitions: readonly number[] | null,
+  ): Promise<PassResult> {
+    return inTransaction(session, async () => {
+      const { rows: candidates } = await session.query<{ id: string; event_count: number }>(
+        `SELECT id::text, event_count FROM outbox_batches
+          WHERE published_at IS NULL AND ${partitions ? 'partition = ANY($2::int[])' : 'partition IS NULL'}
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE`,
+        partitions ? [CANDIDATE_ROWS, partitions] : [CANDIDATE_ROWS],
+      );
+      if (candidates.length === 0) return NOTHING;
+      const ids: string[] = [];
+      let events = 0;
+      for (const row of candidates) {
+        if (ids.length > 0 && events + row.event_count > EVENTS_PER_PASS) break;
+        ids.push(row.id);
+        events += row.event_count;
+      }
+      const { rows } = await session.query<{
+        partition: number | null;
+        first_sequence: string | null;
+        events: LedgerEventJob[];
+      }>(
+        `SELECT partition, first_sequence::text, events FROM outbox_batches
+          WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        [ids],
+      );
+      await this.publish(
+        queue,
+        rows.flatMap((row) =>
+          row.partition === null || row.first_sequence === null
+            ? row.events
+            : row.events.map((event, i) => ({
+                ...event,
+                partition: row.partition!,
+                sequence: Number(row.first_sequence) + i,
+              })),
+        ),
+      );
+      await session.query(`UPDATE outbox_batches SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        ids,
+      ]);
+      // Stopped at the budget (candidates left over, or as many as were asked for): more is waiting.
+      return {
+        published: events,
+        more: ids.length < candidates.length || candidates.length === CANDIDATE_ROWS,
+      };
+    });
   }
 
   /** The same for the per-event rows of earlier releases. */
-  private publishEventRows(queue: Queue): Promise<PassResult> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<OutboxEventRow[]>`
-          SELECT id, event_id, tenant_id, type, payload, traceparent FROM outbox_events
-           WHERE published_at IS NULL
-           ORDER BY id
-           LIMIT ${EVENTS_PER_PASS}
-           FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return NOTHING;
-        await this.publish(
-          queue,
-          rows.map((row) => ({
-            eventId: row.event_id,
-            type: row.type,
-            tenantId: row.tenant_id,
-            occurredAt: row.payload.occurredAt,
-            transfer: row.payload.transfer,
-            traceparent: row.traceparent,
-          })),
-        );
-        const ids = rows.map((row) => row.id);
-        await tx.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE id = ANY(${ids}::bigint[])`;
-        return { published: rows.length, more: rows.length === EVENTS_PER_PASS };
-      },
-      { timeout: 30_000 },
-    );
+  private publishEventRows(session: ClientBase, queue: Queue): Promise<PassResult> {
+    return inTransaction(session, async () => {
+      const { rows } = await session.query<OutboxEventRow>(
+        `SELECT id::text, event_id, tenant_id, type, payload, traceparent FROM outbox_events
+          WHERE published_at IS NULL
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE`,
+        [EVENTS_PER_PASS],
+      );
+      if (rows.length === 0) return NOTHING;
+      await this.publish(
+        queue,
+        rows.map((row) => ({
+          eventId: row.event_id,
+          type: row.type,
+          tenantId: row.tenant_id,
+          occurredAt: row.payload.occurredAt,
+          transfer: row.payload.transfer,
+          traceparent: row.traceparent,
+        })),
+      );
+      const ids = rows.map((row) => row.id);
+      await session.query(`UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        ids,
+      ]);
+      return { published: rows.length, more: rows.length === EVENTS_PER_PASS };
+    });
   }
 
   private async publish(queue: Queue, events: LedgerEventJob[]): Promise<void> {
@@ -233,5 +257,51 @@ export class OutboxRelay implements OnApplicationBootstrap {
       DELETE FROM outbox_batches WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
     await this.prisma.$executeRaw`
       DELETE FROM outbox_events WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
+  }
+}
+
+/**
+ * Whether the partitions' rows (and, with `legacy`, rows of earlier
+ * releases) hold anything unpublished, and the age of the oldest (0 when none).
+ */
+async function unpublished(
+  session: ClientBase,
+  partitions: readonly number[],
+  legacy: boolean,
+): Promise<{ ageSeconds: number; batches: boolean; unpartitioned: boolean; events: boolean }> {
+  const { rows } = await session.query<{
+    batches: Date | null;
+    unpartitioned: Date | null;
+    events: Date | null;
+    age: number | null;
+  }>(
+    `SELECT b.oldest AS batches, u.oldest AS unpartitioned, e.oldest AS events,
+            extract(epoch FROM now() - LEAST(b.oldest, u.oldest, e.oldest))::float8 AS age
+       FROM (SELECT min(created_at) AS oldest FROM outbox_batches
+              WHERE published_at IS NULL AND partition = ANY($1::int[])) AS b,
+            (SELECT min(created_at) AS oldest FROM outbox_batches
+              WHERE published_at IS NULL AND partition IS NULL AND $2) AS u,
+            (SELECT min(created_at) AS oldest FROM outbox_events WHERE published_at IS NULL AND $2) AS e`,
+    [partitions, legacy],
+  );
+  const row = rows[0];
+  return {
+    ageSeconds: Math.max(0, row?.age ?? 0),
+    batches: row?.batches != null,
+    unpartitioned: row?.unpartitioned != null,
+    events: row?.events != null,
+  };
+}
+
+/** Runs `work` in a transaction on the session; rolled back if it throws, so the session stays usable. */
+async function inTransaction<T>(session: ClientBase, work: () => Promise<T>): Promise<T> {
+  await session.query('BEGIN');
+  try {
+    const result = await work();
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }

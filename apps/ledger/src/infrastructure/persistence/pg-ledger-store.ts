@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { LedgerEventJob } from '@meridian/ledger-contract';
+import { InjectConfig } from '@meridian/config/nest';
+import { type LedgerEventJob, tenantPartition } from '@meridian/ledger-contract';
 import { type PoolClient, type QueryResult, TypeOverrides, types } from 'pg';
 import { accountKey, type AccountState } from '../../domain/account';
 import type { PostingEffects, PostingState } from '../../domain/posting';
 import { type PendingTransferState, type Transfer, transferKey } from '../../domain/transfer';
 import type { TransferResult } from '../../domain/transfer-result';
 import { LedgerStore, type PostingKeys, type PostingTransaction } from '../../application/ledger-store.port';
+import type { LedgerConfig } from '../../config';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import {
@@ -54,7 +56,10 @@ export class PostingConnectionLost extends Error {
  */
 @Injectable()
 export class PgLedgerStore extends LedgerStore {
-  constructor(private readonly prisma: PrismaService) {
+  constructor(
+    private readonly prisma: PrismaService,
+    @InjectConfig() private readonly config: Pick<LedgerConfig, 'LEDGER_PARTITIONS'>,
+  ) {
     super();
   }
 
@@ -67,7 +72,7 @@ export class PgLedgerStore extends LedgerStore {
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
     try {
-      const tx = new SqlPostingTransaction(client);
+      const tx = new SqlPostingTransaction(client, this.config.LEDGER_PARTITIONS);
       const result = await work(tx);
       await tx.end();
       return result;
@@ -156,7 +161,10 @@ const keyRows = (keys: { tenantId: string; id: string }[]): string =>
 class SqlPostingTransaction implements PostingTransaction {
   #state: 'unopened' | 'open' | 'ended' = 'unopened';
 
-  constructor(private readonly client: PoolClient) {}
+  constructor(
+    private readonly client: PoolClient,
+    private readonly partitions: number,
+  ) {}
 
   /** Sends the statements in one round trip and answers each one's rows; `commit` ends the transaction with them. */
   private async roundTrip(statements: Prisma.Sql[], commit = false): Promise<unknown[][]> {
@@ -271,11 +279,14 @@ class SqlPostingTransaction implements PostingTransaction {
   }
 
   /**
-   * Everything a batch changes, in one statement, and COMMIT with it: one
-   * data-modifying CTE per kind of row, each set-based over arrays. Rows are
-   * inserted with plain INSERTs: a concurrent batch that created the same id
-   * makes the statement fail with a unique violation, and the batch is
-   * retried (then answering `exists`).
+   * Everything a batch changes, in one statement, then its events, and COMMIT
+   * with them: one data-modifying CTE per kind of row, each set-based over
+   * arrays. Rows are inserted with plain INSERTs: a concurrent batch that
+   * created the same id makes the statement fail with a unique violation, and
+   * the batch is retried (then answering `exists`). The events go last, as
+   * the statement that takes their partitions' sequence rows: those locks
+   * are then held only until the COMMIT that follows in the same round trip,
+   * and taken after every other lock of the batch, so they add no deadlock.
    */
   async write(
     effects: PostingEffects,
@@ -288,14 +299,17 @@ class SqlPostingTransaction implements PostingTransaction {
       insertPendingStates(effects.pendingInserts),
       updatePendingStates(effects.pendingUpdates),
       insertFailures(effects.failures),
-      insertEvents(effects, traceparentOf),
     ].filter((step): step is Prisma.Sql => step !== null);
-    if (steps.length === 0) return this.end();
+    const events = insertEvents(effects, traceparentOf, this.partitions);
+    if (steps.length === 0 && events === null) return this.end();
     const ctes = Prisma.join(
       steps.map((step, i) => Prisma.sql`${Prisma.raw(`step_${i}`)} AS (${step})`),
       ', ',
     );
-    await this.roundTrip([Prisma.sql`WITH ${ctes} SELECT 1`], true);
+    await this.roundTrip(
+      [...(steps.length > 0 ? [Prisma.sql`WITH ${ctes} SELECT 1`] : []), ...(events ? [events] : [])],
+      true,
+    );
   }
 }
 
@@ -406,25 +420,41 @@ function insertFailures(failures: PostingEffects['failures']): Prisma.Sql | null
 
 /**
  * The batch's events commit with the change they describe, as one outbox row
- * holding them all (each in the form of its ledger-events job); the relay
- * publishes them later.
+ * per partition holding that partition's events in order (each in the form of
+ * its ledger-events job); the relay publishes them later. Each row's events
+ * take the next sequences of their partition: the upsert locks the
+ * partitions' rows in partition order and holds them until COMMIT, so a
+ * partition's sequences are gapless and follow commit order.
  */
 function insertEvents(
   effects: PostingEffects,
   traceparentOf: (tenantId: string, transferId: string) => string | null,
+  partitions: number,
 ): Prisma.Sql | null {
   if (effects.events.length === 0) return null;
-  const events = rows(
-    effects.events.map((e): LedgerEventJob => ({
+  const byPartition = new Map<number, LedgerEventJob[]>();
+  for (const e of effects.events) {
+    const partition = tenantPartition(e.tenantId, partitions);
+    let events = byPartition.get(partition);
+    if (!events) byPartition.set(partition, (events = []));
+    events.push({
       eventId: e.eventId,
       type: e.type,
       tenantId: e.tenantId,
       ...eventPayload(e.transfer, e.occurredAt),
       traceparent: traceparentOf(e.transfer.tenantId, e.transfer.id),
-    })),
-  );
+    });
+  }
+  const data = rows([...byPartition].map(([p, events]) => ({ p, n: events.length, events })));
   return Prisma.sql`
-    INSERT INTO outbox_batches (events, event_count) VALUES (${events}::jsonb, ${effects.events.length})`;
+    WITH batch AS (SELECT p, n, events FROM jsonb_to_recordset(${data}::jsonb) AS r(p int, n int, events jsonb)),
+         sequenced AS (
+           INSERT INTO ledger_partitions (partition, last_sequence)
+           SELECT p, n FROM batch ORDER BY p
+           ON CONFLICT (partition) DO UPDATE SET last_sequence = ledger_partitions.last_sequence + excluded.last_sequence
+           RETURNING partition, last_sequence)
+    INSERT INTO outbox_batches (partition, first_sequence, events, event_count)
+    SELECT b.p, s.last_sequence - b.n + 1, b.events, b.n FROM batch b JOIN sequenced s ON s.partition = b.p`;
 }
 
 /** The event payload: the transfer in its wire form (amounts as strings). */
