@@ -137,7 +137,7 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     expect(await unpublishedRows()).toBe(0);
   });
 
-  it('gives each event of a partitioned row its partition and its sequence, counting from the row\'s first', async () => {
+  it("gives each event of a partitioned row its partition and its sequence, counting from the row's first", async () => {
     const occurredAt = new Date().toISOString();
     const events = ['a', 'b', 'c'].map((name) => ({
       eventId: randomUUID(),
@@ -170,5 +170,13 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     await ownership.rebalance();
     expect(await relay.publishPending(queue)).toBe(false);
     expect((await jobCount()) - before).toBe(2);
+  });
+
+  it("adds rows' events to the queue in the rows' order, numerically (row 10 after row 9), across passes", async () => {
+    await query(database.url, `ALTER SEQUENCE outbox_batches_id_seq RESTART WITH 95`);
+    const eventIds = await postingBatchRows(CANDIDATE_ROWS + 5, 1);
+    while (await relay.publishPending(queue));
+    const waiting = (await queue.getWaiting(0, -1)).map((job) => job.id);
+    expect(waiting.filter((id) => eventIds.includes(id!))).toEqual(eventIds);
   });
 });

@@ -203,13 +203,15 @@ describe('the posting transaction on its own pg connection', () => {
         },
       },
     };
-    await new PgLedgerStore(counting as unknown as PrismaService, { LEDGER_PARTITIONS: 8 }).inTransaction(async (tx) => {
-      await tx.load({ ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'two-trips' }] });
-      await tx.write(
-        { ...nothing, failures: [{ tenantId: 'acme', id: 'two-trips', result: 'exceeds_credits' }] },
-        () => null,
-      );
-    });
+    await new PgLedgerStore(counting as unknown as PrismaService, { LEDGER_PARTITIONS: 8 }).inTransaction(
+      async (tx) => {
+        await tx.load({ ...NO_KEYS, transferIds: [{ tenantId: 'acme', id: 'two-trips' }] });
+        await tx.write(
+          { ...nothing, failures: [{ tenantId: 'acme', id: 'two-trips', result: 'exceeds_credits' }] },
+          () => null,
+        );
+      },
+    );
     expect(sent).toHaveLength(2);
     expect(sent[0]).toMatch(/^BEGIN;/);
     expect(sent[1]).toMatch(/;\nCOMMIT$/);

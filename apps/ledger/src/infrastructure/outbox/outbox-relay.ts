@@ -166,9 +166,10 @@ export class OutboxRelay implements OnApplicationBootstrap {
   ): Promise<PassResult> {
     return inTransaction(session, async () => {
       const { rows: candidates } = await session.query<{ id: string; event_count: number }>(
+        // Ordered by the column, not the text it is read as (ids are read as text: they are BIGINT).
         `SELECT id::text, event_count FROM outbox_batches
           WHERE published_at IS NULL AND ${partitions ? 'partition = ANY($2::int[])' : 'partition IS NULL'}
-          ORDER BY id
+          ORDER BY outbox_batches.id
           LIMIT $1
           FOR UPDATE`,
         partitions ? [CANDIDATE_ROWS, partitions] : [CANDIDATE_ROWS],
@@ -187,7 +188,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
         events: LedgerEventJob[];
       }>(
         `SELECT partition, first_sequence::text, events FROM outbox_batches
-          WHERE id = ANY($1::bigint[]) ORDER BY id`,
+          WHERE id = ANY($1::bigint[]) ORDER BY outbox_batches.id`,
         [ids],
       );
       await this.publish(
@@ -219,7 +220,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       const { rows } = await session.query<OutboxEventRow>(
         `SELECT id::text, event_id, tenant_id, type, payload, traceparent FROM outbox_events
           WHERE published_at IS NULL
-          ORDER BY id
+          ORDER BY outbox_events.id
           LIMIT $1
           FOR UPDATE`,
         [EVENTS_PER_PASS],
