@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { variableName } from '@meridian/service-registry';
 import { forEachLine, freePort, TcpProxy, withServiceHeap } from '@meridian/testing';
 import {
   databaseServicesOf,
@@ -45,7 +46,10 @@ const exitOf = (child: ChildProcess) =>
  * `replicas[service]` processes, and, when there are several, a
  * readiness-aware round-robin balancer on the service's ports in front of
  * them (what a Kubernetes Service does), so callers and clients use the same
- * URLs either way. Replicas of a service share its database.
+ * URLs either way. Replicas of a service share its database. A StatefulSet's
+ * replicas also get their ordinal and count (REPLICA_ORDINAL, REPLICA_COUNT),
+ * and its callers each replica's own URL (`<CALLEE>_REPLICA_URLS`), as the
+ * chart gives them through the headless Service.
  */
 export class RunningStack {
   readonly #replicas = new Map<string, Replica[]>();
@@ -123,11 +127,34 @@ export class RunningStack {
   async startReplica(replica: Replica, timeoutMs = 60_000): Promise<void> {
     const env = {
       ...serviceEnvironments(this.settings)[replica.service]!,
+      ...this.replicaEnvironment(replica),
       PORT: String(replica.port),
       MANAGEMENT_PORT: String(replica.managementPort),
     };
     replica.process = this.#spawn(replica.service, 'main.bundle.js', replica, env);
     await this.waitReady(replica, timeoutMs);
+  }
+
+  /**
+   * What a replica learns of StatefulSets: its own ordinal and count when it
+   * is one, and each replica's URL of every StatefulSet it calls.
+   */
+  replicaEnvironment(replica: Replica): Record<string, string> {
+    const registry = this.settings.registry;
+    const service = registry.services.find((s) => s.name === replica.service)!;
+    const env: Record<string, string> = {};
+    if (service.kind === 'StatefulSet') {
+      env.REPLICA_ORDINAL = String(replica.index);
+      env.REPLICA_COUNT = String(this.replicas(replica.service).length);
+    }
+    for (const callee of service.calls) {
+      const kind = registry.services.find((s) => s.name === callee)?.kind;
+      if (kind !== 'StatefulSet') continue;
+      env[`${variableName(callee)}_REPLICA_URLS`] = this.replicas(callee)
+        .map((r) => `http://127.0.0.1:${r.port}`)
+        .join(',');
+    }
+    return env;
   }
 
   /** Polls the replica's readiness until it answers 200. */
