@@ -7,7 +7,7 @@ import { type BenchReport, currentCommit, markdownTable, machine, parseReport } 
  * `./meridian bench`: every benchmark, one after another (never two at once:
  * they share the machine they measure), then docs/benchmarks.md rewritten
  * from their JSON lines with the date, the machine and the commit. ONLY
- * (comma-separated: ledger, api, settlement, startup) runs a subset and
+ * (comma-separated: ledger, api, settlement, partitions, startup) runs a subset and
  * leaves the document alone.
  */
 
@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   ledger: 'tools/bench/dist/ledger.js',
   api: 'tools/bench/dist/api.js',
   settlement: 'tools/bench/dist/settlement.js',
+  partitions: 'tools/bench/dist/partitions.js',
   startup: 'tools/stack/dist/measure-startup.js',
 };
 

@@ -5,8 +5,8 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   headers: Record<string, string>;
-  /** The body of each request, and its extra headers (an Idempotency-Key, say). */
-  next: () => { body: string; headers?: Record<string, string> };
+  /** The body of each request, its extra headers (an Idempotency-Key, say), and its path when not the URL's. */
+  next: () => { body: string; headers?: Record<string, string>; path?: string };
   /** Requests per second over all connections (a fixed, moderate rate); unset, as fast as answers come. */
   overallRate?: number;
 }
@@ -34,8 +34,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         setupRequest: (request) => {
-          const { body, headers } = options.next();
-          return { ...request, body, headers: { ...request.headers, ...headers } };
+          const { body, headers, path } = options.next();
+          return { ...request, ...(path ? { path } : {}), body, headers: { ...request.headers, ...headers } };
         },
       },
     ],
