@@ -21,7 +21,9 @@ describe("check-compose's override of docker/compose.yaml", () => {
     const config = composeConfig();
     const { services } = read(composeOverride(config, '1.47', {}));
     const publishing = Object.keys(config.services).filter((name) => config.services[name]!.ports);
-    expect(publishing).toEqual(expect.arrayContaining(['postgres', 'redis', 'api', 'ledger', 'settlement']));
+    expect(publishing).toEqual(
+      expect.arrayContaining(['postgres', 'redis', 'api', 'ledger-0', 'settlement']),
+    );
     for (const name of publishing) expect(services[name]?.ports).toBe('!reset []');
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadRegistry } from '@meridian/service-registry';
+import { composeServiceNames, loadRegistry } from '@meridian/service-registry';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { checkComposeVariables, composeTarget } from '../src/config-coverage';
@@ -9,6 +9,7 @@ import { COMPOSE_FILE, toolchain } from '../src/toolchain';
 
 interface Service {
   image?: string;
+  networks?: Record<string, { aliases?: string[] }>;
   build?: { context: string; dockerfile: string; args: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
@@ -29,6 +30,11 @@ describe('docker/compose.yaml', () => {
   const { services } = load();
   const registry = loadRegistry();
   const apps = registry.services.map((service) => service.name);
+  /** The compose services of each app: itself, or one per replica of a StatefulSet (ledger-0, ...). */
+  const runners = registry.services.flatMap((service) =>
+    composeServiceNames(service).map((name) => [name, service] as const),
+  );
+  const runnersOf = (app: string) => composeServiceNames(registry.services.find((s) => s.name === app)!);
   const withDatabase = registry.services.filter((service) => service.database).map((service) => service.name);
   /** The Redis each use of one is given (README, "Redis: what may be evicted"). */
   const REDIS = { queues: 'redis', cache: 'redis-cache' } as const;
@@ -59,9 +65,46 @@ describe('docker/compose.yaml', () => {
       'redis-cache',
     ];
     expect(Object.keys(services).sort()).toEqual(
-      [...infrastructure, ...apps, ...withDatabase.map((app) => `${app}-migrate`)].sort(),
+      [
+        ...infrastructure,
+        ...runners.map(([name]) => name),
+        ...withDatabase.map((app) => `${app}-migrate`),
+      ].sort(),
     );
   });
+
+  it.each(
+    registry.services.filter((service) => service.kind === 'StatefulSet').map((s) => [s.name, s] as const),
+  )(
+    "runs the StatefulSet %s as the chart does: one service per ordinal with REPLICA_ORDINAL and REPLICA_COUNT, all at its name, which its callers reach it by, with each replica's URL and the same partitions",
+    (name, service) => {
+      const replicas = service.replicas!;
+      expect(replicas).toBeGreaterThan(1);
+      const names = runnersOf(name);
+      expect(names).toEqual(Array.from({ length: replicas }, (_, ordinal) => `${name}-${ordinal}`));
+      expect(services).not.toHaveProperty(name);
+      const partitions = `${name.toUpperCase()}_PARTITIONS`;
+      names.forEach((replica, ordinal) => {
+        const environment = services[replica]!.environment!;
+        expect([environment.REPLICA_ORDINAL, environment.REPLICA_COUNT]).toEqual([
+          String(ordinal),
+          String(replicas),
+        ]);
+        expect(services[replica]!.networks?.default?.aliases).toEqual([name]);
+        expect(environment[partitions]).toBe(String(service.partitions));
+      });
+      const callers = registry.services.filter((caller) => caller.calls.includes(name));
+      expect(callers.length).toBeGreaterThan(0);
+      for (const caller of callers) {
+        const environment = services[caller.name]!.environment!;
+        expect(environment[`${name.toUpperCase()}_URL`]).toBe(`http://${name}:${service.port}`);
+        expect(environment[`${name.toUpperCase()}_REPLICA_URLS`]!.split(',')).toEqual(
+          names.map((replica) => `http://${replica}:${service.port}`),
+        );
+        expect(environment[partitions]).toBe(String(service.partitions));
+      }
+    },
+  );
 
   it('puts every service in exactly one profile, core or observability, and core never needs an observability one', () => {
     const core = Object.keys(services).filter((name) => services[name]!.profiles?.join() === 'core');
@@ -74,7 +117,7 @@ describe('docker/compose.yaml', () => {
         'postgres',
         'redis',
         'redis-cache',
-        ...apps,
+        ...runners.map(([name]) => name),
         ...withDatabase.map((app) => `${app}-migrate`),
       ]),
     );
@@ -95,11 +138,11 @@ describe('docker/compose.yaml', () => {
 
   it('catches a variable no schema knows', () => {
     const broken = load().services;
-    broken.ledger!.environment!.LEDGER_BATCH_SIZE = '10';
+    broken['ledger-1']!.environment!.LEDGER_BATCH_SIZE = '10';
     delete broken.api!.environment!.ADMIN_TOKEN;
     expect(checkComposeVariables(broken)).toEqual([
       {
-        where: 'compose service ledger',
+        where: 'compose service ledger-1',
         message: 'LEDGER_BATCH_SIZE is not a variable of the ledger config schema',
       },
       {
@@ -109,10 +152,10 @@ describe('docker/compose.yaml', () => {
     ]);
   });
 
-  it.each(apps)(
+  it.each(runners.map(([name, service]) => [name, service.name] as const))(
     'builds %s from docker/Dockerfile and checks its health through node (exec form, no shell)',
-    (app) => {
-      const service = services[app]!;
+    (name, app) => {
+      const service = services[name]!;
       expect(service.build?.dockerfile).toBe('docker/Dockerfile');
       expect(
         existsSync(resolve(dirname(COMPOSE_FILE), service.build!.context, service.build!.dockerfile)),
@@ -127,37 +170,47 @@ describe('docker/compose.yaml', () => {
   );
 
   it.each(apps)(
-    '%s: the healthcheck and Prometheus reach MANAGEMENT_PORT, which is published on 127.0.0.1 only',
+    '%s: the healthcheck and Prometheus reach MANAGEMENT_PORT of each of its compose services, which one publishes on 127.0.0.1 only',
     (app) => {
-      const service = services[app]!;
-      const management = service.environment!.MANAGEMENT_PORT!;
-      expect(management).toBe(String(registry.services.find((entry) => entry.name === app)!.managementPort));
-      expect(management).not.toBe(service.environment!.PORT);
-      expect(service.healthcheck?.test[3]).toContain(`http://127.0.0.1:${management}/health/ready`);
-      expect(service.ports!.filter((port) => port.endsWith(`:${management}`))).toEqual([
+      const names = runnersOf(app);
+      const management = String(registry.services.find((entry) => entry.name === app)!.managementPort);
+      for (const name of names) {
+        const service = services[name]!;
+        expect(service.environment!.MANAGEMENT_PORT).toBe(management);
+        expect(management).not.toBe(service.environment!.PORT);
+        expect(service.healthcheck?.test[3]).toContain(`http://127.0.0.1:${management}/health/ready`);
+      }
+      // The host's port once (a StatefulSet's first replica): the others would take the same one.
+      const [first, ...others] = names;
+      expect(services[first!]!.ports!.filter((port) => port.endsWith(`:${management}`))).toEqual([
         `127.0.0.1:${management}:${management}`,
       ]);
+      for (const name of others) expect(services[name]!.ports).toBeUndefined();
       const prometheus = parse(
         readFileSync(resolve(dirname(COMPOSE_FILE), 'observability/prometheus.yml'), 'utf8'),
       ) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
       const job = prometheus.scrape_configs.find((config) => config.job_name === app);
-      expect(job?.static_configs.flatMap((config) => config.targets)).toEqual([`${app}:${management}`]);
+      expect(job?.static_configs.flatMap((config) => config.targets)).toEqual(
+        names.map((name) => `${name}:${management}`),
+      );
     },
   );
 
-  it.each(apps)(
-    '%s starts only after its migration completed and its callees and Redis are healthy',
-    (app) => {
+  it.each(runners.map(([name, service]) => [name, service.name] as const))(
+    '%s starts only after its migration completed and (every replica of) its callees and Redis are healthy',
+    (name, app) => {
       const entry = registry.services.find((service) => service.name === app)!;
-      const dependsOn = services[app]!.depends_on ?? {};
+      const dependsOn = services[name]!.depends_on ?? {};
       if (entry.database) {
         const migrate = services[`${app}-migrate`]!;
         expect(composeTarget(migrate)).toBe('migrate');
-        expect(migrate.image).toBe(services[app]!.image);
+        expect(migrate.image).toBe(services[name]!.image);
         expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
         expect(dependsOn[`${app}-migrate`]).toEqual({ condition: 'service_completed_successfully' });
       }
-      for (const callee of entry.calls) expect(dependsOn[callee]).toEqual({ condition: 'service_healthy' });
+      for (const callee of entry.calls)
+        for (const runner of runnersOf(callee))
+          expect(dependsOn[runner]).toEqual({ condition: 'service_healthy' });
       if (entry.redis !== 'none')
         expect(dependsOn[REDIS[entry.redis]]).toEqual({ condition: 'service_healthy' });
     },
@@ -168,8 +221,8 @@ describe('docker/compose.yaml', () => {
     expect(command).toContain('--maxmemory-policy volatile-lru');
     expect(command).toMatch(/--maxmemory \d+mb/);
     expect(registry.services.some((service) => service.redis === 'cache')).toBe(true);
-    for (const service of registry.services) {
-      const environment = services[service.name]!.environment!;
+    for (const [name, service] of runners) {
+      const environment = services[name]!.environment!;
       if (service.redis === 'none') expect(environment).not.toHaveProperty('REDIS_URL');
       else expect(environment.REDIS_URL).toBe(`redis://${REDIS[service.redis]}:6379`);
     }

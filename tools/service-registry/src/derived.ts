@@ -100,13 +100,24 @@ export interface EnvironmentValues {
   redisKeyPrefix: string;
   token(edge: TokenEdge): string;
   adminToken: string;
+  /**
+   * Each replica's base URL, by ordinal, where the environment runs a
+   * StatefulSet's replicas at addresses of their own: its callers get them
+   * as <CALLEE>_REPLICA_URLS beside <CALLEE>_URL. Left out: none.
+   */
+  replicaUrls?(service: Service): string[];
 }
+
+/** `LEDGER_PARTITIONS`: the variable with a StatefulSet's partitions, read by it and by its callers. */
+export const partitionsVariable = (service: string): string => `${variableName(service)}_PARTITIONS`;
 
 /**
  * The variables the registry gives a service in one environment: its ports,
- * datastores, admin token, the URL and token of each callee and the token of
+ * datastores, admin token, its partitions, the URL (and a StatefulSet's
+ * replica URLs and partitions) and token of each callee and the token of
  * each caller. Settings of the service itself (log level, shutdown, ...) are
- * the environment's to add.
+ * the environment's to add, and so is a replica's identity
+ * (`replicaEnvironment`).
  */
 export function serviceEnvironment(
   registry: Registry,
@@ -122,9 +133,14 @@ export function serviceEnvironment(
     env.REDIS_KEY_PREFIX = values.redisKeyPrefix;
   }
   if (service.adminToken) env.ADMIN_TOKEN = values.adminToken;
+  if (service.partitions !== undefined) env[partitionsVariable(name)] = String(service.partitions);
   for (const edge of tokenEdges(registry)) {
     if (edge.caller === name) {
-      env[edge.urlVariable] = values.url(serviceNamed(registry, edge.callee));
+      const callee = serviceNamed(registry, edge.callee);
+      env[edge.urlVariable] = values.url(callee);
+      if (callee.kind === 'StatefulSet' && values.replicaUrls)
+        env[`${variableName(callee.name)}_REPLICA_URLS`] = values.replicaUrls(callee).join(',');
+      if (callee.partitions !== undefined) env[partitionsVariable(callee.name)] = String(callee.partitions);
       env[edge.tokenVariable] = values.token(edge);
     }
   }
@@ -133,3 +149,13 @@ export function serviceEnvironment(
   }
   return env;
 }
+
+/**
+ * A StatefulSet replica's identity, as the chart gives each pod: its ordinal
+ * (from 0) and how many replicas there are. The service divides its work by
+ * both (the ledger's partitions: docs/operations/ledger-partitions.md).
+ */
+export const replicaEnvironment = (ordinal: number, replicas: number): Record<string, string> => ({
+  REPLICA_ORDINAL: String(ordinal),
+  REPLICA_COUNT: String(replicas),
+});

@@ -14,6 +14,8 @@ export {
   databaseNames,
   type EnvironmentValues,
   managementPorts,
+  partitionsVariable,
+  replicaEnvironment,
   secretVariables,
   type SecretVariable,
   serviceEnvironment,
@@ -22,4 +24,5 @@ export {
   tokenEdges,
   variableName,
 } from './derived';
+export { composeServiceNames } from './generate/compose';
 export { generatedFiles, REGENERATE_COMMAND, staleGeneratedFiles } from './generate/files';

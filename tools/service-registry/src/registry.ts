@@ -6,9 +6,11 @@ import { REGISTRY_FILE, REPO_ROOT } from './paths';
 
 /**
  * The services registry: the `services:` map at the top of the chart's
- * values.yaml. Only the registry's own fields are read; the chart keeps its
- * per-service settings (replicas, resources, ...) in the same entries, and
- * those are the chart's business, so unknown keys are ignored here.
+ * values.yaml. Only the registry's own fields are read, and a StatefulSet's
+ * replicas and partitions, which every environment runs it with; the chart
+ * keeps its other per-service settings (resources, autoscaling, ...) in the
+ * same entries, and those are the chart's business, so unknown keys are
+ * ignored here.
  */
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -17,6 +19,13 @@ const NAME_RULE = 'lower-case letters, digits and -, starting with a letter, at 
 const PORT_RULE = 'must be an integer from 1 to 65535';
 const port = z.int({ error: PORT_RULE }).min(1, { error: PORT_RULE }).max(65535, { error: PORT_RULE });
 const flag = z.boolean({ error: 'must be true or false' }).default(false);
+const count = (max: number) => {
+  const rule = `must be an integer from 1 to ${max}`;
+  return z.int({ error: rule }).min(1, { error: rule }).max(max, { error: rule });
+};
+/** The bounds of REPLICA_COUNT and LEDGER_PARTITIONS in the config schemas. */
+const MAX_REPLICAS = 1_000;
+const MAX_PARTITIONS = 4_096;
 
 const entrySchema = z.object({
   kind: z.enum(['Deployment', 'StatefulSet'], { error: 'must be Deployment or StatefulSet' }),
@@ -31,6 +40,8 @@ const entrySchema = z.object({
       error: 'must be a list of service names',
     })
     .refine((names) => new Set(names).size === names.length, { error: 'names a service twice' }),
+  replicas: count(MAX_REPLICAS).optional(),
+  partitions: count(MAX_PARTITIONS).optional(),
 });
 
 export type ServiceKind = 'Deployment' | 'StatefulSet';
@@ -55,6 +66,17 @@ export interface Service {
   adminToken: boolean;
   /** The services it calls. */
   calls: readonly string[];
+  /**
+   * StatefulSet only: its pods, each with an ordinal (REPLICA_ORDINAL among
+   * REPLICA_COUNT): the entry's replicas, else serviceDefaults.replicas, as the
+   * chart renders them. A Deployment's pods are interchangeable: undefined.
+   */
+  replicas?: number;
+  /**
+   * StatefulSet only: the partitions its work is divided into by ordinal,
+   * <NAME>_PARTITIONS for it and for each of its callers; undefined: the apps' default.
+   */
+  partitions?: number;
 }
 
 export interface Registry {
@@ -86,6 +108,7 @@ export function parseRegistry(values: unknown, source = 'values'): Registry {
   }
   const problems: string[] = [];
   const services: Service[] = [];
+  const defaultReplicas = defaultReplicasOf(values, problems);
   for (const [name, entry] of Object.entries(map as Record<string, unknown>)) {
     if (!NAME.test(name)) problems.push(`services.${name}: the name must be ${NAME_RULE}`);
     const parsed = entrySchema.safeParse(entry ?? {}, { reportInput: true });
@@ -97,11 +120,35 @@ export function parseRegistry(values: unknown, source = 'values'): Registry {
       }
       continue;
     }
-    services.push({ name, ...parsed.data });
+    const { replicas, partitions, ...fields } = parsed.data;
+    if (fields.kind === 'StatefulSet') {
+      services.push({
+        name,
+        ...fields,
+        replicas: replicas ?? defaultReplicas,
+        ...(partitions !== undefined ? { partitions } : {}),
+      });
+    } else {
+      if (partitions !== undefined)
+        problems.push(
+          `services.${name}.partitions: only a StatefulSet divides its work among its pods by ordinal`,
+        );
+      services.push({ name, ...fields });
+    }
   }
   if (problems.length === 0) problems.push(...crossCheck(services));
   if (problems.length > 0) throw new RegistryError(source, problems);
   return { services };
+}
+
+/** serviceDefaults.replicas (the chart requires it), or 1 where a registry has no defaults. */
+function defaultReplicasOf(values: unknown, problems: string[]): number {
+  const replicas = (values as { serviceDefaults?: { replicas?: unknown } }).serviceDefaults?.replicas;
+  if (replicas === undefined) return 1;
+  const parsed = count(MAX_REPLICAS).safeParse(replicas);
+  if (parsed.success) return parsed.data;
+  problems.push(`serviceDefaults.replicas: ${parsed.error.issues[0]!.message}`);
+  return 1;
 }
 
 /** What no single entry can show: calls to unknown services, cycles, ports used twice. */

@@ -5,6 +5,7 @@ import {
   loadRegistry,
   managementPorts,
   parseRegistry,
+  replicaEnvironment,
   secretVariables,
   serviceEnvironment,
   startOrder,
@@ -117,6 +118,7 @@ describe('facts derived from the registry', () => {
       REDIS_KEY_PREFIX: 'prefix',
       ADMIN_TOKEN: 'admin',
       LEDGER_URL: 'http://ledger.test:3001',
+      LEDGER_PARTITIONS: '64',
       LEDGER_TOKEN: 'token-settlement-ledger-token',
       INBOUND_API_TOKEN: 'token-api-settlement-token',
     });
@@ -125,6 +127,34 @@ describe('facts derived from the registry', () => {
     expect(serviceEnvironment(registry, 'ledger', values).INBOUND_API_TOKEN).toBe(
       serviceEnvironment(registry, 'api', values).LEDGER_TOKEN,
     );
+  });
+
+  it("gives a StatefulSet's partitions to it and to each caller, and its replicas' URLs to each caller where the environment has them", () => {
+    const partitions = (name: string) => serviceEnvironment(registry, name, values).LEDGER_PARTITIONS;
+    expect([partitions('ledger'), partitions('api'), partitions('settlement')]).toEqual(['64', '64', '64']);
+    // Without replicaUrls (an environment whose replicas share one address): none.
+    expect(serviceEnvironment(registry, 'api', values)).not.toHaveProperty('LEDGER_REPLICA_URLS');
+    const withReplicas: EnvironmentValues = {
+      ...values,
+      replicaUrls: (service) => [0, 1, 2].map((n) => `http://${service.name}-${n}.test:${service.port}`),
+    };
+    const api = serviceEnvironment(registry, 'api', withReplicas);
+    expect(api.LEDGER_REPLICA_URLS).toBe(
+      'http://ledger-0.test:3001,http://ledger-1.test:3001,http://ledger-2.test:3001',
+    );
+    // Beside the callee's URL; a Deployment callee (settlement) has none.
+    expect(
+      Object.keys(api).filter((name) => name.startsWith('LEDGER_') || name.startsWith('SETTLEMENT_')),
+    ).toEqual([
+      'LEDGER_URL',
+      'LEDGER_REPLICA_URLS',
+      'LEDGER_PARTITIONS',
+      'LEDGER_TOKEN',
+      'SETTLEMENT_URL',
+      'SETTLEMENT_TOKEN',
+    ]);
+    expect(serviceEnvironment(registry, 'ledger', withReplicas)).not.toHaveProperty('LEDGER_REPLICA_URLS');
+    expect(replicaEnvironment(2, 3)).toEqual({ REPLICA_ORDINAL: '2', REPLICA_COUNT: '3' });
   });
 
   it('gives a service without database, Redis or admin token none of their variables', () => {

@@ -3,22 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generatedFiles, loadRegistry, parseRegistry, REPO_ROOT, staleGeneratedFiles } from '../src';
+import { renderCompose } from '../src/generate/compose';
 import { renderDatabasesSql } from '../src/generate/databases-sql';
 import { renderGeneratedFiles } from '../src/generate/files';
 
 interface ComposeService {
   build?: { args: { APP: string } };
+  image?: string;
+  networks?: Record<string, { aliases?: string[] }>;
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   ports?: string[];
   stop_grace_period?: string;
 }
 
+/** The chart's values.yaml, parsed. */
+const chartValues = () =>
+  parse(readFileSync(join(REPO_ROOT, 'deploy/helm/meridian/values.yaml'), 'utf8')) as {
+    services: Record<string, { calls: string[]; replicas?: number }>;
+  };
+
 /** The chart's registry with a fourth service that calls the ledger and is called by the api. */
 function withNotifications() {
-  const values = parse(readFileSync(join(REPO_ROOT, 'deploy/helm/meridian/values.yaml'), 'utf8')) as {
-    services: Record<string, { calls: string[] }>;
-  };
+  const values = chartValues();
   values.services.api!.calls.push('notifications');
   values.services.notifications = {
     kind: 'Deployment',
@@ -102,9 +109,10 @@ describe('files generated from the registry', () => {
       INBOUND_API_TOKEN: compose.services.api!.environment!.NOTIFICATIONS_TOKEN,
     });
     expect(notifications.environment).not.toHaveProperty('REDIS_URL');
-    expect(notifications.environment!.LEDGER_TOKEN).toBe(
-      compose.services.ledger!.environment!.INBOUND_NOTIFICATIONS_TOKEN,
-    );
+    for (const ledger of ['ledger-0', 'ledger-1', 'ledger-2'])
+      expect(notifications.environment!.LEDGER_TOKEN).toBe(
+        compose.services[ledger]!.environment!.INBOUND_NOTIFICATIONS_TOKEN,
+      );
     expect(notifications.ports).toEqual(['127.0.0.1:3004:3004', '127.0.0.1:9004:9004']);
     expect(compose.services.api!.depends_on?.notifications).toEqual({ condition: 'service_healthy' });
     expect(compose.services.api!.environment!.NOTIFICATIONS_URL).toBe('http://notifications:3004');
@@ -127,10 +135,74 @@ describe('files generated from the registry', () => {
     const apps = Object.keys(compose.services).filter(
       (name) => compose.services[name]!.build && !name.endsWith('-migrate'),
     );
-    expect(apps).toEqual(['ledger', 'settlement', 'notifications', 'api']);
+    expect(apps).toEqual(['ledger-0', 'ledger-1', 'ledger-2', 'settlement', 'notifications', 'api']);
   });
 
-  it("merges the template's entry of a registry service over the generated one", async () => {
+  it.each([3, 2])(
+    'run a StatefulSet of %i replicas as one compose service per ordinal, each with its identity, all at the name its callers use',
+    async (replicas) => {
+      const values = chartValues();
+      values.services.ledger!.replicas = replicas;
+      const { compose, prometheus } = await render(parseRegistry(values));
+      const names = Array.from({ length: replicas }, (_, n) => `ledger-${n}`);
+      const ledgers = Object.keys(compose.services).filter((name) => name.startsWith('ledger'));
+      expect(ledgers).toEqual(['ledger-migrate', ...names]);
+      names.forEach((name, ordinal) => {
+        const ledger = compose.services[name]!;
+        expect(ledger.build?.args.APP).toBe('ledger');
+        expect(ledger.image).toBe(compose.services['ledger-migrate']!.image);
+        expect(ledger.environment).toMatchObject({
+          REPLICA_ORDINAL: String(ordinal),
+          REPLICA_COUNT: String(replicas),
+          PORT: '3001',
+          LEDGER_PARTITIONS: '64',
+        });
+        // What LEDGER_URL names: every replica, as the ClusterIP Service is.
+        expect(ledger.networks).toEqual({ default: { aliases: ['ledger'] } });
+        // Migrated once, before any replica starts.
+        expect(ledger.depends_on?.['ledger-migrate']).toEqual({
+          condition: 'service_completed_successfully',
+        });
+        // The host's ports once: the first replica's.
+        expect(ledger.ports).toEqual(
+          ordinal === 0 ? ['127.0.0.1:3001:3001', '127.0.0.1:9001:9001'] : undefined,
+        );
+      });
+      expect(compose.services).not.toHaveProperty('ledger');
+      const urls = names.map((name) => `http://${name}:3001`).join(',');
+      for (const caller of ['api', 'settlement']) {
+        const { environment, depends_on: dependsOn } = compose.services[caller]!;
+        expect(environment).toMatchObject({
+          LEDGER_URL: 'http://ledger:3001',
+          LEDGER_REPLICA_URLS: urls,
+          LEDGER_PARTITIONS: '64',
+        });
+        for (const name of names) expect(dependsOn?.[name]).toEqual({ condition: 'service_healthy' });
+        expect(dependsOn).not.toHaveProperty('ledger');
+      }
+      // A Deployment callee has no replicas' URLs.
+      expect(compose.services.api!.environment).not.toHaveProperty('SETTLEMENT_REPLICA_URLS');
+      // Prometheus scrapes each replica by its own name: each one's metrics are its own.
+      expect(prometheus.scrape_configs.find((job) => job.job_name === 'ledger')?.static_configs).toEqual([
+        { targets: names.map((name) => `${name}:9001`), labels: { service: 'ledger' } },
+      ]);
+    },
+  );
+
+  it("merges the template's entry of a registry service over the generated one, over every replica's for a StatefulSet", async () => {
+    const template = readFileSync(join(REPO_ROOT, 'docker/compose.template.yaml'), 'utf8').replace(
+      /^volumes:/m,
+      '  ledger:\n    stop_grace_period: 45s\n\nvolumes:',
+    );
+    const { services } = parse(renderCompose(loadRegistry(), template, '# notice'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    expect(['ledger-0', 'ledger-1', 'ledger-2'].map((name) => services[name]!.stop_grace_period)).toEqual([
+      '45s',
+      '45s',
+      '45s',
+    ]);
+    expect(services).not.toHaveProperty('ledger');
     const { compose } = await render(loadRegistry());
     const settlement = compose.services.settlement!;
     expect(settlement.stop_grace_period).toBe('60s');

@@ -79,9 +79,44 @@ describe('the services registry loader', () => {
 
   it("ignores keys of an entry that are not the registry's (the chart's per-service settings)", () => {
     const input = values();
-    input.services.ledger!.replicas = 3;
-    input.services.ledger!.resources = { requests: { cpu: '500m' } };
-    expect(parseRegistry(input).services[0]).not.toHaveProperty('replicas');
+    input.services.api!.replicas = 3;
+    input.services.api!.resources = { requests: { cpu: '500m' } };
+    const api = parseRegistry(input).services[1]!;
+    expect(api).not.toHaveProperty('replicas');
+    expect(api).not.toHaveProperty('resources');
+  });
+
+  it("reads a StatefulSet's replicas and partitions, which every environment runs it with", () => {
+    expect(loadRegistry().services.find((service) => service.name === 'ledger')).toMatchObject({
+      kind: 'StatefulSet',
+      replicas: 3,
+      partitions: 64,
+    });
+    const input = values();
+    input.services.ledger!.replicas = 2;
+    input.services.ledger!.partitions = 16;
+    expect(parseRegistry(input).services[0]).toMatchObject({ replicas: 2, partitions: 16 });
+    // Unset: serviceDefaults.replicas, as the chart renders it; without defaults one. No partitions: the apps' default.
+    const unset = values();
+    expect(parseRegistry(unset).services[0]!.replicas).toBe(1);
+    expect(parseRegistry(unset).services[0]).not.toHaveProperty('partitions');
+    expect(parseRegistry({ ...unset, serviceDefaults: { replicas: 2 } }).services[0]!.replicas).toBe(2);
+  });
+
+  it('rejects partitions on a Deployment, and replicas or partitions out of bounds', () => {
+    const input = values();
+    input.services.api!.partitions = 64;
+    expect(problemsOf(input)).toEqual([
+      'services.api.partitions: only a StatefulSet divides its work among its pods by ordinal',
+    ]);
+    const bounds = values();
+    bounds.services.ledger!.replicas = 0;
+    bounds.services.ledger!.partitions = 5000;
+    expect(problemsOf({ ...bounds, serviceDefaults: { replicas: 'two' } })).toEqual([
+      'serviceDefaults.replicas: must be an integer from 1 to 1000',
+      'services.ledger.replicas: must be an integer from 1 to 1000',
+      'services.ledger.partitions: must be an integer from 1 to 4096',
+    ]);
   });
 
   it('names the service and the field of every invalid value, all at once', () => {

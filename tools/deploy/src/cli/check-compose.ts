@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRegistry } from '@meridian/service-registry';
+import { composeServiceNames, loadRegistry } from '@meridian/service-registry';
 import { docker, dockerResult, dockerStreamed, inspect } from '../docker/engine';
 import { type ComposeConfig, composeOverride } from '../docker/compose-override';
 import { localTag } from '../docker/image-build';
@@ -135,6 +135,7 @@ async function exitCodesOnRemoval(ids: string[]): Promise<{ exitCodes: Promise<n
   return { exitCodes: Promise.all(waits.map((wait) => wait.exit)) };
 }
 
+/** `apps`: the compose services that run the registry's apps (each replica of a StatefulSet: ledger-0, ...). */
 function checkRunning(project: ComposeProject, config: ComposeConfig, apps: string[]): string[] {
   const problems: string[] = [];
   const containers = project.containers();
@@ -218,10 +219,12 @@ async function checkTransfers(
 
 async function main() {
   const registry = loadRegistry();
-  const apps = registry.services.map((service) => service.name);
+  const images = registry.services.map((service) => service.name);
+  // The compose services that run them: one per app, one per replica of a StatefulSet (ledger-0, ...).
+  const apps = registry.services.flatMap(composeServiceNames);
   const publicApi = registry.services.find((service) => service.public);
   if (!publicApi) throw new Error('the services registry has no public service');
-  for (const image of [...apps, 'loadtest']) {
+  for (const image of [...images, 'loadtest']) {
     if (dockerResult(['image', 'inspect', localTag(image)]).status !== 0) {
       throw new Error(`${localTag(image)} is missing: run ./meridian images first`);
     }
