@@ -221,7 +221,7 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "meridian.componentName" . }}
-      {{- with include "meridian.serviceEnv" . | trim }}
+      {{- with printf "%s\n%s" (include "meridian.identityEnv" . | trim) (include "meridian.serviceEnv" . | trim) | trim }}
       env:
         {{- . | nindent 8 }}
       {{- end }}
@@ -229,6 +229,13 @@ spec:
       # (database, Redis) have finished; liveness only asks whether the event
       # loop answers; readiness asks whether dependencies answer (and turns 503
       # first thing on SIGTERM).
+      {{- if eq $app.kind "StatefulSet" }}
+      # Ready before it holds the partitions its ordinal owns, on purpose:
+      # during a scale change the old holder of a partition lets go only once
+      # it is rolled itself, which OrderedReady does only after this pod is
+      # ready, so a readiness that waited for the locks would stop the rollout
+      # for good. Until then the locks decide who works each partition.
+      {{- end }}
       startupProbe:
         httpGet:
           path: /health/startup
@@ -293,7 +300,10 @@ Egress to a dependency outside the chart, given as peers and a port in values
 
 {{/*
 A service's ConfigMap: the variables its config schema reads that are not
-secrets, <CALLEE>_URL for each service it calls among them. tools/deploy
+secrets, <CALLEE>_URL for each service it calls among them, and for a callee
+that is a StatefulSet <CALLEE>_REPLICA_URLS (each pod by ordinal) beside it.
+<NAME>_PARTITIONS, from a StatefulSet's partitions, goes to the StatefulSet
+and to each of its callers: one value, which they must share. tools/deploy
 checks that every key is one the service's schema knows. The service's pod
 template carries this text's checksum, so only that service rolls when it
 changes.
@@ -301,6 +311,7 @@ Usage: include "meridian.configMap" (dict "root" $ "component" "ledger" "app" $s
 */}}
 {{- define "meridian.configMap" -}}
 {{- $root := .root -}}
+{{- $services := include "meridian.services" $root | fromJson -}}
 {{- $app := .app }}
 apiVersion: v1
 kind: ConfigMap
@@ -326,8 +337,18 @@ data:
   SHUTDOWN_DELAY_MS: {{ $app.shutdown.delayMs | quote }}
   SHUTDOWN_TIMEOUT_MS: {{ $app.shutdown.timeoutMs | quote }}
   NODE_OPTIONS: {{ printf "--max-old-space-size=%s --max-semi-space-size=%d" (include "meridian.maxOldSpaceMb" .) (int $app.heap.maxSemiSpaceMb) | quote }}
+  {{- with $app.partitions }}
+  {{ include "meridian.envName" $.component }}_PARTITIONS: {{ . | quote }}
+  {{- end }}
   {{- range $callee := $app.calls }}
-  {{ include "meridian.envName" $callee }}_URL: {{ printf "http://%s:%d" (include "meridian.componentName" (dict "root" $root "component" $callee)) (int (index $root.Values.services $callee).port) | quote }}
+  {{- $target := index $services $callee }}
+  {{ include "meridian.envName" $callee }}_URL: {{ printf "http://%s:%d" (include "meridian.componentName" (dict "root" $root "component" $callee)) (int $target.port) | quote }}
+  {{- if eq $target.kind "StatefulSet" }}
+  {{ include "meridian.envName" $callee }}_REPLICA_URLS: {{ include "meridian.replicaUrls" (dict "root" $root "component" $callee "app" $target) | quote }}
+  {{- end }}
+  {{- with $target.partitions }}
+  {{ include "meridian.envName" $callee }}_PARTITIONS: {{ . | quote }}
+  {{- end }}
   {{- end }}
   {{- range $name, $value := $app.config }}
   {{ $name }}: {{ $value | quote }}

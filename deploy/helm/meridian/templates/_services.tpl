@@ -21,7 +21,9 @@ JSON: range over `include "meridian.services" . | fromJson`.
 {{/*
 Fails the render on what the schema cannot see: a call to a service that is
 not in the registry, a management port that is the service's port, two owners
-of the replicas.
+of the replicas, an autoscaled StatefulSet (its pods read their count as
+REPLICA_COUNT, rendered from replicas), partitions on a Deployment, and a
+config variable that would hide the <NAME>_PARTITIONS the chart renders.
 */}}
 {{- define "meridian.checkServices" -}}
 {{- range $name, $service := include "meridian.services" . | fromJson -}}
@@ -39,7 +41,59 @@ of the replicas.
 {{- if and $service.autoscaling (dig "keda" "enabled" false $service) -}}
 {{- fail (printf "services.%s: autoscaling and keda would both own the replicas; set one" $name) -}}
 {{- end -}}
+{{- if eq $service.kind "StatefulSet" -}}
+{{- if or $service.autoscaling (dig "keda" "enabled" false $service) -}}
+{{- fail (printf "services.%s: a StatefulSet's pods divide its work by REPLICA_COUNT, which is services.%s.replicas: an autoscaler would change the pods without it; set replicas" $name $name) -}}
 {{- end -}}
+{{- else if hasKey $service "partitions" -}}
+{{- fail (printf "services.%s.partitions: only a StatefulSet divides its work among its pods by ordinal" $name) -}}
+{{- end -}}
+{{- if hasKey $service "partitions" -}}
+{{- $variable := printf "%s_PARTITIONS" (include "meridian.envName" $name) -}}
+{{- range $other, $entry := $.Values.services -}}
+{{- if hasKey ($entry.config | default dict) $variable -}}
+{{- fail (printf "services.%s.config.%s: set services.%s.partitions, which the chart gives %s and each of its callers" $other $variable $name $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Each replica's base URL through the headless Service, by ordinal,
+comma-separated: http://<release>-ledger-0.<release>-ledger-headless:3001,...
+The host is the pod's own DNS name, which exists only while the pod is ready
+(the headless Service does not publish not-ready addresses): a caller that
+cannot resolve or reach it falls back to <CALLEE>_URL.
+Usage: include "meridian.replicaUrls" (dict "root" $ "component" "ledger" "app" $service)
+*/}}
+{{- define "meridian.replicaUrls" -}}
+{{- $name := include "meridian.componentName" . -}}
+{{- $urls := list -}}
+{{- range $ordinal := until (int .app.replicas) -}}
+{{- $urls = append $urls (printf "http://%s-%d.%s-headless:%d" $name $ordinal $name (int $.app.port)) -}}
+{{- end -}}
+{{- join "," $urls -}}
+{{- end -}}
+
+{{/*
+A StatefulSet pod's identity: REPLICA_ORDINAL from the pod-index label the
+StatefulSet controller puts on each pod, and REPLICA_COUNT, its replicas.
+Both are in the pod template, not the ConfigMap, so they belong to the
+revision: a pod kept on the old revision by partition (a canary), or
+restarted there, keeps the count it was rolled with. Changing replicas
+therefore rolls every pod, which is what moves the work between them.
+Usage: include "meridian.identityEnv" (dict "root" $ "component" "ledger" "app" $service)
+*/}}
+{{- define "meridian.identityEnv" -}}
+{{- if eq .app.kind "StatefulSet" }}
+- name: REPLICA_ORDINAL
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
+- name: REPLICA_COUNT
+  value: {{ .app.replicas | quote }}
+{{- end }}
 {{- end -}}
 
 {{/*
