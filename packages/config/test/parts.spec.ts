@@ -11,6 +11,7 @@ describe('internalServiceTarget', () => {
   it('names every setting of a callee after it, with "-" as "_"', () => {
     expect(describeVariables(schema).map((v) => v.name)).toEqual([
       'FRAUD_CHECK_URL',
+      'FRAUD_CHECK_REPLICA_URLS',
       'FRAUD_CHECK_TOKEN',
       'FRAUD_CHECK_TIMEOUT_MS',
       'FRAUD_CHECK_DEADLINE_MS',
@@ -33,6 +34,7 @@ describe('internalServiceTarget', () => {
       name: 'fraud-check',
       title: 'fraud checker',
       url: 'http://127.0.0.1:3005',
+      replicaUrls: [],
       token: 'f'.repeat(32),
       timeoutMs: 2_000,
       deadlineMs: 5_000,
@@ -44,6 +46,23 @@ describe('internalServiceTarget', () => {
       maxConcurrency: 64,
       maxQueue: 64,
     });
+  });
+
+  it("reads the callee's replica URLs in order, and names the item that is not a URL", () => {
+    const config = loadConfig('caller', schema, {
+      FRAUD_CHECK_TOKEN: 'f'.repeat(32),
+      FRAUD_CHECK_REPLICA_URLS: 'http://fraud-0.fraud:3005, http://fraud-1.fraud:3005,',
+    });
+    expect(target.settingsFrom(config).replicaUrls).toEqual([
+      'http://fraud-0.fraud:3005',
+      'http://fraud-1.fraud:3005',
+    ]);
+    expect(() =>
+      loadConfig('caller', schema, {
+        FRAUD_CHECK_TOKEN: 'f'.repeat(32),
+        FRAUD_CHECK_REPLICA_URLS: 'http://fraud-0.fraud:3005,fraud-1:3005',
+      }),
+    ).toThrow(/FRAUD_CHECK_REPLICA_URLS.*item 2 must be a URL/s);
   });
 
   it('keeps two callees of one caller apart', () => {

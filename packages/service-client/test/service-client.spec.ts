@@ -35,6 +35,7 @@ const settings = (
   name: 'ledger',
   title: 'ledger',
   url,
+  replicaUrls: [],
   token: 't'.repeat(32),
   // Generous, so that only the tests about timeouts (which set their own) can time out on a loaded machine.
   timeoutMs: 5_000,
@@ -201,5 +202,31 @@ describe('ServiceClient', () => {
       },
     });
     settlement.close();
+  });
+
+  it('sends a call with an affinity key to its replica, and while that replica fails to the Service, with the failed attempt retried there', async () => {
+    const service = await server(() => ({ status: 200 }));
+    const replica0 = await server(() => ({ status: 200 }));
+    const replica1 = await server((n) => (n === 2 ? 'hang up' : { status: 200 }));
+    const client = new ServiceClient(
+      settings(service.url, { ...closedBreaker, replicaUrls: [replica0.url, replica1.url] }),
+      logger,
+      (key) => (key === 'tenant-one' ? 1 : 0),
+    );
+    try {
+      expect((await client.post('/x', {}, { affinityKey: 'tenant-one' })).status).toBe(200);
+      expect((await client.post('/x', {}, { affinityKey: 'tenant-zero' })).status).toBe(200);
+      expect([service.calls(), replica0.calls(), replica1.calls()]).toEqual([0, 1, 1]);
+      // Replica 1 hangs up on its second call: that attempt goes again to the Service, and so do the next ones.
+      expect((await client.post('/x', {}, { affinityKey: 'tenant-one' })).status).toBe(200);
+      expect((await client.post('/x', {}, { affinityKey: 'tenant-one' })).status).toBe(200);
+      expect([service.calls(), replica0.calls(), replica1.calls()]).toEqual([2, 1, 2]);
+      // Without a key, always the Service.
+      expect((await client.post('/x', {})).status).toBe(200);
+      expect(service.calls()).toBe(3);
+    } finally {
+      await client.close();
+      for (const s of [service, replica0, replica1]) s.close();
+    }
   });
 });
