@@ -25,7 +25,7 @@ export const configSchema = withServiceRules(
     ...callerTokens(CALLERS),
     ...replicaIdentityPart,
     ...ledgerPartitionsPart,
-    LEDGER_PARTITION_REBALANCE_MS: durationMs(1_000, 60_000).describe(
+    LEDGER_PARTITION_REBALANCE_MS: integer({ min: 100, max: 60_000, default: 1_000 }).describe(
       "How often a replica takes the partitions it should own and lets go of the others; bounds how long a dead replica's partitions wait for a new owner.",
     ),
     LEDGER_BATCH_MAX_ITEMS: integer({ min: 1, max: 10_000, default: 1_000 }).describe(

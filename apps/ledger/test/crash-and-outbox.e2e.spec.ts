@@ -116,7 +116,8 @@ describe(seeded('ledger crash safety and outbox'), () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const [row] = await ledger.sql<{ n: number }>(
-        `SELECT ((SELECT count(*) FROM outbox_batches WHERE published_at IS NULL) +
+        `SELECT ((SELECT count(*) FROM partition_outbox WHERE published_at IS NULL) +
+                 (SELECT count(*) FROM outbox_batches WHERE published_at IS NULL) +
                  (SELECT count(*) FROM outbox_events WHERE published_at IS NULL))::int AS n`,
       );
       if (row!.n === 0) return;
@@ -159,7 +160,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
 
     const events = await ledger.sql<{ event_id: string; transfer_id: string }>(
       `SELECT e->>'eventId' AS event_id, e->'transfer'->>'id' AS transfer_id
-         FROM outbox_batches, jsonb_array_elements(events) AS e
+         FROM partition_outbox, jsonb_array_elements(events) AS e
         WHERE e->>'type' = 'transfer.posted'`,
     );
     const [transfers] = await ledger.sql<{ n: number }>(
@@ -176,7 +177,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
   it('re-publishing events (a crash between adding jobs and marking them) adds no job twice', async () => {
     const before = (await jobIds()).length;
     await ledger.sql(
-      `UPDATE outbox_batches SET published_at = NULL WHERE id IN (SELECT id FROM outbox_batches ORDER BY id LIMIT 20)`,
+      `UPDATE partition_outbox SET published_at = NULL WHERE id IN (SELECT id FROM partition_outbox ORDER BY id LIMIT 20)`,
     );
     await waitForRelay();
     expect((await jobIds()).length).toBe(before);
@@ -190,7 +191,7 @@ describe(seeded('ledger crash safety and outbox'), () => {
     });
   });
 
-  it('publishes a posting batch row larger than a pass and than one addBulk (2,500 events), every event once', async () => {
+  it('publishes a posting batch row of the previous release larger than a pass and than one addBulk (2,500 events), every event once', async () => {
     const before = new Set(await jobIds());
     const occurredAt = new Date().toISOString();
     const events = Array.from({ length: 2_500 }, (_, i) => ({

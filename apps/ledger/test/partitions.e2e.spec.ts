@@ -14,6 +14,7 @@ import {
   seeded,
   SeededRandom,
   ServiceProcess,
+  testSeed,
   type TestDatabase,
   type TestRedisNamespace,
 } from '@meridian/testing';
@@ -25,12 +26,18 @@ const PARTITIONS = 16;
 const TENANTS = Array.from({ length: 20 }, (_, i) => `tenant-${i}`);
 const WORKERS = 8;
 
-/** One run of a ledger process: which ordinal it was, and when (if) the test SIGKILLed it. */
+/**
+ * One run of a ledger process: which ordinal it was, when (if) the test
+ * SIGKILLed it, and when (if) the test had PostgreSQL end its partition
+ * session. Both times are taken before the act: nothing else can take its
+ * partitions before then, and it can work none after the act.
+ */
 interface Incarnation {
   ordinal: number;
   count: number;
   process: ServiceProcess;
   killedAt?: number;
+  sessionEndedAt?: number;
 }
 
 /** Three (then two) real ledger processes on one database and one Redis prefix, as a StatefulSet runs them. */
@@ -83,6 +90,21 @@ class LedgerCluster {
     return incarnation;
   }
 
+  /** PostgreSQL ends the replica's partition session (as a failover or a cut connection does); it keeps running. */
+  async endSession(ordinal: number): Promise<Incarnation> {
+    const incarnation = this.live.get(ordinal)!;
+    incarnation.sessionEndedAt = Date.now();
+    const ended = await query<{ ended: boolean }>(
+      this.database.url,
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = $1`,
+      [`ledger:partitions:${ordinal}`],
+    );
+    if (ended.length !== 1 || !ended[0]!.ended)
+      throw new Error(`no partition session of ledger-${ordinal} to end`);
+    return incarnation;
+  }
+
   /** The process a tenant's writes go to: its partition's owner while it runs (as the api routes), else another. */
   target(tenant: string, count: number, random: SeededRandom): ServiceProcess | undefined {
     const owner = this.live.get(tenantOwner(tenant, PARTITIONS, count));
@@ -124,7 +146,12 @@ function holdings(incarnations: Incarnation[]): Map<number, { who: string; from:
         else {
           const from = open.get(p)!;
           open.delete(p);
-          byPartition.set(p, [...(byPartition.get(p) ?? []), { who, from, to: handoff.atMs }]);
+          // A lost session's locks were gone when PostgreSQL ended it, before the process noticed.
+          const to =
+            handoff.event === 'lost'
+              ? Math.min(handoff.atMs, incarnation.sessionEndedAt ?? Infinity)
+              : handoff.atMs;
+          byPartition.set(p, [...(byPartition.get(p) ?? []), { who, from, to }]);
         }
       }
     }
@@ -159,7 +186,9 @@ async function eventually(what: string, condition: () => Promise<boolean> | bool
 }
 
 describe(seeded('three ledger processes sharing partitions'), () => {
-  const random = new SeededRandom();
+  const seed = testSeed();
+  // The scenario is drawn up front; each load worker has a generator of its own, so the seed replays the choices.
+  const random = new SeededRandom(seed);
   let database: TestDatabase;
   let redis: TestRedisNamespace;
   let cluster: LedgerCluster;
@@ -175,7 +204,7 @@ describe(seeded('three ledger processes sharing partitions'), () => {
       connection: { host: redis.host, port: redis.port },
       prefix: redis.prefix,
     });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await cluster?.stopAll();
@@ -184,9 +213,12 @@ describe(seeded('three ledger processes sharing partitions'), () => {
     await database?.drop();
   });
 
-  it('under load over 20 tenants, through a restart, a SIGKILL and a scale from three to two: every event is published once, in commit order per partition and tenant; every pending transfer past its timeout is expired once; no partition ever had two holders', async () => {
+  it('under load over 20 tenants, through a restart, a SIGKILL, a lost partition session and a scale from three to two: every event is published once, in commit order per partition and tenant; every pending transfer past its timeout is expired once; no partition ever had two holders', async () => {
     const sql = <R extends object>(text: string, params: unknown[] = []) =>
       query<R>(database.url, text, params);
+    const restarted = random.int(0, 2);
+    const killedOrdinal = random.int(0, 2);
+    const cutOrdinal = random.int(0, 2);
     let count = 3;
     const setup = new LedgerClient(cluster.live.get(0)!.process.url);
     for (const tenant of TENANTS)
@@ -203,7 +235,7 @@ describe(seeded('three ledger processes sharing partitions'), () => {
     let loading = true;
     let sent = 0;
     const expiring: { tenant: string; id: string }[] = [];
-    const send = async (tenant: string, path: string, body: object) => {
+    const send = async (random: SeededRandom, tenant: string, path: string, body: object) => {
       for (;;) {
         const target = cluster.target(tenant, count, random);
         if (target) {
@@ -221,25 +253,26 @@ describe(seeded('three ledger processes sharing partitions'), () => {
       }
     };
     const worker = async (w: number) => {
+      const random = new SeededRandom(seed + 1 + w);
       for (let n = 0; loading; n++) {
         const tenant = TENANTS[random.int(0, TENANTS.length - 1)]!;
         const id = `w${w}-${n}`;
         const transfer = { id, debitAccountId: 'a', creditAccountId: 'b', amount: '1', currency: 'EUR' };
         const kind = random.int(0, 9);
         if (kind < 7) {
-          await send(tenant, `/v1/tenants/${tenant}/transfers`, { transfers: [transfer] });
+          await send(random, tenant, `/v1/tenants/${tenant}/transfers`, { transfers: [transfer] });
         } else if (kind < 9) {
           // Left to expire: one second, then the owner's sweeper.
-          await send(tenant, `/v1/tenants/${tenant}/transfers`, {
+          await send(random, tenant, `/v1/tenants/${tenant}/transfers`, {
             transfers: [{ ...transfer, flags: { pending: true }, timeoutSeconds: 1 }],
           });
           expiring.push({ tenant, id });
         } else {
-          await send(tenant, `/v1/tenants/${tenant}/transfers`, {
+          await send(random, tenant, `/v1/tenants/${tenant}/transfers`, {
             transfers: [{ ...transfer, flags: { pending: true }, timeoutSeconds: 3_600 }],
           });
           const how = random.chance(0.5) ? 'post' : 'void';
-          await send(tenant, `/v1/tenants/${tenant}/transfers/${id}/${how}`, { id: `${id}-${how}` });
+          await send(random, tenant, `/v1/tenants/${tenant}/transfers/${id}/${how}`, { id: `${id}-${how}` });
         }
         sent++;
       }
@@ -252,14 +285,12 @@ describe(seeded('three ledger processes sharing partitions'), () => {
 
     await moreLoad();
     // A rolling restart of one replica.
-    const restarted = random.int(0, 2);
     await cluster.stop(restarted);
     await moreLoad();
     await cluster.start(restarted, 3);
     await moreLoad();
 
     // A SIGKILL: its partitions move to the live replicas, then back when it returns.
-    const killedOrdinal = random.int(0, 2);
     const killed = await cluster.kill(killedOrdinal);
     const orphaned = heldNow(killed);
     await eventually(`the partitions of SIGKILLed ledger-${killedOrdinal} taken over`, () =>
@@ -267,6 +298,15 @@ describe(seeded('three ledger processes sharing partitions'), () => {
     );
     await moreLoad();
     await cluster.start(killedOrdinal, 3);
+    await moreLoad();
+
+    // A partition session ended under a running process: it stops working its partitions, then takes them again.
+    const cut = await cluster.endSession(cutOrdinal);
+    await eventually(`ledger-${cutOrdinal} taking its partitions again after losing its session`, () => {
+      const handoffs = handoffsOf(cut.process.logs());
+      const lost = handoffs.findIndex((h) => h.event === 'lost');
+      return lost >= 0 && handoffs.slice(lost + 1).some((h) => h.event === 'acquired');
+    });
     await moreLoad();
 
     // Three to two, as the StatefulSet does it: the last ordinal goes, then the others roll with the new count.
@@ -296,7 +336,7 @@ describe(seeded('three ledger processes sharing partitions'), () => {
     });
     await eventually('the outbox published', async () => {
       const [row] = await sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM outbox_batches WHERE published_at IS NULL`,
+        `SELECT count(*)::int AS n FROM partition_outbox WHERE published_at IS NULL`,
       );
       return row!.n === 0;
     });
@@ -308,9 +348,9 @@ describe(seeded('three ledger processes sharing partitions'), () => {
       first_sequence: string;
       events: LedgerEventJob[];
     }>(
-      `SELECT id::text, partition, first_sequence::text, events FROM outbox_batches ORDER BY partition, outbox_batches.first_sequence`,
+      `SELECT id::text, partition, first_sequence::text, events FROM partition_outbox
+        ORDER BY partition, partition_outbox.first_sequence`,
     );
-    expect(rows.every((row) => row.partition !== null)).toBe(true);
     const committed = new Map<string, { partition: number; sequence: number }>();
     const lastOf = new Map<number, number>();
     const gaps: string[] = [];
@@ -389,10 +429,29 @@ describe(seeded('three ledger processes sharing partitions'), () => {
     expect(overlaps).toEqual([]);
     // The SIGKILLed process's partitions were taken over while it was gone, not only when it came back.
     const takenOver = cluster.incarnations
-      .filter((i) => i !== killed)
+      .filter((i) => i.ordinal !== killed.ordinal)
       .flatMap((i) => handoffsOf(i.process.logs()))
       .filter((h) => h.event === 'acquired' && h.atMs >= killed.killedAt!)
       .flatMap((h) => h.partitions);
     for (const p of orphaned) expect(takenOver).toContain(p);
-  });
+  }, 600_000);
+
+  it('refuses to start, exiting 1 with the reason, when LEDGER_PARTITIONS differs from the count its database was divided into', async () => {
+    const stray = await ServiceProcess.start('ledger', {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      ...callerTokenEnv('ledger', { api: SERVICE_TOKEN, settlement: SETTLEMENT_TOKEN }),
+      REPLICA_ORDINAL: '2',
+      REPLICA_COUNT: '3',
+      LEDGER_PARTITIONS: String(PARTITIONS * 2),
+      LOG_LEVEL: 'warn',
+    });
+    expect((await stray.exited).code).toBe(1);
+    const reasons = stray.logs().map((line) => (line.err as { message?: string } | undefined)?.message ?? '');
+    expect(reasons).toContain(
+      `LEDGER_PARTITIONS is ${PARTITIONS * 2} but this database is divided into ${PARTITIONS} partitions; ` +
+        'set it to that, or drain the outbox and restart every replica and caller with the new count at once after changing partition_count',
+    );
+  }, 120_000);
 });

@@ -158,7 +158,7 @@ describe(seeded('settlement worker'), () => {
         async () =>
           (
             await stack.ledgerSql<{ n: number }>(
-              'SELECT count(*)::int AS n FROM outbox_batches WHERE published_at IS NULL',
+              'SELECT count(*)::int AS n FROM partition_outbox WHERE published_at IS NULL',
             )
           )[0]!.n === 0,
       );

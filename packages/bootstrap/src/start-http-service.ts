@@ -131,11 +131,19 @@ export async function startHttpService<C extends HttpServiceConfig>(
   const managementUrl = `http://127.0.0.1:${managementPort}`;
   logger.info({ port, managementPort, host: config.HOST }, `${service} listening`);
 
-  const started = await app.get(StartupTasks).runAll({
-    shouldStop: () => lifecycle.draining,
-    onRetry: (task, attempt, error) =>
-      logger.warn({ task, attempt, err: error }, `startup task ${task} failed; retrying`),
-  });
+  const started = await app
+    .get(StartupTasks)
+    .runAll({
+      shouldStop: () => lifecycle.draining,
+      onRetry: (task, attempt, error) =>
+        logger.warn({ task, attempt, err: error }, `startup task ${task} failed; retrying`),
+    })
+    .catch((error: unknown) => {
+      // A StartupRefused: the configuration contradicts what it runs against; retrying cannot fix it.
+      logger.fatal({ err: error }, `${service} refused to start`);
+      logger.flush();
+      process.exit(1);
+    });
   if (started) {
     lifecycle.markStarted();
     logger.info({}, `${service} started`);

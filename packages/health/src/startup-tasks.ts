@@ -1,6 +1,15 @@
-import { ExponentialBackoff, handleAll, noJitterGenerator, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 
 export type StartupTask = () => Promise<void>;
+
+/**
+ * Thrown by a startup task that found what no retry can fix (a setting that
+ * contradicts the database): startup stops there, and the service exits 1
+ * with the reason instead of retrying it forever.
+ */
+export class StartupRefused extends Error {
+  override readonly name = 'StartupRefused';
+}
 
 interface NamedTask {
   name: string;
@@ -13,7 +22,8 @@ interface NamedTask {
  * Tasks run after the server listens, so liveness answers meanwhile, and each
  * is retried with capped exponential backoff (200 ms, doubling, up to
  * `maxDelayMs`) until it succeeds or shutdown begins; a dependency that is
- * late at boot delays startup, it does not crash-loop the pod.
+ * late at boot delays startup, it does not crash-loop the pod. A task that
+ * throws StartupRefused is not retried: runAll rejects with it.
  */
 export class StartupTasks {
   readonly #tasks: NamedTask[] = [];
@@ -28,14 +38,17 @@ export class StartupTasks {
     maxDelayMs?: number;
   }): Promise<boolean> {
     for (const task of this.#tasks) {
-      const untilDone = retry(handleAll, {
-        maxAttempts: Infinity,
-        backoff: new ExponentialBackoff({
-          generator: noJitterGenerator,
-          initialDelay: 200,
-          maxDelay: options.maxDelayMs ?? 5_000,
-        }),
-      });
+      const untilDone = retry(
+        handleWhen((error) => !(error instanceof StartupRefused)),
+        {
+          maxAttempts: Infinity,
+          backoff: new ExponentialBackoff({
+            generator: noJitterGenerator,
+            initialDelay: 200,
+            maxDelay: options.maxDelayMs ?? 5_000,
+          }),
+        },
+      );
       untilDone.onRetry(({ attempt, ...reason }) =>
         options.onRetry(task.name, attempt, 'error' in reason ? reason.error : reason.value),
       );

@@ -60,13 +60,18 @@ export const eventTransfer = z.object({
  *   committed, and each event id is added once (a re-publish after a crash
  *   adds nothing: the job id is the event id);
  * - a consumer that needs order per tenant can check it: within a partition,
- *   a sequence that is not the last one seen plus one is a gap (not yet
- *   processed) or a repeat (already processed).
+ *   a sequence above the last one seen plus one is a gap, an earlier event
+ *   not yet processed. Deduplicate by `eventId`, not by sequence: a failover
+ *   to a replica that had not received the last commits (asynchronous
+ *   replication) loses those commits and their events, and issues their
+ *   sequences again to new events.
  *
  * The queue keeps insertion order, but BullMQ workers process jobs
  * concurrently and retry failed ones later: order of processing is the
  * consumer's to keep (settlement's nets do not depend on it). Events written
- * by a ledger release before partitions have neither field.
+ * by a ledger release before partitions have neither field, and no order:
+ * the guarantee holds for events committed once every replica runs a release
+ * with partitions.
  */
 export const ledgerEventJob = z.object({
   eventId: z.uuid(),

@@ -103,10 +103,10 @@ export interface CallOptions {
  * Replica affinity: with `<CALLEE>_REPLICA_URLS` and an affinity function, a
  * call with an affinity key goes to that key's replica directly (a
  * StatefulSet pod through its headless Service, whose name resolves only
- * while the pod is ready). When that replica fails a call, the attempt
- * counts as unavailable like any other, the replica gets no calls for
- * REPLICA_EJECTION_MS, and the retry, like every call meanwhile, goes to
- * `<CALLEE>_URL`. Correctness never depends on it: any replica serves any
+ * while the pod is ready). When that replica fails a call (unreachable,
+ * 502/503/504, or timed out), the attempt counts like any other, the replica
+ * gets no calls for REPLICA_EJECTION_MS, and the retry, if the call is
+ * retried, like every call meanwhile, goes to `<CALLEE>_URL`. Correctness never depends on it: any replica serves any
  * call; affinity only lets one replica merge a tenant's writes.
  */
 export class ServiceClient {
@@ -224,7 +224,13 @@ export class ServiceClient {
             body: body === undefined ? undefined : JSON.stringify(body),
           });
         } catch (error) {
-          if (signal.aborted || isRefusedRequest(error)) throw error;
+          if (isRefusedRequest(error)) throw error;
+          // A replica that does not answer in time is ejected like one that refuses:
+          // a frozen pod keeps its connections open and would hold its tenants' calls.
+          if (signal.aborted) {
+            this.eject(route, 'timed out');
+            throw error;
+          }
           this.eject(route, (error as Error).message);
           throw new Unavailable((error as Error).message);
         }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { variableName } from '@meridian/service-registry';
+import { replicaEnvironment, variableName } from '@meridian/service-registry';
 import { forEachLine, freePort, TcpProxy, withServiceHeap } from '@meridian/testing';
 import {
   databaseServicesOf,
@@ -127,7 +127,7 @@ export class RunningStack {
   async startReplica(replica: Replica, timeoutMs = 60_000): Promise<void> {
     const env = {
       ...serviceEnvironments(this.settings)[replica.service]!,
-      ...this.replicaEnvironment(replica),
+      ...this.replicaVariables(replica),
       PORT: String(replica.port),
       MANAGEMENT_PORT: String(replica.managementPort),
     };
@@ -139,14 +139,12 @@ export class RunningStack {
    * What a replica learns of StatefulSets: its own ordinal and count when it
    * is one, and each replica's URL of every StatefulSet it calls.
    */
-  replicaEnvironment(replica: Replica): Record<string, string> {
+  replicaVariables(replica: Replica): Record<string, string> {
     const registry = this.settings.registry;
     const service = registry.services.find((s) => s.name === replica.service)!;
     const env: Record<string, string> = {};
-    if (service.kind === 'StatefulSet') {
-      env.REPLICA_ORDINAL = String(replica.index);
-      env.REPLICA_COUNT = String(this.replicas(replica.service).length);
-    }
+    if (service.kind === 'StatefulSet')
+      Object.assign(env, replicaEnvironment(replica.index, this.replicas(replica.service).length));
     for (const callee of service.calls) {
       const kind = registry.services.find((s) => s.name === callee)?.kind;
       if (kind !== 'StatefulSet') continue;

@@ -36,4 +36,17 @@ describe('which partitions a ledger replica should own', () => {
   it('after a scale from three to two, gives partition p to ordinal p mod 2', () => {
     expect(owners(2, [0, 1])).toEqual(Array.from({ length: PARTITIONS }, (_, p) => [p % 2]));
   });
+
+  it('while a scale from three to two rolls (pod 1 counts 2, pod 0 still 3): both want some partitions and neither wants others, which the locks and the last roll settle', () => {
+    const of = (ordinal: number, replicaCount: number) =>
+      assignedPartitions({ ordinal, replicaCount, partitions: PARTITIONS, alive: [0, 1] });
+    const pod0 = new Set(of(0, 3));
+    const pod1 = new Set(of(1, 2));
+    const both = [...pod0].filter((p) => pod1.has(p));
+    const neither = Array.from({ length: PARTITIONS }, (_, p) => p).filter(
+      (p) => !pod0.has(p) && !pod1.has(p),
+    );
+    expect(both).toEqual([3, 9]);
+    expect(neither).toEqual([4, 10]);
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LEDGER_EVENTS_QUEUE } from '@meridian/ledger-contract';
+import { LEDGER_EVENTS_QUEUE, tenantPartition } from '@meridian/ledger-contract';
 import { createLogger, ServiceMetrics } from '@meridian/telemetry';
 import {
   createRedisNamespace,
@@ -72,8 +72,19 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     await database?.drop();
   });
 
-  /** Writes `rows` posting-batch rows of `events` events each, as the posting transaction does. */
-  async function postingBatchRows(rows: number, events: number): Promise<string[]> {
+  const PARTITION = tenantPartition('relay', 4);
+  let lastSequence = 0;
+
+  /**
+   * Writes `rows` posting-batch rows of `events` events each, as the posting
+   * transaction does (partition_outbox), or as a ledger of the previous
+   * release did (outbox_batches).
+   */
+  async function postingBatchRows(
+    rows: number,
+    events: number,
+    table: 'partition_outbox' | 'outbox_batches' = 'partition_outbox',
+  ): Promise<string[]> {
     const occurredAt = new Date().toISOString();
     const ids: string[] = [];
     for (let row = 0; row < rows; row++) {
@@ -85,10 +96,18 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
         transfer: postedEventTransfer('relay', `t-${row}-${i}-${randomUUID()}`, occurredAt),
         traceparent: null,
       }));
-      await query(database.url, `INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
-        JSON.stringify(batch),
-        batch.length,
-      ]);
+      if (table === 'partition_outbox') {
+        await query(
+          database.url,
+          `INSERT INTO partition_outbox (partition, first_sequence, events, event_count) VALUES ($1, $2, $3::jsonb, $4)`,
+          [PARTITION, lastSequence + 1, JSON.stringify(batch), batch.length],
+        );
+        lastSequence += batch.length;
+      } else
+        await query(database.url, `INSERT INTO outbox_batches (events, event_count) VALUES ($1::jsonb, $2)`, [
+          JSON.stringify(batch),
+          batch.length,
+        ]);
       ids.push(...batch.map((event) => event.eventId));
     }
     return ids;
@@ -98,7 +117,8 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     (
       await query<{ count: number }>(
         database.url,
-        `SELECT count(*)::int AS count FROM outbox_batches WHERE published_at IS NULL`,
+        `SELECT ((SELECT count(*) FROM partition_outbox WHERE published_at IS NULL) +
+                 (SELECT count(*) FROM outbox_batches WHERE published_at IS NULL))::int AS count`,
       )
     )[0]!.count;
 
@@ -149,7 +169,7 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
     }));
     await query(
       database.url,
-      `INSERT INTO outbox_batches (partition, first_sequence, events, event_count) VALUES (3, 41, $1::jsonb, 3)`,
+      `INSERT INTO partition_outbox (partition, first_sequence, events, event_count) VALUES (3, 41, $1::jsonb, 3)`,
       [JSON.stringify(events)],
     );
     expect(await relay.publishPending(queue)).toBe(false);
@@ -173,10 +193,22 @@ describe('an outbox relay pass, on real PostgreSQL and Redis', () => {
   });
 
   it("adds rows' events to the queue in the rows' order, numerically (row 10 after row 9), across passes", async () => {
-    await query(database.url, `ALTER SEQUENCE outbox_batches_id_seq RESTART WITH 95`);
-    const eventIds = await postingBatchRows(CANDIDATE_ROWS + 5, 1);
-    while (await relay.publishPending(queue));
-    const waiting = (await queue.getWaiting(0, -1)).map((job) => job.id);
-    expect(waiting.filter((id) => eventIds.includes(id!))).toEqual(eventIds);
+    for (const table of ['partition_outbox', 'outbox_batches'] as const) {
+      await query(database.url, `ALTER SEQUENCE ${table}_id_seq RESTART WITH 95`);
+      const eventIds = await postingBatchRows(CANDIDATE_ROWS + 5, 1, table);
+      while (await relay.publishPending(queue));
+      const waiting = (await queue.getWaiting(0, -1)).map((job) => job.id);
+      expect({ table, order: waiting.filter((id) => eventIds.includes(id!)) }).toEqual({
+        table,
+        order: eventIds,
+      });
+    }
+  });
+
+  it("publishes the previous release's posting-batch rows, which have no partition, from the owner of partition 0", async () => {
+    const eventIds = await postingBatchRows(3, 2, 'outbox_batches');
+    expect(await relay.publishPending(queue)).toBe(false);
+    expect(await unpublishedRows()).toBe(0);
+    for (const id of eventIds) expect((await queue.getJob(id))?.data.sequence).toBeUndefined();
   });
 });

@@ -233,7 +233,7 @@ export class SettlementStack {
       async () =>
         (
           await this.ledgerSql<{ n: number }>(
-            'SELECT (SELECT count(*) FROM outbox_batches WHERE published_at IS NULL)::int AS n',
+            'SELECT (SELECT count(*) FROM partition_outbox WHERE published_at IS NULL)::int AS n',
           )
         )[0]!.n === 0,
       timeoutMs,

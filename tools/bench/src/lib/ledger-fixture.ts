@@ -124,7 +124,7 @@ export async function startBenchLedgers(options: {
       for (;;) {
         const [row] = await query<{ n: number }>(
           database.url,
-          'SELECT count(*)::int AS n FROM outbox_batches WHERE published_at IS NULL',
+          'SELECT count(*)::int AS n FROM partition_outbox WHERE published_at IS NULL',
         );
         if (row!.n === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -21,6 +21,28 @@ export const EVENTS_PER_PASS = 2_000;
 export const CANDIDATE_ROWS = 20;
 /** Jobs per addBulk (one pipeline): a pass never builds one huge command buffer. */
 const JOBS_PER_ADD = 1_000;
+/**
+ * The longest one addBulk may take. Redis that does not answer (its client
+ * queues commands while reconnecting) must fail the pass, and roll back its
+ * transaction, well before the partition session's idle-in-transaction
+ * timeout (30 s) would end the session and its locks.
+ */
+const ADD_TIMEOUT_MS = 10_000;
+
+/** Where a pass reads posting-batch rows from. */
+interface BatchSource {
+  table: 'partition_outbox' | 'outbox_batches';
+  /** Rows of this release: in partitions, with sequences. */
+  partitioned: boolean;
+}
+
+/** This release's outbox: the owned partitions' rows, claimed plainly (no other replica works them). */
+const PARTITIONED: BatchSource = { table: 'partition_outbox', partitioned: true };
+/**
+ * The previous release's: claimed with SKIP LOCKED, as its own relays do,
+ * while they still run during a rolling update.
+ */
+const PREVIOUS_RELEASE: BatchSource = { table: 'outbox_batches', partitioned: false };
 
 /** A row of the per-event outbox of earlier releases. */
 interface OutboxEventRow {
@@ -44,18 +66,18 @@ const NOTHING: PassResult = { published: 0, more: false };
  * pass works the partitions this replica owns (PartitionOwnership), in a
  * transaction on the partition session, so a replica that has lost a
  * partition cannot mark its rows any more. A pass claims the oldest
- * unpublished rows of those partitions (in id order, which within a
- * partition is sequence order), adds their events as jobs whose id is the
- * event id, in order, and marks the rows published in the same transaction:
- * each partition's events reach the queue in commit order. A crash between
+ * unpublished rows of those partitions (partition_outbox, in id order, which
+ * within a partition is sequence order), adds their events as jobs whose id
+ * is the event id, in order, and marks the rows published in the same
+ * transaction: each partition's events reach the queue in commit order. A crash between
  * adding and marking re-publishes on the next pass, and BullMQ ignores a job
  * id it already holds, so each event becomes exactly one job, still in order
  * (the ones added again are the ones already there). That holds while
  * completed jobs are retained (24 h), far longer than any relay outage it
- * has to cover. The owner of partition 0 also publishes what a ledger of an
- * earlier release wrote without a partition (outbox_batches rows with none,
- * and the per-event outbox_events), so nothing is left behind during a
- * rolling update.
+ * has to cover. The owner of partition 0 also publishes what ledgers of
+ * earlier releases wrote (outbox_batches, and the per-event outbox_events),
+ * so nothing is left behind during a rolling update; those have no partition
+ * and no order across replicas, as before.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
@@ -141,9 +163,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
       this.lag.set(pending.ageSeconds);
       const earlier = pending.events ? await this.publishEventRows(session, queue) : NOTHING;
       const unpartitioned = pending.unpartitioned
-        ? await this.publishBatchRows(session, queue, null)
+        ? await this.publishBatchRows(session, queue, PREVIOUS_RELEASE, partitions)
         : NOTHING;
-      const batches = pending.batches ? await this.publishBatchRows(session, queue, partitions) : NOTHING;
+      const batches = pending.batches
+        ? await this.publishBatchRows(session, queue, PARTITIONED, partitions)
+        : NOTHING;
       // Counted once the rows are marked: a pass rolled back publishes again.
       this.published.inc(earlier.published + unpartitioned.published + batches.published);
       return earlier.more || unpartitioned.more || batches.more;
@@ -153,26 +177,30 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   /**
-   * Claims, publishes and marks the oldest posting-batch rows of the given
-   * partitions (null: rows of earlier releases, which have none), about
-   * EVENTS_PER_PASS events' worth (at least one row), in one transaction.
-   * Candidates are locked first, then the oldest of them up to the event
-   * budget are read whole; each event gets its partition and sequence.
+   * Claims, publishes and marks the oldest posting-batch rows of a source
+   * (this release's: of the given partitions), about EVENTS_PER_PASS events'
+   * worth (at least one row), in one transaction. Candidates are locked
+   * first, then the oldest of them up to the event budget are read whole;
+   * each event of this release's rows gets its partition and sequence.
    */
   private publishBatchRows(
     session: ClientBase,
     queue: Queue,
-    partitions: readonly number[] | null,
+    source: BatchSource,
+    partitions: readonly number[],
   ): Promise<PassResult> {
+    const { table, partitioned } = source;
     return inTransaction(session, async () => {
+      // Ordered by the column, not the text it is read as (ids are read as text: they are BIGINT).
       const { rows: candidates } = await session.query<{ id: string; event_count: number }>(
-        // Ordered by the column, not the text it is read as (ids are read as text: they are BIGINT).
-        `SELECT id::text, event_count FROM outbox_batches
-          WHERE published_at IS NULL AND ${partitions ? 'partition = ANY($2::int[])' : 'partition IS NULL'}
-          ORDER BY outbox_batches.id
-          LIMIT $1
-          FOR UPDATE`,
-        partitions ? [CANDIDATE_ROWS, partitions] : [CANDIDATE_ROWS],
+        partitioned
+          ? `SELECT id::text, event_count FROM partition_outbox
+              WHERE published_at IS NULL AND partition = ANY($2::int[])
+              ORDER BY partition_outbox.id LIMIT $1 FOR UPDATE`
+          : `SELECT id::text, event_count FROM outbox_batches
+              WHERE published_at IS NULL
+              ORDER BY outbox_batches.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        partitioned ? [CANDIDATE_ROWS, partitions] : [CANDIDATE_ROWS],
       );
       if (candidates.length === 0) return NOTHING;
       const ids: string[] = [];
@@ -187,8 +215,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
         first_sequence: string | null;
         events: LedgerEventJob[];
       }>(
-        `SELECT partition, first_sequence::text, events FROM outbox_batches
-          WHERE id = ANY($1::bigint[]) ORDER BY outbox_batches.id`,
+        partitioned
+          ? `SELECT partition, first_sequence::text, events FROM partition_outbox
+              WHERE id = ANY($1::bigint[]) ORDER BY partition_outbox.id`
+          : `SELECT NULL::int AS partition, NULL::text AS first_sequence, events FROM outbox_batches
+              WHERE id = ANY($1::bigint[]) ORDER BY outbox_batches.id`,
         [ids],
       );
       await this.publish(
@@ -203,9 +234,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
               })),
         ),
       );
-      await session.query(`UPDATE outbox_batches SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-        ids,
-      ]);
+      await session.query(`UPDATE ${table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
       // Stopped at the budget (candidates left over, or as many as were asked for): more is waiting.
       return {
         published: events,
@@ -222,7 +251,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
           WHERE published_at IS NULL
           ORDER BY outbox_events.id
           LIMIT $1
-          FOR UPDATE`,
+          FOR UPDATE SKIP LOCKED`,
         [EVENTS_PER_PASS],
       );
       if (rows.length === 0) return NOTHING;
@@ -248,12 +277,20 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private async publish(queue: Queue, events: LedgerEventJob[]): Promise<void> {
     for (let i = 0; i < events.length; i += JOBS_PER_ADD) {
       const chunk = events.slice(i, i + JOBS_PER_ADD);
-      await queue.addBulk(chunk.map((data) => ({ name: data.type, data, opts: { jobId: data.eventId } })));
+      // If it completes after timing out, the pass that follows adds the same
+      // jobs again from the same row: nothing new, nothing out of order.
+      await withTimeout(
+        queue.addBulk(chunk.map((data) => ({ name: data.type, data, opts: { jobId: data.eventId } }))),
+        ADD_TIMEOUT_MS,
+        'adding jobs to ledger-events',
+      );
     }
   }
 
   private async deletePublished(): Promise<void> {
     const hours = this.config.LEDGER_OUTBOX_RETENTION_HOURS;
+    await this.prisma.$executeRaw`
+      DELETE FROM partition_outbox WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
     await this.prisma.$executeRaw`
       DELETE FROM outbox_batches WHERE published_at < now() - make_interval(hours => ${hours}::int)`;
     await this.prisma.$executeRaw`
@@ -262,7 +299,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
 }
 
 /**
- * Whether the partitions' rows (and, with `legacy`, rows of earlier
+ * Whether the partitions' rows (and, with `legacy`, the outboxes of earlier
  * releases) hold anything unpublished, and the age of the oldest (0 when none).
  */
 async function unpublished(
@@ -278,10 +315,9 @@ async function unpublished(
   }>(
     `SELECT b.oldest AS batches, u.oldest AS unpartitioned, e.oldest AS events,
             extract(epoch FROM now() - LEAST(b.oldest, u.oldest, e.oldest))::float8 AS age
-       FROM (SELECT min(created_at) AS oldest FROM outbox_batches
+       FROM (SELECT min(created_at) AS oldest FROM partition_outbox
               WHERE published_at IS NULL AND partition = ANY($1::int[])) AS b,
-            (SELECT min(created_at) AS oldest FROM outbox_batches
-              WHERE published_at IS NULL AND partition IS NULL AND $2) AS u,
+            (SELECT min(created_at) AS oldest FROM outbox_batches WHERE published_at IS NULL AND $2) AS u,
             (SELECT min(created_at) AS oldest FROM outbox_events WHERE published_at IS NULL AND $2) AS e`,
     [partitions, legacy],
   );
@@ -304,5 +340,18 @@ async function inTransaction<T>(session: ClientBase, work: () => Promise<T>): Pr
   } catch (error) {
     await session.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** Rejects after `ms` unless `work` settles first. */
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConfig } from '@meridian/config/nest';
-import { ShutdownHooks, StartupTasks, startBackgroundLoop } from '@meridian/health';
+import { ShutdownHooks, StartupRefused, StartupTasks, startBackgroundLoop } from '@meridian/health';
 import { InjectLogger, type Logger, ServiceMetrics } from '@meridian/telemetry';
 import { Client, type ClientBase } from 'pg';
 import { Counter, Gauge } from 'prom-client';
@@ -16,15 +16,18 @@ export const PRESENCE_LOCK = 0x4c44_5250; // "LDRP"
 export const PARTITION_LOCK = 0x4c44_5054; // "LDPT"
 
 /**
- * A dead peer's session is dropped by PostgreSQL once TCP keepalive gives up
- * on it (10 s idle, then 4 probes 5 s apart: about 30 s), and only then are
- * its locks free. A process that exits closes its socket, and they are free
- * at once.
+ * A dead peer's session is dropped by PostgreSQL once TCP gives up on it:
+ * keepalive when the connection is idle (10 s, then 4 probes 5 s apart),
+ * tcp_user_timeout when data it sent goes unacknowledged (30 s); only then
+ * are its locks free. A process that exits closes its socket, and they are
+ * free at once. The session must be a direct TCP connection to PostgreSQL: a
+ * pooler in transaction mode would hand the locks to whoever runs next.
  */
 const SESSION_SETTINGS = [
   'SET tcp_keepalives_idle = 10',
   'SET tcp_keepalives_interval = 5',
   'SET tcp_keepalives_count = 4',
+  'SET tcp_user_timeout = 30000',
   "SET statement_timeout = '30s'",
   "SET idle_in_transaction_session_timeout = '30s'",
 ];
@@ -42,11 +45,13 @@ export type HandoffEvent = 'acquired' | 'released' | 'lost';
  * (`assignedPartitions`), lets go of the others and tries to take the rest;
  * one still held by another replica is awaited until that one lets go.
  *
- * Work on partitions runs through `withPartitions`, on this same session and
+ * The relay's work runs through `withPartitions`, on this same session and
  * never while the set is changing: a replica whose session is gone (killed,
  * cut off, PostgreSQL failed over) has lost its locks and, with them, the
  * connection its work would have to commit on. That is the fence: two
- * replicas never work one partition at once, whatever they believe.
+ * replicas never work one partition at once, whatever they believe. (The
+ * sweeper selects due transfers there too; it expires them through the
+ * posting engine, which expires a transfer once whoever asks.)
  *
  * Each change is logged (`partitions acquired` / `released` / `lost`, with the
  * partitions and `atMs`, the time before letting go and after taking), and
@@ -113,9 +118,12 @@ export class PartitionOwnership implements OnApplicationBootstrap {
       },
       onError: (error, failures) =>
         this.logger.warn({ err: error, failures }, 'partition rebalance failed; retrying'),
+      // In the drain, as soon as rebalancing stops: a relay pass in flight
+      // finishes first (the session runs one thing at a time), and later
+      // passes find nothing held. The successor takes over without waiting
+      // for this process's HTTP drain.
+      onStopped: () => this.releaseAll(),
     });
-    // After the drain: the relay and the sweeper have stopped by then.
-    this.hooks.onClose('partition session', () => this.releaseAll());
   }
 
   /** The partitions this replica works now, in order. */
@@ -134,12 +142,10 @@ export class PartitionOwnership implements OnApplicationBootstrap {
     return this.#serially(async () => {
       const session = this.#session;
       if (!session || this.#held.size === 0) return undefined;
-      try {
-        return await work(session, this.partitions);
-      } catch (error) {
-        if (!hasSqlState(error)) this.#lose(session, error);
-        throw error;
-      }
+      // A failure of the work (Redis away, a timeout) is the work's: the
+      // session, if it broke, says so itself ('error', 'end'), and the next
+      // rebalance finds out otherwise.
+      return work(session, this.partitions);
     });
   }
 
@@ -152,16 +158,16 @@ export class PartitionOwnership implements OnApplicationBootstrap {
     const client = await this.#connect('ledger:partitioning');
     try {
       const { rows } = await client.query<{ partitions: number }>(
-        `INSERT INTO ledger_partitioning (partitions) VALUES ($1)
-           ON CONFLICT (singleton) DO UPDATE SET partitions = ledger_partitioning.partitions
+        `INSERT INTO partition_count (partitions) VALUES ($1)
+           ON CONFLICT (singleton) DO UPDATE SET partitions = partition_count.partitions
          RETURNING partitions`,
         [this.config.LEDGER_PARTITIONS],
       );
       const partitions = rows[0]!.partitions;
       if (partitions !== this.config.LEDGER_PARTITIONS)
-        throw new Error(
+        throw new StartupRefused(
           `LEDGER_PARTITIONS is ${this.config.LEDGER_PARTITIONS} but this database is divided into ${partitions} partitions; ` +
-            'set it to that, or drain the outbox and restart every replica and caller with the new count at once after changing ledger_partitioning',
+            'set it to that, or drain the outbox and restart every replica and caller with the new count at once after changing partition_count',
         );
       this.#partitioned = true;
     } finally {
@@ -177,7 +183,10 @@ export class PartitionOwnership implements OnApplicationBootstrap {
       try {
         await this.#reconcile(session);
       } catch (error) {
-        if (!hasSqlState(error)) this.#lose(session, error);
+        // Session-level advisory locks ignore rollback and count each take:
+        // after a failed step the held set and PostgreSQL's may differ. Ending
+        // the session frees them all; the next pass starts clean.
+        this.#lose(session, error);
         throw error;
       }
     });
@@ -187,7 +196,8 @@ export class PartitionOwnership implements OnApplicationBootstrap {
     const { config } = this;
     if (!this.#present) {
       this.#present = await tryLock(session, PRESENCE_LOCK, config.REPLICA_ORDINAL);
-      if (!this.#present) {
+      if (this.#present) this.#warnedDuplicate = false;
+      else {
         if (!this.#warnedDuplicate)
           this.logger.error(
             {},
@@ -250,7 +260,12 @@ export class PartitionOwnership implements OnApplicationBootstrap {
 
   async #openSession(): Promise<Client> {
     const session = await this.#connect(`ledger:partitions:${this.config.REPLICA_ORDINAL}`);
-    for (const statement of SESSION_SETTINGS) await session.query(statement);
+    try {
+      for (const statement of SESSION_SETTINGS) await session.query(statement);
+    } catch (error) {
+      await session.end().catch(() => undefined);
+      throw error;
+    }
     // A session that breaks while idle says so here; its locks are gone.
     session.on('error', (error) => this.#lose(session, error));
     session.on('end', () => this.#lose(session, new Error('the partition session ended')));
@@ -300,6 +315,3 @@ export class PartitionOwnership implements OnApplicationBootstrap {
 const tryLock = async (session: ClientBase, key: number, id: number): Promise<boolean> =>
   (await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [key, id]))
     .rows[0]!.locked;
-
-const hasSqlState = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && 'severity' in error && 'code' in error;

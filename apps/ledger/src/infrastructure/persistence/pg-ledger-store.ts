@@ -449,11 +449,11 @@ function insertEvents(
   return Prisma.sql`
     WITH batch AS (SELECT p, n, events FROM jsonb_to_recordset(${data}::jsonb) AS r(p int, n int, events jsonb)),
          sequenced AS (
-           INSERT INTO ledger_partitions (partition, last_sequence)
+           INSERT INTO partition_sequences (partition, last_sequence)
            SELECT p, n FROM batch ORDER BY p
-           ON CONFLICT (partition) DO UPDATE SET last_sequence = ledger_partitions.last_sequence + excluded.last_sequence
+           ON CONFLICT (partition) DO UPDATE SET last_sequence = partition_sequences.last_sequence + excluded.last_sequence
            RETURNING partition, last_sequence)
-    INSERT INTO outbox_batches (partition, first_sequence, events, event_count)
+    INSERT INTO partition_outbox (partition, first_sequence, events, event_count)
     SELECT b.p, s.last_sequence - b.n + 1, b.events, b.n FROM batch b JOIN sequenced s ON s.partition = b.p`;
 }
 
