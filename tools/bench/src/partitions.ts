@@ -61,7 +61,7 @@ async function run(routing: boolean, redis: TestRedisNamespace): Promise<RunResu
     const results = await Promise.all(
       cluster.services.map((service, ordinal) => {
         const tenants = tenantsOf(ordinal);
-        if (tenants.length === 0) return undefined;
+        if (tenants.length === 0) return Promise.resolve(undefined);
         return load({
           url: `${service.url}/v1/tenants`,
           connections: clientsOf(ordinal),

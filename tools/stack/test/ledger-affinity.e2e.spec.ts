@@ -43,7 +43,7 @@ describe('tenant-affine routing from the api to three ledger processes', () => {
       settings.managementPorts[service.name] = await freePort();
     }
     stack = await RunningStack.start(settings, () => undefined);
-    [tenant] = await provisionTenants({
+    const [provisioned] = await provisionTenants({
       target: `http://127.0.0.1:${settings.ports.api}`,
       runId: `aff${randomBytes(3).toString('hex')}`,
       tenants: 1,
@@ -51,8 +51,9 @@ describe('tenant-affine routing from the api to three ledger processes', () => {
       accountsPerTenant: 3,
       admin: { url: `http://127.0.0.1:${settings.managementPorts.api}`, token: settings.adminToken },
     });
+    tenant = provisioned!;
     ledgers = stack.replicas('ledger');
-    owner = ledgers[tenantOwner(tenant!.id, PARTITIONS, ledgers.length)]!;
+    owner = ledgers[tenantOwner(tenant.id, PARTITIONS, ledgers.length)]!;
   }, 180_000);
 
   afterAll(async () => {
