@@ -236,15 +236,21 @@ export const replicaIdentityPart = {
 };
 
 /**
- * The ledger's partition count (ADR 0020), defined once for the ledger and
- * for every caller that routes a tenant's calls to the replica owning its
- * partition: they must agree, and the chart sets all from one value.
+ * A partitioned StatefulSet's partition count, `<SERVICE>_PARTITIONS` (the
+ * ledger's: ADR 0020), defined once for the service and for every caller
+ * that routes a tenant's calls to the replica owning its partition: they
+ * must agree, and the registry (`partitions:`) sets all from one value.
  */
-export const ledgerPartitionsPart = {
-  LEDGER_PARTITIONS: integer({ min: 1, max: 4_096, default: 64 }).describe(
-    'Partitions the ledger divides tenants into; the same for the ledger and its callers, and fixed by the first ledger to start on its database.',
-  ),
-};
+export function partitionsPart<const N extends string>(service: N) {
+  return {
+    [`${envName(service)}_PARTITIONS`]: integer({ min: 1, max: 4_096, default: 64 }).describe(
+      `Partitions the ${service} divides tenants into; the same for the ${service} and its callers, and fixed by the first ${service} replica to start on its database.`,
+    ),
+  } as Record<`${EnvName<N>}_PARTITIONS`, ReturnType<typeof integer>>;
+}
+
+/** The ledger's partition count, for the ledger and its callers. */
+export const ledgerPartitionsPart = partitionsPart('ledger');
 
 /** A callee's fields under their variable names: `LEDGER_URL`, `LEDGER_TOKEN`, ... */
 export type InternalServiceFields<P extends string> = {

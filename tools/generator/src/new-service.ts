@@ -42,16 +42,18 @@ function templateContext(
   repo: Repository,
   options: NewServiceOptions,
   ports: { port: number; managementPort: number },
-  calleePorts: Record<string, number>,
+  callees: Record<string, { port: number; partitioned: boolean }>,
 ): TemplateContext {
   const names = serviceNames(options.name);
-  const callees = options.calls.map((callee) => {
+  const calleeData = options.calls.map((callee) => {
     const calleeNames = serviceNames(callee);
     return {
       name: callee,
       upper: calleeNames.upper,
       camel: calleeNames.camel,
-      url: `http://127.0.0.1:${calleePorts[callee]}`,
+      url: `http://127.0.0.1:${callees[callee]!.port}`,
+      // A partitioned callee's count is the caller's to know as well (<CALLEE>_PARTITIONS).
+      partitioned: callees[callee]!.partitioned,
     };
   });
   return {
@@ -59,10 +61,11 @@ function templateContext(
     scope: repo.scope,
     port: ports.port,
     managementPort: ports.managementPort,
-    callees,
+    callees: calleeData,
+    callsPartitioned: calleeData.some((c) => c.partitioned),
     calls: options.calls.join(', '),
-    calleeList: callees.map((c) => `\`${c.name}\` (\`${c.upper}_URL\`, \`${c.upper}_TOKEN\`)`).join(', '),
-    requiredVariables: ['DATABASE_URL', ...callees.map((c) => `${c.upper}_TOKEN`)]
+    calleeList: calleeData.map((c) => `\`${c.name}\` (\`${c.upper}_URL\`, \`${c.upper}_TOKEN\`)`).join(', '),
+    requiredVariables: ['DATABASE_URL', ...calleeData.map((c) => `${c.upper}_TOKEN`)]
       .sort()
       .map((variable) => `'${variable}'`)
       .join(', '),
@@ -133,8 +136,13 @@ export async function newService(repo: Repository, options: NewServiceOptions): 
     throw new UsageError((error as Error).message);
   }
 
-  const calleePorts = Object.fromEntries(options.calls.map((callee) => [callee, registry[callee]!.port]));
-  const context = templateContext(repo, options, ports, calleePorts);
+  const callees = Object.fromEntries(
+    options.calls.map((callee) => [
+      callee,
+      { port: registry[callee]!.port, partitioned: registry[callee]!.partitions !== undefined },
+    ]),
+  );
+  const context = templateContext(repo, options, ports, callees);
   const serviceTemplates = join(TEMPLATES_DIR, 'service');
   const rendered = filesUnder(serviceTemplates).map((template) => {
     const target = template

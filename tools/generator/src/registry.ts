@@ -6,6 +6,8 @@ export interface RegistryEntry {
   port: number;
   managementPort: number;
   calls: string[];
+  /** A partitioned StatefulSet's partition count: its callers must know it too. */
+  partitions?: number;
 }
 
 export type Registry = Record<string, RegistryEntry>;
@@ -30,7 +32,12 @@ export function readRegistry(text: string, file: string): Registry {
   for (const [name, entry] of Object.entries(services.services ?? {})) {
     if (typeof entry?.port !== 'number' || typeof entry.managementPort !== 'number')
       throw new Error(`${file}: services.${name} lacks port or managementPort`);
-    registry[name] = { port: entry.port, managementPort: entry.managementPort, calls: entry.calls ?? [] };
+    registry[name] = {
+      port: entry.port,
+      managementPort: entry.managementPort,
+      calls: entry.calls ?? [],
+      ...(typeof entry.partitions === 'number' ? { partitions: entry.partitions } : {}),
+    };
   }
   return registry;
 }
